@@ -1,0 +1,120 @@
+"""Command line: `pool-guardian COMMAND`. Each command is a small function over the App."""
+import argparse
+import sys
+
+from guardian import __version__
+from guardian.app import build_app
+from guardian.config import DEFAULT_PATH, load_config
+from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
+from guardian.report import nagios
+from guardian.report.render import render_status, snapshot_json
+
+
+def cmd_status(args):
+    app = build_app(args.config, log_target="console")
+    from guardian.observe.sources import observe
+    snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
+    _print_snapshot(snapshot, app.settings, args.json)
+    return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
+
+
+def cmd_diagnose(args):
+    from guardian.tools.diagnose import diagnose
+    settings = load_config(args.config or DEFAULT_PATH)
+    snapshot = diagnose(docker_info=args.docker_info, dmsetup_status=args.dmsetup_status,
+                        dmsetup_table=args.dmsetup_table, sosreport=args.sosreport,
+                        pool_name=settings.pool.name)
+    _print_snapshot(snapshot, settings, args.json)
+    return EXIT_OK if (snapshot.pool is not None or snapshot.docker is not None) else EXIT_FAILURE
+
+
+def cmd_check(args):
+    try:
+        app = build_app(args.config, log_target="console")
+        marks = _check_marks(app.settings.watermarks, args)
+        from guardian.observe.sources import observe
+        snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
+        result = nagios.check_pool(snapshot, marks)
+    except GuardianError as exc:
+        result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - {}".format(exc))
+    print(result.line)
+    return result.code
+
+
+def cmd_check_config(args):
+    path = args.file or args.config or DEFAULT_PATH
+    load_config(path)
+    print("config {}: OK".format(path))
+    return EXIT_OK
+
+
+def _check_marks(marks, args):
+    """Flags override the config's warning/critical marks for one run of `check`."""
+    data = marks.data._replace(**_given(warning=args.data_warning, critical=args.data_critical))
+    meta = marks.metadata._replace(**_given(warning=args.metadata_warning, critical=args.metadata_critical))
+    return marks._replace(data=data, metadata=meta)
+
+
+def _given(**values):
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _print_snapshot(snapshot, settings, as_json):
+    if as_json:
+        print(snapshot_json(snapshot, settings.watermarks))
+    else:
+        print(render_status(snapshot, settings.watermarks))
+
+
+def _percent_arg(text):
+    from guardian.config.values import percent
+    try:
+        return percent(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="pool-guardian",
+        description="Keeps Docker's devicemapper thin pool from filling up.")
+    parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    parser.add_argument("--config", metavar="FILE", help="config file (default {})".format(DEFAULT_PATH))
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("status", help="the live snapshot of the pool")
+    p.add_argument("--json", action="store_true", help="complete snapshot as JSON")
+    p.add_argument("--no-docker", action="store_true", help="kernel view only; do not ask Docker")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("diagnose", help="analyse captured outputs from another host")
+    p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON")
+    p.add_argument("--dmsetup-status", metavar="FILE")
+    p.add_argument("--dmsetup-table", metavar="FILE")
+    p.add_argument("--sosreport", metavar="DIR", help="an unpacked sosreport")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diagnose)
+
+    p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
+    for what in ("data", "metadata"):
+        for mark in ("warning", "critical"):
+            p.add_argument("--{}-{}".format(what, mark), type=_percent_arg, metavar="PERCENT")
+    p.add_argument("--no-docker", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("check-config", help="validate a config file")
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GuardianError as exc:
+        sys.stderr.write("pool-guardian: {}\n".format(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Decide: pure functions of a snapshot, the config, remembered state and the time."""

@@ -1,0 +1,56 @@
+"""Where a pool stands against its watermarks: ok, warning, high (act) or critical."""
+from typing import NamedTuple, Optional
+
+ORDER = ("ok", "warning", "high", "critical")
+
+
+class Assessment(NamedTuple):
+    data_level: str
+    metadata_level: str
+    data_percent: Optional[float]        # effective: counts the backing filesystem in loop-lvm
+    metadata_percent: Optional[float]
+    unhealthy: Optional[str]             # why the kernel's state forbids writes, or None
+
+    @property
+    def level(self):
+        """The worst of data, metadata and health."""
+        if self.unhealthy:
+            return "critical"
+        return worst(self.data_level, self.metadata_level)
+
+
+def worst(*levels):
+    return max(levels, key=ORDER.index)
+
+
+def level_of(percent, marks):
+    """The watermark band a usage falls in; unknown usage counts as ok (problems say why)."""
+    if percent is None:
+        return "ok"
+    if percent >= marks.critical:
+        return "critical"
+    if percent >= marks.high:
+        return "high"
+    if percent >= marks.warning:
+        return "warning"
+    return "ok"
+
+
+def unhealthy_reason(status):
+    """The kernel's word when the pool must get alerts only, never a write."""
+    if status.failed:
+        return "dmsetup status says {}".format(status.failed)
+    if status.needs_check:
+        return "needs_check is set: the metadata must be repaired (thin_check/thin_repair)"
+    if status.mode == "ro":
+        return "the pool is read-only (metadata space exhausted or an error)"
+    if status.mode == "out_of_data_space":
+        return "the pool is out of data space: writes are queued or failing"
+    return None
+
+
+def assess(pool, watermarks):
+    data = pool.data_effective_used_percent
+    metadata = pool.status.metadata_used_percent
+    return Assessment(level_of(data, watermarks.data), level_of(metadata, watermarks.metadata),
+                      data, metadata, unhealthy_reason(pool.status))

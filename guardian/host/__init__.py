@@ -1,0 +1,1 @@
+"""The host: the one door to external commands, the clock, and paths on the machine."""

@@ -1,0 +1,92 @@
+"""The one place that runs external commands.
+
+Every call goes through `Runner.run`: an argv list (never a shell), a timeout after which the whole
+process group is killed, and a log entry. Dry-run lives here too: a command marked `changes=True`
+is checked (it exists and we are allowed to act) and logged, but not executed.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import time
+from typing import NamedTuple, Optional, Sequence
+
+from guardian.errors import CommandError
+
+DEFAULT_TIMEOUT = 30.0
+# Where the tools live on CentOS 7 and Debian; systemd units get a minimal PATH.
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class CommandResult(NamedTuple):
+    argv: tuple
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    executed: bool = True
+
+
+def first_line(text):
+    """The first non-empty line of a command's output, for one-line errors."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+class Runner:
+    """Runs commands with timeouts; in dry-run mode, skips those that change something."""
+
+    def __init__(self, log, dry_run=False, timeout=DEFAULT_TIMEOUT):
+        self.log = log
+        self.dry_run = dry_run
+        self.timeout = timeout
+
+    def which(self, name):
+        """Full path of a command, searching the system directories too."""
+        path = shutil.which(name, path=os.environ.get("PATH", "") + ":" + SYSTEM_PATH)
+        if path is None:
+            raise CommandError("{}: command not found (is it installed?)".format(name))
+        return path
+
+    def run(self, argv, timeout=None, check=True, changes=False, input_text=None):
+        # type: (Sequence[str], Optional[float], bool, bool, Optional[str]) -> CommandResult
+        """Run argv; raise CommandError on a missing command, a timeout, or (check) a failure."""
+        argv = tuple(argv)
+        path = self.which(argv[0])
+        if changes and self.dry_run:
+            self._check_may_act()
+            self.log.info("command.skipped", argv=" ".join(argv), reason="dry-run")
+            return CommandResult(argv, 0, "", "", 0.0, executed=False)
+        result = self._execute(path, argv, timeout or self.timeout, input_text)
+        self.log.debug("command.ran", argv=" ".join(argv), rc=result.returncode,
+                       seconds=round(result.seconds, 3))
+        if check and result.returncode != 0:
+            raise CommandError("{} failed (exit {}): {}".format(
+                " ".join(argv), result.returncode, first_line(result.stderr or result.stdout)))
+        return result
+
+    def _check_may_act(self):
+        """Dry-run still proves we could act: the real run would need root."""
+        if os.geteuid() != 0:
+            raise CommandError("dry-run: acting on the pool needs root (running as uid {})".format(
+                os.geteuid()))
+
+    @staticmethod
+    def _execute(path, argv, timeout, input_text):
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                argv, executable=path, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                start_new_session=True, env=dict(os.environ, LC_ALL="C"))
+        except OSError as exc:
+            raise CommandError("{}: cannot run: {}".format(argv[0], exc.strerror))
+        try:
+            out, err = proc.communicate(input_text, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise CommandError("{} timed out after {:g} s".format(" ".join(argv), timeout))
+        return CommandResult(argv, proc.returncode, out, err, time.monotonic() - started)

@@ -1,0 +1,239 @@
+"""Read what Docker says about its devicemapper pool: ``docker info`` text or ``GET /info``.
+
+Docker's figures are rounded (4 significant decimal digits) and come from the same
+kernel status we read with dmsetup; we still read them because they name the pool,
+say which driver is in use, and carry Docker's own limits (minimum free space, base
+device size) and warnings. Every label the devicemapper driver ever printed, from the
+0.7-dev prototype to 23.0, maps to one DockerInfo field; the rest is ignored.
+"""
+
+import json
+import re
+from typing import NamedTuple, Optional, Tuple
+
+from guardian.errors import ParseError
+from guardian.units import parse_docker_size
+
+# dm-thin blocks are whole multiples of 64 KiB; Docker rounds them to "65.54 kB".
+POOL_BLOCK_GRAIN = 64 * 1024
+
+
+class DockerInfo(NamedTuple):
+    """Docker's view of its storage; a field is None when this output did not carry it."""
+
+    storage_driver: Optional[str] = None
+    pool_name: Optional[str] = None
+    pool_blocksize_bytes: Optional[int] = None
+    base_device_size_bytes: Optional[int] = None
+    backing_filesystem: Optional[str] = None
+    data_file: Optional[str] = None
+    metadata_file: Optional[str] = None
+    data_used_bytes: Optional[int] = None
+    data_total_bytes: Optional[int] = None
+    data_available_bytes: Optional[int] = None
+    metadata_used_bytes: Optional[int] = None
+    metadata_total_bytes: Optional[int] = None
+    metadata_available_bytes: Optional[int] = None
+    min_free_bytes: Optional[int] = None
+    udev_sync_supported: Optional[bool] = None
+    deferred_removal: Optional[bool] = None
+    deferred_deletion: Optional[bool] = None
+    deferred_deleted_count: Optional[int] = None
+    data_loop_file: Optional[str] = None
+    metadata_loop_file: Optional[str] = None
+    library_version: Optional[str] = None
+    server_version: Optional[str] = None
+    kernel_version: Optional[str] = None
+    docker_root_dir: Optional[str] = None
+    warnings: Tuple[str, ...] = ()
+
+
+def _text(value):
+    return value or None
+
+
+def _bool(value):
+    if value not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return value == "true"
+
+
+def _count(value):
+    if not value.isdigit():
+        raise ValueError("expected a whole number")
+    return int(value)
+
+
+def _pool_block(value):
+    """Undo Docker's rounding: the kernel only allows whole 64 KiB multiples."""
+    rounded = parse_docker_size(value)
+    return max(1, int(round(rounded / POOL_BLOCK_GRAIN))) * POOL_BLOCK_GRAIN
+
+
+# The label Docker prints -> (DockerInfo field, converter). Same labels in text and API.
+LABELS = {
+    "Storage Driver": ("storage_driver", _text),
+    "Driver": ("storage_driver", _text),  # 0.7-dev
+    "Pool Name": ("pool_name", _text),
+    "Pool Blocksize": ("pool_blocksize_bytes", _pool_block),
+    "Base Device Size": ("base_device_size_bytes", parse_docker_size),
+    "Backing Filesystem": ("backing_filesystem", _text),
+    "Data file": ("data_file", _text),
+    "Metadata file": ("metadata_file", _text),
+    "Data Space Used": ("data_used_bytes", parse_docker_size),
+    "Data Space Total": ("data_total_bytes", parse_docker_size),
+    "Data Space Available": ("data_available_bytes", parse_docker_size),
+    "Metadata Space Used": ("metadata_used_bytes", parse_docker_size),
+    "Metadata Space Total": ("metadata_total_bytes", parse_docker_size),
+    "Metadata Space Available": ("metadata_available_bytes", parse_docker_size),
+    "Thin Pool Minimum Free Space": ("min_free_bytes", parse_docker_size),
+    "Udev Sync Supported": ("udev_sync_supported", _bool),
+    "Deferred Removal Enabled": ("deferred_removal", _bool),
+    "Deferred Deletion Enabled": ("deferred_deletion", _bool),
+    "Deferred Deleted Device Count": ("deferred_deleted_count", _count),
+    "Data loop file": ("data_loop_file", _text),
+    "Metadata loop file": ("metadata_loop_file", _text),
+    "Library Version": ("library_version", _text),
+    "Server Version": ("server_version", _text),
+    "Kernel Version": ("kernel_version", _text),
+    "Docker Root Dir": ("docker_root_dir", _text),
+}
+# Any of these shows the text is docker info even when a grep cut the driver line.
+_POOL_EVIDENCE = ("storage_driver", "pool_name", "data_used_bytes", "data_total_bytes",
+                  "metadata_used_bytes", "metadata_total_bytes")
+# An API answer or DriverStatus list, never docker info text.
+_JSON_HINT = re.compile(r'"Pool Name"|"driver"\s*:', re.IGNORECASE)
+_LABEL_LINE = re.compile(r"^([^:]+?):(?:\s+(.*))?$")
+_PASTED_COMMENT = re.compile(r"\s+#.*$")  # "Pool Name: x     # note" (a blog's annotation)
+_TOP_LEVEL = {"driver": "Driver", "serverversion": "Server Version",
+              "kernelversion": "Kernel Version", "dockerrootdir": "Docker Root Dir"}
+_DRIVER_STATUS_KEYS = ("driverstatus", "driverstatuses")  # the API; Java clients' re-serialization
+_PAIR = re.compile(r'[\[{]\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*")\s*[\]}]')
+_SCALAR = re.compile(r'"(\w+)"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def parse_docker_info(text):
+    """Either shape: JSON from the API (or its DriverStatus) or ``docker info`` text."""
+    if _JSON_HINT.search(text):
+        return parse_docker_info_api(text)
+    return parse_docker_info_text(text)
+
+
+def parse_docker_info_text(text):
+    """``docker info`` text, any Docker version; only the Server section counts."""
+    pairs, warnings = _scan_text(_server_section(text.splitlines()))
+    info = _build(pairs, warnings, "docker info")
+    if not any(getattr(info, field) is not None for field in _POOL_EVIDENCE):
+        raise ParseError("docker info: no 'Storage Driver' or 'Driver' field found (nor any pool line); "
+                         "first line: %r" % _first_line(text))
+    return info
+
+
+def parse_docker_info_api(obj_or_text):
+    """``GET /info`` as a dict or JSON text, or just its DriverStatus pairs.
+
+    A sample cut off mid-way (pasted into an issue, a Javadoc, a Go test) is salvaged
+    from its complete ["label", "value"] pairs, but only when 'Pool Name' is among them.
+    """
+    obj = obj_or_text
+    if isinstance(obj_or_text, str):
+        try:
+            obj = _load_json(obj_or_text)
+        except ValueError as error:
+            return _salvage(obj_or_text, error)
+    if isinstance(obj, list):
+        return _build(_pairs_of(obj), (), "docker info JSON")
+    if not isinstance(obj, dict):
+        raise ParseError("docker info JSON: expected an object or a DriverStatus list, got %s"
+                         % type(obj).__name__)
+    return _from_api_object(obj)
+
+
+def _from_api_object(obj):
+    keyed = dict((key.lower(), value) for key, value in obj.items())
+    pairs = [(label, keyed[key]) for key, label in _TOP_LEVEL.items() if isinstance(keyed.get(key), str)]
+    status = next((keyed[key] for key in _DRIVER_STATUS_KEYS if keyed.get(key)), [])
+    warnings = tuple(_one_line(warning) for warning in keyed.get("warnings") or ())
+    return _build(pairs + _pairs_of(status), warnings, "docker info JSON")
+
+
+def _pairs_of(status):
+    if not isinstance(status, list) or not all(_is_pair(item) for item in status):
+        raise ParseError("docker info JSON: DriverStatus must be a list of [label, value] string pairs, got %r"
+                         % (status,))
+    return [tuple(item) for item in status]
+
+
+def _is_pair(item):
+    return isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, str) for x in item)
+
+
+def _load_json(text):
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        try:
+            return json.loads("{" + text)  # pasted without the object's opening brace
+        except ValueError:
+            raise error
+
+
+def _salvage(text, problem):
+    tail = text[max(0, text.lower().find("driverstatus")):]
+    pairs = [(json.loads(label), json.loads(value)) for label, value in _PAIR.findall(tail)]
+    if "Pool Name" not in dict(pairs):
+        raise ParseError("docker info JSON: not valid JSON (%s) and no complete 'Pool Name' "
+                         "DriverStatus pair to salvage" % problem)
+    scalars = [(_TOP_LEVEL[key.lower()], json.loads(value)) for key, value in _SCALAR.findall(text)
+               if key.lower() in _TOP_LEVEL]
+    return _build(scalars + pairs, (), "docker info JSON")
+
+
+def _server_section(lines):
+    """19.03+ prints Client: then Server:; the client's lines would only mislead."""
+    for index, line in enumerate(lines):
+        if line.rstrip() == "Server:":
+            return lines[index + 1:]
+    return lines
+
+
+def _scan_text(lines):
+    """(label, value) pairs in order, and the WARNING paragraphs joined onto one line each."""
+    pairs, warnings, warning_indent = [], [], None
+    for line in lines:
+        clean = line.strip().strip("*`").strip()  # markdown bold / code ticks from pastes
+        indent = len(line) - len(line.lstrip())
+        match = _LABEL_LINE.match(clean)
+        is_label = bool(match) and match.group(1) in LABELS
+        if clean.startswith("WARNING:"):
+            warnings.append(clean)
+            warning_indent = indent
+        elif warning_indent is not None and indent > warning_indent and clean and not is_label:
+            warnings[-1] += " " + clean  # "         Use `--storage-opt dm.thinpooldev` ..."
+        else:
+            warning_indent = None
+            if is_label:
+                pairs.append((match.group(1), _PASTED_COMMENT.sub("", match.group(2) or "")))
+    return pairs, tuple(warnings)
+
+
+def _build(pairs, warnings, source):
+    """DockerInfo from (label, value) pairs; the first time a label appears wins."""
+    values = {}
+    for label, value in pairs:
+        field, convert = LABELS.get(label, (None, None))
+        if field is None or field in values:
+            continue
+        try:
+            values[field] = convert(value.strip())
+        except (ValueError, ParseError) as error:
+            raise ParseError("%s: %r has value %r: %s" % (source, label, value, error))
+    return DockerInfo(warnings=tuple(warnings), **values)
+
+
+def _one_line(warning):
+    return " ".join(part.strip() for part in warning.splitlines() if part.strip())
+
+
+def _first_line(text):
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:80]

@@ -1,0 +1,152 @@
+"""Read the live host: dmsetup through the runner, Docker through its API, the loop files' filesystem.
+
+Each reader returns parsed values or raises SourceUnavailable with one line naming what failed;
+`observe` collects those lines so the snapshot still shows what could be read.
+"""
+import os
+
+from guardian.errors import CommandError, GuardianError, SourceUnavailable
+from guardian.observe.dmsetup import ThinPoolTable, parse_status, parse_table
+from guardian.observe.docker_info import parse_docker_info_api
+from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
+
+SYS_DEV_BLOCK = "/sys/dev/block"
+
+
+def read_kernel(runner):
+    """Thin-pool status and table lines from dmsetup (two calls, both cheap ioctls)."""
+    try:
+        status = runner.run(["dmsetup", "status", "--target", "thin-pool"]).stdout
+        table = runner.run(["dmsetup", "table", "--target", "thin-pool"]).stdout
+    except CommandError as exc:
+        raise SourceUnavailable("kernel: {}".format(exc))
+    return parse_status(status), parse_table(table)
+
+
+def read_docker(docker_host, timeout):
+    """Docker's /info through the Engine API; slow, absent or garbage answers are one line."""
+    import docker          # imported here: a slow import the kernel-only paths do not need
+    import requests
+    try:
+        client = docker.APIClient(base_url=docker_host, timeout=timeout, version="auto")
+        try:
+            return parse_docker_info_api(client.info())
+        finally:
+            client.close()
+    except requests.exceptions.Timeout:
+        raise SourceUnavailable("docker: no answer from {} within {:g} s".format(docker_host, timeout))
+    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+        raise SourceUnavailable("docker: cannot reach {}: {}".format(docker_host, _reason(exc)))
+    except GuardianError as exc:
+        raise SourceUnavailable("docker: {}".format(exc))
+    except ValueError as exc:
+        raise SourceUnavailable("docker: answer from {} is not JSON: {}".format(docker_host, exc))
+
+
+def _reason(exc):
+    """The innermost OS error (no such file, permission denied...): what an operator can act on."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def device_name(dev):
+    """'7:0' -> 'loop0', '253:3' -> the dm name (from sysfs); '' when unknown."""
+    base = os.path.join(SYS_DEV_BLOCK, dev)
+    dm_name = _read_text(os.path.join(base, "dm", "name"))
+    if dm_name:
+        return dm_name
+    try:
+        return os.path.basename(os.path.realpath(base)) if os.path.exists(base) else ""
+    except OSError:
+        return ""
+
+
+def loop_backing_file(dev):
+    """The file behind a loop device, from sysfs ('' if it is not a loop device)."""
+    return _read_text(os.path.join(SYS_DEV_BLOCK, dev, "loop", "backing_file"))
+
+
+def _read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def read_sparse_file(path):
+    if not path:
+        return None
+    st = os.stat(path)
+    return SparseFile(path, st.st_size, st.st_blocks * 512)
+
+
+def read_backing(data_path, metadata_path):
+    """The filesystem holding the loop files, and how sparse each file is."""
+    try:
+        fs = os.statvfs(os.path.dirname(data_path))
+        return BackingFilesystem(
+            directory=os.path.dirname(data_path),
+            total_bytes=fs.f_blocks * fs.f_frsize, free_bytes=fs.f_bavail * fs.f_frsize,
+            data_file=read_sparse_file(data_path), metadata_file=read_sparse_file(metadata_path))
+    except OSError as exc:
+        raise SourceUnavailable("backing filesystem: {}: {}".format(
+            exc.filename or data_path, exc.strerror))
+
+
+def observe(runner, settings, with_docker=True):
+    """A full snapshot of the live host; whatever fails becomes a problem line, not an exception."""
+    problems = []
+    statuses, tables, docker_info = None, [], None
+    try:
+        statuses, tables = read_kernel(runner)
+    except SourceUnavailable as exc:
+        problems.append(str(exc))
+    if with_docker:
+        try:
+            docker_info = read_docker(settings.pool.docker_host, settings.pool.docker_timeout)
+        except SourceUnavailable as exc:
+            problems.append(str(exc))
+    if docker_info is not None and docker_info.storage_driver not in (None, "devicemapper"):
+        problems.append("docker: storage driver is {}, not devicemapper".format(docker_info.storage_driver))
+    devices = _devices_of(tables)
+    snapshot = compose_snapshot(statuses, tables, docker_info, override=settings.pool.name,
+                                device_names=devices, problems=problems)
+    return _with_backing(snapshot, docker_info)
+
+
+def _devices_of(tables):
+    devs = set()
+    for table in tables:
+        if isinstance(table, ThinPoolTable):
+            devs.update((table.data_dev, table.metadata_dev))
+    return {dev: device_name(dev) for dev in devs}
+
+
+def _with_backing(snapshot, docker_info):
+    """Add the backing filesystem to the watched pool when it is loop-lvm."""
+    pool = snapshot.pool
+    if pool is None or pool.kind != "loop-lvm":
+        return snapshot
+    data_path = (docker_info and docker_info.data_loop_file) or (
+        pool.table and loop_backing_file(pool.table.data_dev))
+    meta_path = (docker_info and docker_info.metadata_loop_file) or (
+        pool.table and loop_backing_file(pool.table.metadata_dev))
+    if not data_path:
+        return snapshot._replace(problems=snapshot.problems + (
+            "backing filesystem: cannot tell which file backs the data loop device",))
+    try:
+        backing = read_backing(data_path, meta_path)
+    except SourceUnavailable as exc:
+        return snapshot._replace(problems=snapshot.problems + (str(exc),))
+    pools = tuple(p._replace(backing=backing) if p.watched else p for p in snapshot.pools)
+    return snapshot._replace(pools=pools)

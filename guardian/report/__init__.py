@@ -1,0 +1,1 @@
+"""Report: log entries (journal or terminal), the event catalogue, and renderings of a snapshot."""

@@ -1,0 +1,122 @@
+"""Logging, configured in one place.
+
+Under systemd, entries go to journald's native socket with PRIORITY, SYSLOG_IDENTIFIER, the event's
+MESSAGE_ID and every structured field as an upper-case journal field (POOL=..., DATA_PERCENT=...), so
+`journalctl -u pool-guardian POOL_LEVEL=critical` works. On a terminal, short human lines on stderr.
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+import structlog
+
+from guardian.report.events import CATALOGUE
+
+IDENTIFIER = "pool-guardian"
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+# syslog priorities, as journald wants them
+PRIORITY = {"debug": 7, "info": 6, "warning": 4, "error": 3, "critical": 2}
+
+
+def configure_logging(level="info", target="auto", stream=None):
+    """Set up structlog; target auto picks the journal when systemd started us."""
+    if target == "auto":
+        target = "journal" if _started_by_systemd() else "console"
+    sink = JournalSink() if target == "journal" else ConsoleSink(stream or sys.stderr)
+    structlog.configure(
+        processors=[_add_level, _add_message_id, sink.render],
+        wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
+        logger_factory=lambda *args: sink,
+        cache_logger_on_first_use=False,
+    )
+    return structlog.get_logger()
+
+
+def _started_by_systemd():
+    """systemd sets JOURNAL_STREAM when stdout/stderr are connected to the journal."""
+    return bool(os.environ.get("JOURNAL_STREAM")) and os.path.exists(JOURNAL_SOCKET)
+
+
+def _add_level(logger, method_name, event_dict):
+    event_dict["level"] = "warning" if method_name == "warn" else method_name
+    return event_dict
+
+
+def _add_message_id(logger, method_name, event_dict):
+    kind = CATALOGUE.get(event_dict.get("event"))
+    if kind:
+        event_dict["message_id"] = kind.message_id
+    return event_dict
+
+
+class ConsoleSink:
+    """Short human lines: time, level, event, then key=value fields."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def render(self, logger, method_name, event_dict):
+        event_dict.pop("message_id", None)
+        level = event_dict.pop("level")
+        event = event_dict.pop("event")
+        message = event_dict.pop("message", None)
+        fields = " ".join("{}={}".format(k, v) for k, v in event_dict.items())
+        head = "{} {:<7} {}".format(time.strftime("%H:%M:%S"), level.upper(), event)
+        return " ".join(part for part in (head, message, fields) if part)
+
+    def msg(self, line):
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    debug = info = warning = warn = error = critical = msg
+
+
+class JournalSink:
+    """Writes entries to journald's native protocol socket (no extra dependency needed)."""
+
+    def __init__(self, path=JOURNAL_SOCKET):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def render(self, logger, method_name, event_dict):
+        level = event_dict.pop("level")
+        event = event_dict.pop("event")
+        message = event_dict.pop("message", None)
+        fields = {
+            "MESSAGE": "{}: {}".format(event, message) if message else event,
+            "PRIORITY": str(PRIORITY[level]),
+            "SYSLOG_IDENTIFIER": IDENTIFIER,
+            "EVENT": event,
+        }
+        for key, value in event_dict.items():
+            fields[journal_field_name(key)] = value
+        return encode_journal_entry(fields)
+
+    def msg(self, datagram):
+        try:
+            self.sock.sendto(datagram, self.path)
+        except OSError as exc:
+            sys.stderr.write("pool-guardian: journal unavailable ({}); entry lost\n".format(exc.strerror))
+
+    debug = info = warning = warn = error = critical = msg
+
+
+def journal_field_name(key):
+    """journald field names: upper case letters, digits and underscores, not starting with _."""
+    name = "".join(ch if ch.isalnum() else "_" for ch in str(key).upper()).lstrip("_")
+    return name or "FIELD"
+
+
+def encode_journal_entry(fields):
+    """journald native protocol: KEY=value lines; values with a newline use the length form."""
+    out = bytearray()
+    for key, value in fields.items():
+        data = str(value).encode("utf-8", "replace")
+        if b"\n" in data:
+            out += key.encode() + b"\n" + struct.pack("<Q", len(data)) + data + b"\n"
+        else:
+            out += key.encode() + b"=" + data + b"\n"
+    return bytes(out)

@@ -1,0 +1,149 @@
+"""Renderings of a snapshot: complete JSON for scripts, a glance-able text for people.
+
+The JSON is a documented interface (docs/json.md): add fields, never rename or remove them.
+"""
+import json
+
+from guardian.decide.levels import assess
+from guardian.units import format_bytes
+
+POOL_STATUS_FIELDS = ("length_sectors", "transaction_id", "data_used_blocks", "data_total_blocks",
+                      "metadata_used_blocks", "metadata_total_blocks", "held_metadata_root", "mode",
+                      "needs_check", "discard", "no_space_policy", "metadata_low_watermark", "failed")
+
+
+def snapshot_json(snapshot, watermarks):
+    return json.dumps(snapshot_dict(snapshot, watermarks), indent=2, sort_keys=True)
+
+
+def snapshot_dict(snapshot, watermarks):
+    docker = snapshot.docker
+    return {
+        "taken_at": snapshot.taken_at,
+        "pool_name": snapshot.pool.name if snapshot.pool else None,
+        "docker": None if docker is None else dict(docker._asdict(), warnings=list(docker.warnings)),
+        "pools": [pool_dict(view, watermarks) for view in snapshot.pools],
+        "problems": list(snapshot.problems),
+    }
+
+
+def pool_dict(view, watermarks):
+    status = view.status
+    result = {"name": view.name, "kind": view.kind, "watched": view.watched}
+    result.update((field, getattr(status, field)) for field in POOL_STATUS_FIELDS)
+    assessment = assess(view, watermarks)
+    result.update(
+        data_block_bytes=view.data_block_bytes,
+        data_used_percent=_round(status.data_used_percent),
+        metadata_used_percent=_round(status.metadata_used_percent),
+        data_used_bytes=view.data_used_bytes, data_total_bytes=view.data_total_bytes,
+        data_free_bytes=view.data_free_bytes,
+        metadata_used_bytes=view.metadata_used_bytes, metadata_total_bytes=view.metadata_total_bytes,
+        effective_free_bytes=view.effective_free_bytes,
+        data_effective_used_percent=_round(view.data_effective_used_percent),
+        min_free_bytes=view.min_free_bytes, below_docker_floor=view.below_docker_floor,
+        table=None if view.table is None else dict(view.table._asdict(), features=list(view.table.features)),
+        backing=_backing_dict(view.backing),
+        level={"overall": assessment.level, "data": assessment.data_level,
+               "metadata": assessment.metadata_level, "unhealthy": assessment.unhealthy},
+    )
+    return result
+
+
+def _backing_dict(backing):
+    if backing is None:
+        return None
+    result = backing._asdict()
+    for key in ("data_file", "metadata_file"):
+        result[key] = None if backing[key] is None else backing[key]._asdict()
+    return result
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def render_status(snapshot, watermarks):
+    """A few lines an operator reads at a glance: numbers, percent, mode, what is near a limit."""
+    lines = []
+    for view in snapshot.pools:
+        lines.extend(_pool_lines(view, watermarks))
+    if snapshot.docker is not None:
+        lines.extend(_docker_lines(snapshot.docker))
+    for problem in snapshot.problems:
+        lines.append("problem: " + problem)
+    return "\n".join(lines) if lines else "no thin pool and no Docker information"
+
+
+def _pool_lines(view, watermarks):
+    status, a = view.status, assess(view, watermarks)
+    mark = "" if view.watched else "  (not watched)"
+    head = "pool {} ({}){}: {}".format(view.name, view.kind, mark, a.level.upper())
+    if status.failed:
+        return [head, "  kernel: " + a.unhealthy]
+    lines = [head, "  mode {}{}{}".format(status.mode or "(not reported by this kernel)",
+                                          ", needs_check" if status.needs_check else "",
+                                          ", " + status.no_space_policy if status.no_space_policy else ""),
+             "  data     {:>6}  {} of {}  ({}/{} blocks)  {}".format(
+                 _pct(status.data_used_percent), _size(view.data_used_bytes),
+                 _size(view.data_total_bytes), status.data_used_blocks, status.data_total_blocks,
+                 a.data_level),
+             "  metadata {:>6}  {} of {}  ({}/{} blocks)  {}".format(
+                 _pct(status.metadata_used_percent), _size(view.metadata_used_bytes),
+                 _size(view.metadata_total_bytes), status.metadata_used_blocks,
+                 status.metadata_total_blocks, a.metadata_level)]
+    lines.extend(_limit_lines(view, a))
+    return lines
+
+
+def _limit_lines(view, a):
+    lines = []
+    if view.backing is not None:
+        fs = view.backing
+        lines.append("  backing  {}: {} free of {}{}".format(
+            fs.directory, _size(fs.free_bytes), _size(fs.total_bytes), _sparse(fs.data_file)))
+    if view.limited_by_backing:
+        lines.append("  LIMIT    only {} can really be written: the filesystem under the loop file "
+                     "is fuller than the pool ({} effective)".format(
+                         _size(view.effective_free_bytes), _pct(a.data_percent)))
+    if view.min_free_bytes is not None:
+        lines.append("  docker floor {} free{}".format(
+            _size(view.min_free_bytes),
+            ": BELOW IT, Docker refuses pulls and new containers" if view.below_docker_floor else ""))
+    if a.unhealthy:
+        lines.append("  kernel: " + a.unhealthy)
+    return lines
+
+
+def _sparse(sparse_file):
+    if sparse_file is None:
+        return ""
+    return "; data file {} apparent, {} allocated".format(
+        _size(sparse_file.apparent_bytes), _size(sparse_file.allocated_bytes))
+
+
+def _docker_lines(docker):
+    lines = ["docker {}: storage driver {}, pool {}, udev sync {}, deferred removal {}".format(
+        docker.server_version or "(version unknown)", docker.storage_driver, docker.pool_name or "-",
+        _yes_no(docker.udev_sync_supported), _yes_no(docker.deferred_removal))]
+    for what in ("data", "metadata"):
+        used, total, free = (getattr(docker, "{}_{}_bytes".format(what, part))
+                             for part in ("used", "total", "available"))
+        if used is not None or total is not None:
+            lines.append("  docker's {:<8} {} used of {}, {} available".format(
+                what, _size(used), _size(total), _size(free)))
+    if docker.data_loop_file:
+        lines.append("  loop files {}, {}".format(docker.data_loop_file, docker.metadata_loop_file or "-"))
+    return lines
+
+
+def _yes_no(value):
+    return "?" if value is None else ("yes" if value else "no")
+
+
+def _pct(value):
+    return "?" if value is None else "{:.1f}%".format(value)
+
+
+def _size(value):
+    return "?" if value is None else format_bytes(value)

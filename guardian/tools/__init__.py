@@ -1,0 +1,1 @@
+"""Operator tools: diagnose captured outputs, and (later) rescue, resize, busy, top."""

@@ -1,0 +1,71 @@
+"""The one door for external commands: timeouts kill the process group, dry-run skips changes."""
+import os
+import time
+
+import pytest
+
+from guardian.errors import CommandError
+from guardian.host.runner import Runner
+
+
+class Recorder:
+    def __init__(self):
+        self.entries = []
+
+    def __getattr__(self, level):
+        return lambda event, **fields: self.entries.append((level, event, fields))
+
+
+def test_runs_argv_without_a_shell():
+    result = Runner(Recorder()).run(["echo", "$HOME; true"])
+    assert result.stdout == "$HOME; true\n"
+
+
+def test_every_call_is_logged():
+    log = Recorder()
+    Runner(log).run(["true"])
+    assert log.entries[0][1] == "command.ran"
+
+
+def test_failure_names_the_command_and_its_first_error_line():
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder()).run(["ls", "/no/such/dir"])
+    assert str(caught.value).startswith("ls /no/such/dir failed (exit 2): ls: cannot access")
+
+
+def test_missing_command_is_named():
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder()).run(["no-such-tool-xyz"])
+    assert str(caught.value) == "no-such-tool-xyz: command not found (is it installed?)"
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    marker = tmp_path / "child-survived"
+    script = "sleep 3 && touch {} & sleep 30".format(marker)
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder()).run(["sh", "-c", script], timeout=0.5)
+    assert "timed out after 0.5 s" in str(caught.value)
+    assert time.monotonic() - started < 3
+    time.sleep(3.5)
+    assert not marker.exists()
+
+
+def test_dry_run_skips_commands_that_change_something(tmp_path):
+    target = tmp_path / "made"
+    log = Recorder()
+    result = Runner(log, dry_run=True).run(["touch", str(target)], changes=True)
+    assert not result.executed and not target.exists()
+    assert log.entries[-1][1] == "command.skipped"
+
+
+def test_dry_run_still_runs_read_only_commands():
+    assert Runner(Recorder(), dry_run=True).run(["echo", "hi"]).stdout == "hi\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="checks the root-only path")
+def test_dry_run_checks_permission_before_claiming_it_could_act(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder(), dry_run=True).run(["true"], changes=True)
+    assert "needs root" in str(caught.value)
