@@ -12,7 +12,7 @@ VPY := $(VENV)/bin/python
 DEB_PACKAGES := qemu-system-x86 busybox-static docker.io containerd lvm2 thin-provisioning-tools \
 	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm
 
-.PHONY: help setup deps test unit lint demo clean
+.PHONY: help setup deps test unit lint demo clean config-example
 
 help:
 	@echo "make demo   - boot the test bed, fill a small Docker pool, watch pool-guardian act"
@@ -48,3 +48,7 @@ clean:
 	rm -rf $(VENV) .cache build dist *.egg-info
 
 -include tests/bed/bed.mk
+
+# etc/config.yaml is rendered from the schema; a unit test fails when they differ.
+config-example: setup
+	$(VPY) -c 'from guardian.config.example import render_example; import sys; sys.stdout.write(render_example())' > etc/config.yaml

@@ -25,7 +25,7 @@ def cmd_diagnose(args):
                         dmsetup_table=args.dmsetup_table, sosreport=args.sosreport,
                         pool_name=settings.pool.name)
     _print_snapshot(snapshot, settings, args.json)
-    return EXIT_OK if (snapshot.pool is not None or snapshot.docker is not None) else EXIT_FAILURE
+    return EXIT_OK if (snapshot.pools or snapshot.docker is not None) else EXIT_FAILURE
 
 
 def cmd_check(args):

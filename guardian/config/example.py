@@ -1,6 +1,8 @@
 """Render the commented example config (etc/config.yaml) from the schema."""
 import textwrap
 
+import yaml
+
 from guardian.config.schema import SCHEMA, Option
 
 HEADER = """\
@@ -19,11 +21,18 @@ def render_example():
     return "\n".join(lines) + "\n"
 
 
+def yaml_text(value):
+    """A default as it is written in YAML: strings as given, the rest in YAML's own spelling."""
+    if isinstance(value, str):
+        return value
+    return yaml.safe_dump(value, default_flow_style=True).replace("\n...", "").strip()
+
+
 def _render(node, depth):
     indent = "  " * depth
     out = [indent + "# " + line for line in textwrap.wrap(node.doc, 96 - len(indent))]
     if isinstance(node, Option):
-        out.append("{}{}: {}".format(indent, node.key, node.default))
+        out.append("{}{}: {}".format(indent, node.key, yaml_text(node.default)))
         return out
     out.append("{}{}:".format(indent, node.key))
     for child in node.children:

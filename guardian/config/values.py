@@ -54,6 +54,22 @@ def size_or_share(value):
         raise ValueError(str(exc))
 
 
+def integer(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected a whole number, got {!r}".format(value))
+    return value
+
+
+def cron(value):
+    """Five cron fields, checked by APScheduler's own parser so the daemon cannot choke on it later."""
+    from apscheduler.triggers.cron import CronTrigger
+    try:
+        CronTrigger.from_crontab(str(value))
+    except ValueError as exc:
+        raise ValueError("expected a cron expression like '30 3 * * *': {}".format(exc))
+    return str(value)
+
+
 def boolean(value):
     if not isinstance(value, bool):
         raise ValueError("expected true or false, got {!r}".format(value))

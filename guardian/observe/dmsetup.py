@@ -25,7 +25,9 @@ FAILED_WORDS = ("Fail", "Error")
 
 _TARGET = re.compile(r"^(\d+)\s+(\d+)\s+(\S+)(?:\s+(.*))?$")
 _NAMED = re.compile(r"^(\S.*?):\s+(\d+\s+\d+\s+\S.*)$")
-_VERBOSE_HEADER = re.compile(r"^([A-Z][A-Za-z ,]*):\s*(.*)$")
+# `dmsetup table -v` / `status -v` print the device's info block before its targets.
+_VERBOSE_HEADER = re.compile(r"^(Name|State|Read Ahead|Tables present|Open count|Event number|Major, minor|"
+                             r"Number of targets|UUID):\s*(.*)$")
 _CONTINUATION = re.compile(r"^[\d-]")
 _POOL_WORDS = (
     ("mode", ("rw", "ro", "out_of_data_space")),
@@ -197,7 +199,7 @@ def _target_lines(text, source):
         target = _TARGET.match(body)
         if target:
             lines.append(_new_line(source, number, name, target, line))
-        elif _VERBOSE_HEADER.match(line):  # `dmsetup table -v` prints "Name: ..." etc. first
+        elif _VERBOSE_HEADER.match(line):
             verbose_name = _verbose_name(line, verbose_name)
         elif lines and _CONTINUATION.match(line):
             lines[-1] = _join(lines[-1], line)

@@ -8,6 +8,7 @@ device size) and warnings. Every label the devicemapper driver ever printed, fro
 """
 
 import json
+import math
 import re
 from typing import NamedTuple, Optional, Tuple
 
@@ -16,6 +17,8 @@ from guardian.units import parse_docker_size
 
 # dm-thin blocks are whole multiples of 64 KiB; Docker rounds them to "65.54 kB".
 POOL_BLOCK_GRAIN = 64 * 1024
+# go-units HumanSize prints 4 significant digits: off by at most half a unit in the 4th.
+HUMAN_SIZE_PRECISION = 0.0005
 
 
 class DockerInfo(NamedTuple):
@@ -65,9 +68,18 @@ def _count(value):
 
 
 def _pool_block(value):
-    """Undo Docker's rounding: the kernel only allows whole 64 KiB multiples."""
-    rounded = parse_docker_size(value)
-    return max(1, int(round(rounded / POOL_BLOCK_GRAIN))) * POOL_BLOCK_GRAIN
+    """Undo Docker's 4-digit rounding ("65.54 kB", "1.074 GB") of the pool block size.
+
+    dm-thin allows whole multiples of 64 KiB; Docker and LVM pick powers of two. Prefer the
+    power of two the printed figure can stand for; else the nearest 64 KiB multiple.
+    """
+    printed = parse_docker_size(value)
+    if printed <= 0:
+        raise ValueError("a pool block size must be positive")
+    power = 2 ** int(round(math.log(printed, 2)))
+    if abs(power - printed) <= printed * HUMAN_SIZE_PRECISION:
+        return power
+    return max(1, int(round(printed / POOL_BLOCK_GRAIN))) * POOL_BLOCK_GRAIN
 
 
 # The label Docker prints -> (DockerInfo field, converter). Same labels in text and API.
@@ -113,8 +125,8 @@ _SCALAR = re.compile(r'"(\w+)"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def parse_docker_info(text):
-    """Either shape: JSON from the API (or its DriverStatus) or ``docker info`` text."""
-    if _JSON_HINT.search(text):
+    """Either shape: JSON from the API (or its DriverStatus, or a decoded object) or ``docker info`` text."""
+    if not isinstance(text, str) or _JSON_HINT.search(text):
         return parse_docker_info_api(text)
     return parse_docker_info_text(text)
 
@@ -125,7 +137,7 @@ def parse_docker_info_text(text):
     info = _build(pairs, warnings, "docker info")
     if not any(getattr(info, field) is not None for field in _POOL_EVIDENCE):
         raise ParseError("docker info: no 'Storage Driver' or 'Driver' field found (nor any pool line); "
-                         "first line: %r" % _first_line(text))
+                         "%s" % _hint(text))
     return info
 
 
@@ -235,5 +247,10 @@ def _one_line(warning):
     return " ".join(part.strip() for part in warning.splitlines() if part.strip())
 
 
-def _first_line(text):
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:80]
+def _hint(text):
+    """What the output said instead: the client's ERROR line, or else its first line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR:")]
+    if errors:
+        return "it says %r" % errors[0][:120]
+    return "first line: %r" % (lines[0][:80] if lines else "")

@@ -4,6 +4,7 @@ Each reader returns parsed values or raises SourceUnavailable with one line nami
 `observe` collects those lines so the snapshot still shows what could be read.
 """
 import os
+import time
 
 from guardian.errors import CommandError, GuardianError, SourceUnavailable
 from guardian.observe.dmsetup import ThinPoolTable, parse_status, parse_table
@@ -103,25 +104,52 @@ def read_backing(data_path, metadata_path):
             exc.filename or data_path, exc.strerror))
 
 
-def observe(runner, settings, with_docker=True):
-    """A full snapshot of the live host; whatever fails becomes a problem line, not an exception."""
-    problems = []
-    statuses, tables, docker_info = None, [], None
-    try:
-        statuses, tables = read_kernel(runner)
-    except SourceUnavailable as exc:
-        problems.append(str(exc))
-    if with_docker:
+class Observer:
+    """Reads the live host. The kernel is read every time (cheap ioctls); Docker's /info is
+    expensive on devicemapper, so it is kept and refreshed only when asked or when stale."""
+
+    def __init__(self, runner, settings, with_docker=True, clock=time.monotonic):
+        self.runner = runner
+        self.settings = settings
+        self.with_docker = with_docker
+        self.clock = clock
+        self._docker = None            # (DockerInfo or None, problem or None, read_at)
+
+    def snapshot(self, refresh_docker=False):
+        """A full snapshot; whatever fails becomes a problem line, not an exception."""
+        problems = []
+        statuses, tables = None, []
         try:
-            docker_info = read_docker(settings.pool.docker_host, settings.pool.docker_timeout)
+            statuses, tables = read_kernel(self.runner)
         except SourceUnavailable as exc:
             problems.append(str(exc))
-    if docker_info is not None and docker_info.storage_driver not in (None, "devicemapper"):
-        problems.append("docker: storage driver is {}, not devicemapper".format(docker_info.storage_driver))
-    devices = _devices_of(tables)
-    snapshot = compose_snapshot(statuses, tables, docker_info, override=settings.pool.name,
-                                device_names=devices, problems=problems)
-    return _with_backing(snapshot, docker_info)
+        docker_info, docker_problem = self._docker_info(refresh_docker)
+        if docker_problem:
+            problems.append(docker_problem)
+        if docker_info is not None and docker_info.storage_driver not in (None, "devicemapper"):
+            problems.append("docker: storage driver is {}, not devicemapper".format(
+                docker_info.storage_driver))
+        snapshot = compose_snapshot(statuses, tables, docker_info, override=self.settings.pool.name,
+                                    device_names=_devices_of(tables), problems=problems)
+        return _with_backing(snapshot, docker_info)
+
+    def _docker_info(self, refresh):
+        if not self.with_docker:
+            return None, None
+        stale = self._docker is None or (
+            self.clock() - self._docker[2] >= self.settings.schedule.docker_info_interval)
+        if refresh or stale:
+            try:
+                self._docker = (read_docker(self.settings.pool.docker_host,
+                                            self.settings.pool.docker_timeout), None, self.clock())
+            except SourceUnavailable as exc:
+                self._docker = (None, str(exc), self.clock())
+        return self._docker[0], self._docker[1]
+
+
+def observe(runner, settings, with_docker=True):
+    """One snapshot of the live host, for one-shot commands."""
+    return Observer(runner, settings, with_docker).snapshot(refresh_docker=True)
 
 
 def _devices_of(tables):

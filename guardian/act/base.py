@@ -1,0 +1,37 @@
+"""What every action shares: the context it is given and the result it returns.
+
+An action is a function `(snapshot, ctx) -> ActionResult`: it checks its preconditions, acts
+through ctx.runner (the one command door, which also makes dry-run work), and says what it did
+with numbers. It raises nothing an operator should not see: failures are results.
+"""
+from typing import Callable, NamedTuple
+
+DONE = "done"
+NOTHING_TO_DO = "nothing to do"
+DRY_RUN = "dry-run"
+REFUSED = "refused"
+FAILED = "failed"
+
+
+class ActionContext(NamedTuple):
+    runner: object          # guardian.host.runner.Runner (dry_run set in dry-run mode)
+    log: object
+    settings: object        # the whole Settings; an action reads its own rung section
+    observe: Callable       # () -> fresh Snapshot, for numbers after a step
+    heartbeat: Callable     # () -> None: call between long steps to keep the watchdog fed
+    should_stop: Callable   # () -> bool: True once the daemon is stopping
+
+    @property
+    def dry_run(self):
+        return self.runner.dry_run
+
+
+class ActionResult(NamedTuple):
+    rung: str
+    outcome: str            # done, nothing to do, dry-run, refused, failed
+    summary: str            # one line for the journal and `systemctl status`
+    numbers: dict = {}
+
+    @property
+    def succeeded(self):
+        return self.outcome in (DONE, NOTHING_TO_DO, DRY_RUN)

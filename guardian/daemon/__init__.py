@@ -1,0 +1,1 @@
+"""The daemon: watchers wake it, the engine observes, decides and acts, the service talks to systemd."""

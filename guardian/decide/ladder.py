@@ -1,0 +1,122 @@
+"""The remediation ladder's policy: which rungs to try now, and why the others are skipped.
+
+A pure function of the pool's assessment, the settings, what was remembered about earlier runs
+and the time, so tests can step a fake clock through cooldowns, budgets and back-off.
+Act in a band (kubelet's image GC): start at the high mark, keep going until below the low mark.
+"""
+from typing import NamedTuple, Optional, Tuple
+
+from guardian.decide.levels import assess
+
+HOUR = 3600.0
+
+
+class RungMemory(NamedTuple):
+    last_run: Optional[float] = None
+    recent_runs: Tuple[float, ...] = ()     # start times within the last hour, for the budget
+    failures: int = 0                        # consecutive
+    retry_after: Optional[float] = None      # back-off after a failure
+
+
+class Memory(NamedTuple):
+    remediating: bool = False                # between crossing high and getting below low
+    rungs: Tuple[Tuple[str, RungMemory], ...] = ()
+
+    def rung(self, name):
+        return dict(self.rungs).get(name, RungMemory())
+
+    def with_rung(self, name, memory):
+        rungs = dict(self.rungs)
+        rungs[name] = memory
+        return self._replace(rungs=tuple(sorted(rungs.items())))
+
+
+class Step(NamedTuple):
+    rung: str
+    why: str
+
+
+class Plan(NamedTuple):
+    pool: Optional[str]
+    mode: str
+    level: str                  # ok, warning, high, critical, or unknown without a pool
+    why: str                    # one line: why remediate, or why not
+    steps: Tuple[Step, ...]     # rungs to run now, in order
+    skipped: Tuple[Step, ...]   # rungs not run now, with the reason
+    alert: Optional[str]        # something an operator must hear about
+    remediating: bool           # hysteresis state to remember
+
+    @property
+    def acts(self):
+        """Whether the steps really run (dry-run runs them with the command door closed)."""
+        return self.mode in ("enforce", "dry-run") and bool(self.steps)
+
+
+def needs_remediation(assessment, watermarks, remediating):
+    """Above high starts; once started, continue until both are below low."""
+    data, meta = assessment.data_percent or 0.0, assessment.metadata_percent or 0.0
+    if data >= watermarks.data.high or meta >= watermarks.metadata.high:
+        return True
+    return remediating and (data >= watermarks.data.low or meta >= watermarks.metadata.low)
+
+
+def plan(snapshot, settings, memory, now):
+    pool = snapshot.pool
+    mode = settings.mode
+    if pool is None:
+        reason = "; ".join(snapshot.problems) or "no thin pool found"
+        return Plan(None, mode, "unknown", reason, (), (), "no pool to watch: " + reason, memory.remediating)
+    a = assess(pool, settings.watermarks)
+    if a.unhealthy:
+        return Plan(pool.name, mode, "critical", a.unhealthy, (), (),
+                    "alert only, no action on this pool: " + a.unhealthy, False)
+    remediate = needs_remediation(a, settings.watermarks, memory.remediating)
+    usage = "data {:.1f}%, metadata {:.1f}%".format(a.data_percent or 0, a.metadata_percent or 0)
+    if not remediate:
+        return Plan(pool.name, mode, a.level, usage + ": below the marks, nothing to do", (), (),
+                    None, False)
+    steps, skipped = choose_rungs(settings.ladder, memory, now)
+    if mode == "observe":
+        skipped = tuple(Step(s.rung, "observe mode: alert only") for s in steps) + skipped
+        steps = ()
+    why = "{}: above the high mark or not yet below the low mark".format(usage)
+    alert = None
+    if a.level == "critical" and not steps:
+        alert = "critical ({}) and no rung can run now: {}".format(
+            usage, "; ".join("{} {}".format(s.rung, s.why) for s in skipped) or "none configured")
+    return Plan(pool.name, mode, a.level, why, steps, skipped, alert, True)
+
+
+def choose_rungs(ladder, memory, now):
+    """Rungs that may run now, in order, and the reason each other one may not."""
+    steps, skipped = [], []
+    for name in ladder.order:
+        reason = rung_blocked(getattr(ladder, name), memory.rung(name), now)
+        (skipped if reason else steps).append(Step(name, reason or "enabled and ready"))
+    return tuple(steps), tuple(skipped)
+
+
+def rung_blocked(rung, remembered, now):
+    """Why a rung may not run now, or None."""
+    if not rung.enabled:
+        return "disabled in the config"
+    if remembered.retry_after is not None and now < remembered.retry_after:
+        return "backing off for {:.0f} s after {} failure(s)".format(
+            remembered.retry_after - now, remembered.failures)
+    if remembered.last_run is not None and now < remembered.last_run + rung.cooldown:
+        return "cooling down for {:.0f} s".format(remembered.last_run + rung.cooldown - now)
+    if len([t for t in remembered.recent_runs if t > now - HOUR]) >= rung.budget:
+        return "hourly budget of {} runs spent".format(rung.budget)
+    return None
+
+
+def remember_run(memory, name, succeeded, now, ladder):
+    """Record a run: cooldown and budget count every run; failures back off exponentially."""
+    old = memory.rung(name)
+    failures = 0 if succeeded else old.failures + 1
+    retry_after = None
+    if failures:
+        delay = min(ladder.backoff_initial * 2 ** (failures - 1), ladder.backoff_max)
+        retry_after = now + delay
+    recent = tuple(t for t in old.recent_runs if t > now - HOUR) + (now,)
+    return memory.with_rung(name, RungMemory(now, recent, failures, retry_after))

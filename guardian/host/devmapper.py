@@ -1,0 +1,97 @@
+"""Device-mapper ioctls through libdevmapper (device-mapper-libs on every CentOS 7 host), via ctypes.
+
+Used where a subprocess per call is too slow or cannot do the job: waiting on a pool's event
+counter (DM_DEV_WAIT, as LVM's dmeventd does) without a process per event.
+"""
+import ctypes
+import ctypes.util
+import threading
+
+from guardian.errors import GuardianError
+
+# enum order in libdevmapper.h
+DM_DEVICE_INFO = 6
+DM_DEVICE_WAITEVENT = 12
+LIBRARY_NAMES = ("libdevmapper.so.1.02", "libdevmapper.so.1.02.1", ctypes.util.find_library("devmapper"))
+
+
+class DevmapperError(GuardianError):
+    """libdevmapper is missing or an ioctl failed."""
+
+
+class DmInfo(ctypes.Structure):
+    """struct dm_info; padded because newer libraries append fields."""
+    _fields_ = [("exists", ctypes.c_int), ("suspended", ctypes.c_int), ("live_table", ctypes.c_int),
+                ("inactive_table", ctypes.c_int), ("open_count", ctypes.c_int32),
+                ("event_nr", ctypes.c_uint32), ("major", ctypes.c_uint32), ("minor", ctypes.c_uint32),
+                ("read_only", ctypes.c_int), ("target_count", ctypes.c_int32),
+                ("_reserved", ctypes.c_int * 16)]
+
+
+_lib = None
+_lib_lock = threading.Lock()
+
+
+def library():
+    """Load libdevmapper once; a clear error where it is missing."""
+    global _lib
+    with _lib_lock:
+        if _lib is None:
+            _lib = _load()
+        return _lib
+
+
+def _load():
+    for name in LIBRARY_NAMES:
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name, use_errno=True)
+        except OSError:
+            continue
+        lib.dm_task_create.restype = ctypes.c_void_p
+        lib.dm_task_create.argtypes = [ctypes.c_int]
+        lib.dm_task_destroy.argtypes = [ctypes.c_void_p]
+        lib.dm_task_set_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.dm_task_set_event_nr.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+        lib.dm_task_run.argtypes = [ctypes.c_void_p]
+        lib.dm_task_get_info.argtypes = [ctypes.c_void_p, ctypes.POINTER(DmInfo)]
+        return lib
+    raise DevmapperError("libdevmapper not found (install device-mapper-libs)")
+
+
+def _task(kind, name, event_nr=None):
+    """Run one dm task on a device and return its info."""
+    lib = library()
+    task = lib.dm_task_create(kind)
+    if not task:
+        raise DevmapperError("libdevmapper: cannot create a task")
+    try:
+        if not lib.dm_task_set_name(task, name.encode()):
+            raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
+        if event_nr is not None:
+            lib.dm_task_set_event_nr(task, event_nr)
+        if not lib.dm_task_run(task):
+            raise DevmapperError("device-mapper: {} on {} failed".format(
+                "wait" if kind == DM_DEVICE_WAITEVENT else "info", name))
+        info = DmInfo()
+        if not lib.dm_task_get_info(task, ctypes.byref(info)):
+            raise DevmapperError("device-mapper: no info for {}".format(name))
+        return info
+    finally:
+        lib.dm_task_destroy(task)
+
+
+def device_info(name):
+    """exists, suspended, event_nr, ... of a dm device (DM_DEV_STATUS ioctl)."""
+    return _task(DM_DEVICE_INFO, name)
+
+
+def wait_for_event(name, event_nr):
+    """Block until the device's event counter differs from event_nr; returns the new info.
+
+    The kernel raises an event on a pool when it crosses its low water mark, changes mode
+    (out of data space, read-only), is resized, or is removed, so a waiter never outlives a removal.
+    ctypes releases the GIL for the blocking ioctl.
+    """
+    return _task(DM_DEVICE_WAITEVENT, name, event_nr)
