@@ -1,6 +1,7 @@
 """Command line: `pool-guardian COMMAND`. Each command is a small function over the App."""
 import argparse
 import sys
+import time
 
 from guardian import __version__
 from guardian.app import build_app
@@ -39,6 +40,22 @@ def cmd_check(args):
         result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - {}".format(exc))
     print(result.line)
     return result.code
+
+
+def cmd_run(args):
+    from guardian.daemon.service import run_service
+    return run_service(args.config or DEFAULT_PATH, mode=args.mode)
+
+
+def cmd_plan(args):
+    """What the daemon would do now and why, with no side effect."""
+    from guardian.decide.ladder import Memory, plan
+    from guardian.observe.sources import observe
+    from guardian.report.render import plan_json, render_plan
+    app = build_app(args.config, log_target="console", mode=args.mode)
+    current = plan(observe(app.runner, app.settings), app.settings, Memory(), time.time())
+    print(plan_json(current) if args.json else render_plan(current))
+    return EXIT_OK
 
 
 def cmd_check_config(args):
@@ -102,6 +119,15 @@ def build_parser():
             p.add_argument("--{}-{}".format(what, mark), type=_percent_arg, metavar="PERCENT")
     p.add_argument("--no-docker", action="store_true")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("run", help="the daemon (what the systemd unit runs)")
+    p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="override the config's mode")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("plan", help="what the daemon would do now, and why; changes nothing")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("check-config", help="validate a config file")
     p.add_argument("file", nargs="?", metavar="FILE")

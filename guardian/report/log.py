@@ -27,7 +27,8 @@ def configure_logging(level="info", target="auto", stream=None):
         target = "journal" if _started_by_systemd() else "console"
     sink = JournalSink() if target == "journal" else ConsoleSink(stream or sys.stderr)
     structlog.configure(
-        processors=[_add_level, _add_message_id, sink.render],
+        processors=[_drop_empty, _add_level, _add_message_id, structlog.processors.format_exc_info,
+                    sink.render],
         wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
         logger_factory=lambda *args: sink,
         cache_logger_on_first_use=False,
@@ -43,6 +44,11 @@ def _started_by_systemd():
 def _add_level(logger, method_name, event_dict):
     event_dict["level"] = "warning" if method_name == "warn" else method_name
     return event_dict
+
+
+def _drop_empty(logger, method_name, event_dict):
+    """Fields with no value say nothing; leave them out of the line and the journal."""
+    return {key: value for key, value in event_dict.items() if value is not None}
 
 
 def _add_message_id(logger, method_name, event_dict):

@@ -147,3 +147,24 @@ def _pct(value):
 
 def _size(value):
     return "?" if value is None else format_bytes(value)
+
+
+def plan_dict(plan):
+    return {"pool": plan.pool, "mode": plan.mode, "level": plan.level, "why": plan.why,
+            "steps": [dict(s._asdict()) for s in plan.steps],
+            "skipped": [dict(s._asdict()) for s in plan.skipped],
+            "alert": plan.alert, "remediating": plan.remediating}
+
+
+def plan_json(plan):
+    return json.dumps(plan_dict(plan), indent=2, sort_keys=True)
+
+
+def render_plan(plan):
+    lines = ["pool {}: {} ({} mode)".format(plan.pool or "-", plan.level.upper(), plan.mode),
+             "  why: " + plan.why]
+    lines.extend("  run  {}: {}".format(s.rung, s.why) for s in plan.steps)
+    lines.extend("  skip {}: {}".format(s.rung, s.why) for s in plan.skipped)
+    if plan.alert:
+        lines.append("  ALERT: " + plan.alert)
+    return "\n".join(lines)

@@ -1,6 +1,6 @@
 """The ladder's policy, stepped through a fake clock: band, order, cooldown, budget, back-off."""
 from guardian.decide.ladder import Memory, plan, remember_run
-from tests.unit.decide.conftest import pool_snapshot
+from tests.unit.conftest import pool_snapshot
 
 ENFORCE = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
 

@@ -1,0 +1,70 @@
+"""Render the configuration reference (docs/config.md) from the schema.
+
+The schema is the one description of the config file; rendering the reference from it means an
+option added, renamed or re-defaulted in schema.py shows up in the docs by `make docs`, and a unit
+test fails until it does.
+"""
+import yaml
+
+from guardian.config.load import DEFAULT_PATH
+from guardian.config.schema import SCHEMA, Option
+
+HEADER = """\
+# Configuration reference
+
+<!-- Rendered from guardian/config/schema.py by `make docs`; edit the schema, not this file. -->
+
+pool-guardian reads `{path}` (another file with `--config FILE`).
+Every key is optional: the defaults below apply to whatever the file leaves out, and the shipped
+file lists them all, commented. Sizes take `10G`, `512MiB` or `20%`; durations take `250ms`, `10s`,
+`5m`, `1h`, `2d`; percents take `80%`.
+
+An unknown key, a value of the wrong kind or watermarks out of order is refused with one line naming
+the key path and the line. Check a file before a reload (`systemctl reload pool-guardian`) with
+`pool-guardian check-config {path}`; a reload that fails keeps the previous config.
+""".format(path=DEFAULT_PATH)
+
+
+def render_reference():
+    """The reference as markdown: one heading per section, one table row per option."""
+    parts = [HEADER]
+    for path, section in _sections(SCHEMA, ""):
+        parts.append(_render_section(path, section))
+    return "\n".join(parts)
+
+
+def _sections(section, path):
+    """(key path, section) for the section and every section under it, depth first."""
+    yield path, section
+    for child in section.children:
+        if not isinstance(child, Option):
+            yield from _sections(child, _join(path, child.key))
+
+
+def _render_section(path, section):
+    options = [child for child in section.children if isinstance(child, Option)]
+    lines = ["## {}".format("`{}`".format(path) if path else "Top level"), ""]
+    if path:
+        lines.extend([section.doc, ""])
+    if options:
+        lines.extend(["| Key | Default | Meaning |", "| --- | --- | --- |"])
+        lines.extend("| `{}` | `{}` | {} |".format(_join(path, option.key), _yaml(option.default),
+                                                   _cell(option.doc)) for option in options)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _join(path, key):
+    return "{}.{}".format(path, key) if path else key
+
+
+def _yaml(value):
+    """A default as it is written in the config file: true, [a, b], 10s (not Python's True, ['a'])."""
+    if isinstance(value, str):
+        return value
+    return yaml.safe_dump(value, default_flow_style=True).replace("\n...\n", "").strip()
+
+
+def _cell(text):
+    """Markdown table cells cannot hold a bare pipe."""
+    return text.replace("|", "\\|")

@@ -1,0 +1,109 @@
+"""One evaluation: observe, decide, act one rung at a time, report. Never two at once.
+
+After every rung the pool is observed again and the ladder stops as soon as the pool is below
+its low marks (earlyoom re-reads before it acts; kubelet once evicted on stale stats).
+"""
+import threading
+import time
+
+from guardian.act import RUNGS, low_water_mark
+from guardian.act.base import FAILED, ActionContext, ActionResult
+from guardian.decide.ladder import Memory, plan, remember_run
+from guardian.decide.levels import assess
+
+
+class Engine:
+    def __init__(self, settings, runner, log, observer, reporter, clock=time.time, rungs=None):
+        self.settings = settings
+        self.runner = runner
+        self.log = log
+        self.observer = observer
+        self.reporter = reporter
+        self.clock = clock
+        self.rungs = RUNGS if rungs is None else rungs
+        self.memory = Memory()
+        self.last_snapshot = None
+        self.last_plan = None
+        self.last_result = None
+        self.heartbeat = lambda: None
+        self.stopping = threading.Event()
+        self._busy = threading.Lock()
+
+    def evaluate(self, reasons=frozenset(), refresh_docker=False):
+        """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
+        with self._busy:
+            snapshot = self._observe(refresh_docker, reasons)
+            if self._wants_armed_mark(snapshot):
+                self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
+            current = plan(snapshot, self.settings, self.memory, self.clock())
+            self.reporter.decision(current, reasons)
+            if current.acts:
+                current = self._climb(current, snapshot)
+            self.memory = self.memory._replace(remediating=current.remediating)
+            self.last_plan = current
+            return current
+
+    def _observe(self, refresh_docker=False, reasons=frozenset()):
+        snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
+        self.reporter.observed(snapshot, reasons)
+        self.last_snapshot = snapshot
+        return snapshot
+
+    def _climb(self, current, snapshot):
+        """Run the plan's rungs in order, re-observing and re-planning after each."""
+        for step in current.steps:
+            if self.stopping.is_set():
+                break
+            self.heartbeat()
+            result = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
+            self.memory = remember_run(self.memory, step.rung, result.succeeded, self.clock(),
+                                       self.settings.ladder)
+            snapshot = self._observe()
+            current = plan(snapshot, self.settings, self.memory, self.clock())
+            if not current.remediating:
+                break
+        return current
+
+    def _run_action(self, name, action, snapshot):
+        before = snapshot.pool
+        if action is None:
+            result = ActionResult(name, FAILED, "this rung is not implemented in this version")
+        else:
+            try:
+                result = action(snapshot, self._context())
+            except Exception as exc:     # an action's bug must not kill the daemon: report it
+                self.log.exception("action.crashed", rung=name)
+                result = ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
+        self.last_result = result
+        after = self.observer.snapshot().pool if result.outcome not in ("nothing to do",) else before
+        self.reporter.action(result, before, after, self.settings.watermarks)
+        return result
+
+    def _context(self):
+        return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
+                             self.heartbeat, self.stopping.is_set)
+
+    def _wants_armed_mark(self, snapshot):
+        """Arm the low water mark in enforce mode (or always/never as configured)."""
+        setting = self.settings.events.arm_low_water_mark
+        if setting == "no" or snapshot.pool is None or snapshot.pool.table is None:
+            return False
+        if setting == "auto" and self.settings.mode != "enforce":
+            return False
+        wanted = low_water_mark.wanted_low_water_mark(snapshot.pool.status.data_total_blocks,
+                                                      self.settings.watermarks.data.high)
+        return snapshot.pool.healthy and snapshot.pool.table.low_water_mark_blocks != wanted
+
+    def status_line(self):
+        """The one line for `systemctl status`."""
+        snapshot, current = self.last_snapshot, self.last_plan
+        if snapshot is None or snapshot.pool is None:
+            return "no pool: " + ("; ".join(snapshot.problems) if snapshot else "not observed yet")
+        a = assess(snapshot.pool, self.settings.watermarks)
+        line = "{} data {:.1f}% metadata {:.1f}% {}".format(
+            snapshot.pool.name, a.data_percent or 0, a.metadata_percent or 0, a.level)
+        if current is not None and current.mode != "enforce":
+            line += " ({})".format(current.mode)
+        if self.last_result is not None:
+            line += "; last action {}: {}".format(self.last_result.rung, self.last_result.summary)
+        return line

@@ -1,0 +1,145 @@
+"""`pool-guardian run`: the service systemd starts.
+
+The main loop waits for a wake-up, feeds the watchdog, reloads on SIGHUP, evaluates, and updates
+STATUS. READY=1 is sent after the first good observation (the kernel's view could be read). Only
+this loop feeds the watchdog, so a hung loop is killed and restarted by systemd.
+"""
+import signal
+import time
+
+from guardian.app import build_app
+from guardian.config import load_config
+from guardian.daemon.engine import Engine
+from guardian.daemon.notify import Notifier
+from guardian.daemon.wake import Wakeup
+from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
+from guardian.errors import EXIT_OK, GuardianError
+from guardian.observe.sources import Observer
+from guardian.report.reporter import Reporter
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Service:
+    def __init__(self, config_path, mode=None):
+        self.config_path = config_path
+        self.mode = mode
+        self.app = build_app(config_path, dry_run=False, mode=mode)
+        self.settings = self.app.settings
+        self.log = self.app.log
+        self.notifier = Notifier()
+        self.wake = Wakeup()
+        self.stopping = False
+        self.ready = False
+        self.engine = self._engine(self.settings)
+        self.watchers = []
+
+    def _engine(self, settings):
+        self.app.runner.dry_run = settings.mode == "dry-run"
+        observer = Observer(self.app.runner, settings)
+        reporter = Reporter(self.log, settings, time.monotonic)
+        engine = Engine(settings, self.app.runner, self.log, observer, reporter)
+        engine.heartbeat = self.notifier.watchdog
+        return engine
+
+    def run(self):
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_stop)
+        signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
+        self.log.info("daemon.started", mode=self.settings.mode, config=self.config_path)
+        self._start_watchers()
+        self.wake.request("start")
+        try:
+            self._loop()
+        finally:
+            self.notifier.stopping()
+            self.log.info("daemon.stopping")
+            self._stop_watchers()
+        return EXIT_OK
+
+    def _loop(self):
+        while not self.stopping:
+            reasons = self.wake.wait(self._heartbeat_seconds())
+            self.notifier.watchdog()
+            if "reload" in reasons:
+                self._reload()
+            if self.stopping or not reasons - {"reload"}:
+                continue
+            self.engine.evaluate(reasons, refresh_docker="docker-refresh" in reasons or "start" in reasons)
+            self._tell_systemd()
+
+    def _heartbeat_seconds(self):
+        """Wake at least twice per watchdog period, so a healthy loop always feeds it in time."""
+        period = self.notifier.watchdog_seconds
+        return min(period / 3.0, 10.0) if period else 10.0
+
+    def _tell_systemd(self):
+        status = self.engine.status_line()
+        if not self.ready and self._good_observation():
+            self.ready = True
+            self.log.info("daemon.ready", message=status)
+            self.notifier.ready(status)
+        else:
+            self.notifier.status(status)
+
+    def _good_observation(self):
+        snapshot = self.engine.last_snapshot
+        return snapshot is not None and not any(p.startswith("kernel:") for p in snapshot.problems)
+
+    def _reload(self):
+        """A bad new config keeps the old one running, with the reason in the journal."""
+        self.notifier.reloading()
+        try:
+            settings = load_config(self.config_path)
+            if self.mode:
+                settings = settings._replace(mode=self.mode)
+        except GuardianError as exc:
+            self.log.error("config.invalid", message=str(exc), config=self.config_path)
+        else:
+            memory = self.engine.memory
+            self.settings = settings
+            self._stop_watchers()
+            self.engine = self._engine(settings)
+            self.engine.memory = memory
+            self._start_watchers()
+            self.log.info("config.loaded", config=self.config_path, mode=settings.mode)
+            self.wake.request("reloaded")
+        self.notifier.ready(self.engine.status_line())
+
+    def _on_stop(self, signum, frame):
+        self.stopping = True
+        self.engine.stopping.set()
+        self.wake.request("stop")
+
+    def _pool_name(self):
+        snapshot = self.engine.last_snapshot
+        return snapshot.pool.name if snapshot is not None and snapshot.pool is not None else None
+
+    def _start_watchers(self):
+        events = self.settings.events
+        self.watchers = [start_schedule(self.settings, self.wake)]
+        if events.device_mapper:
+            watcher = PoolEventWatcher(self._pool_name, self.wake, self.log)
+            watcher.start()
+            self.watchers.append(watcher)
+        if events.udev:
+            try:
+                watcher = UdevWatcher(self._pool_name, self.wake, self.log)
+                watcher.start()
+                self.watchers.append(watcher)
+            except Exception as exc:        # no udev netlink (containers): the poll still works
+                self.log.warning("source.unavailable", source="udev", message="udev: {}".format(exc))
+
+    def _stop_watchers(self):
+        for watcher in self.watchers:
+            if hasattr(watcher, "shutdown"):
+                watcher.shutdown(wait=False)
+            elif hasattr(watcher, "stopped"):
+                watcher.stopped.set()
+            else:
+                watcher.stop()
+        self.watchers = []
+
+
+def run_service(config_path, mode=None):
+    return Service(config_path, mode).run()

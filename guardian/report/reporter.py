@@ -1,0 +1,107 @@
+"""What the daemon tells the journal: level changes, health, sources, decisions and actions.
+
+Each kind of entry has its event name (and so its MESSAGE_ID) and fields that make
+`journalctl -u pool-guardian POOL_LEVEL=critical` style queries work. Repeats of the same
+alert are rate-limited: the guardian must never be what fills the disk.
+"""
+from guardian.decide.levels import assess
+
+LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
+                  "unknown": "error"}
+
+
+class RepeatLimiter:
+    """Lets a given key through once per interval and counts what it held back."""
+
+    def __init__(self, interval, clock):
+        self.interval = interval
+        self.clock = clock
+        self._last = {}
+        self._held = {}
+
+    def allow(self, key):
+        now = self.clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return None
+        self._last[key] = now
+        return self._held.pop(key, 0)      # how many were held back since the last one
+
+
+def pool_fields(pool, watermarks):
+    """The structured fields every pool entry carries."""
+    if pool is None:
+        return {}
+    a = assess(pool, watermarks)
+    return {"pool": pool.name, "pool_kind": pool.kind, "pool_level": a.level,
+            "data_percent": _r(a.data_percent), "metadata_percent": _r(a.metadata_percent),
+            "data_free_bytes": pool.data_free_bytes, "effective_free_bytes": pool.effective_free_bytes,
+            "pool_mode": pool.status.mode}
+
+
+def _r(value):
+    return None if value is None else round(value, 2)
+
+
+class Reporter:
+    def __init__(self, log, settings, clock, repeat_interval=600.0):
+        self.log = log
+        self.settings = settings
+        self.limiter = RepeatLimiter(repeat_interval, clock)
+        self._levels = None          # (pool name, data level, metadata level, unhealthy)
+        self._problems = frozenset()
+
+    def observed(self, snapshot, reasons):
+        marks = self.settings.watermarks
+        pool = snapshot.pool
+        fields = pool_fields(pool, marks)
+        self.log.debug("pool.observed", woken_by=",".join(sorted(reasons)) or None, **fields)
+        self._sources(snapshot.problems)
+        if pool is None:
+            return
+        a = assess(pool, marks)
+        levels = (pool.name, a.data_level, a.metadata_level, a.unhealthy)
+        if levels != self._levels:
+            previous, self._levels = self._levels, levels
+            self._level_changed(previous, levels, a, fields)
+
+    def _level_changed(self, previous, levels, a, fields):
+        was = "unknown" if previous is None else "data {} metadata {}".format(previous[1], previous[2])
+        log = getattr(self.log, LEVEL_PRIORITY[a.level])
+        log("pool.level_changed", message="data {} ({}%), metadata {} ({}%), was {}".format(
+            a.data_level, fields["data_percent"], a.metadata_level, fields["metadata_percent"], was),
+            data_level=a.data_level, metadata_level=a.metadata_level, **fields)
+        if a.unhealthy and (previous is None or previous[3] != a.unhealthy):
+            self.log.critical("pool.unhealthy", message=a.unhealthy, **fields)
+
+    def _sources(self, problems):
+        problems = frozenset(problems)
+        for problem in sorted(problems - self._problems):
+            self.log.error("source.unavailable", message=problem, source=problem.split(":")[0])
+        for problem in sorted(self._problems - problems):
+            self.log.info("source.recovered", message="no longer: " + problem, source=problem.split(":")[0])
+        self._problems = problems
+
+    def decision(self, plan, reasons):
+        key = ("decision", plan.level, plan.steps, plan.alert)
+        held = self.limiter.allow(key)
+        if held is None:
+            return
+        log = getattr(self.log, LEVEL_PRIORITY[plan.level] if plan.alert else "info")
+        log("decision.made", message=plan.alert or plan.why, pool=plan.pool, pool_level=plan.level,
+            mode=plan.mode, steps=",".join(s.rung for s in plan.steps) or None,
+            skipped="; ".join("{} {}".format(s.rung, s.why) for s in plan.skipped) or None,
+            woken_by=",".join(sorted(reasons)) or None, repeats_suppressed=held or None)
+
+    def action(self, result, before, after, watermarks):
+        fields = {"rung": result.rung, "outcome": result.outcome}
+        fields.update(("before_" + k, v) for k, v in pool_fields(before, watermarks).items()
+                      if k in ("data_percent", "metadata_percent", "data_free_bytes"))
+        fields.update(("after_" + k, v) for k, v in pool_fields(after, watermarks).items()
+                      if k in ("data_percent", "metadata_percent", "data_free_bytes"))
+        fields.update(result.numbers)
+        if result.succeeded:
+            self.log.info("action.finished", message=result.summary, pool=after and after.name, **fields)
+        else:
+            self.log.error("action.failed", message=result.summary, pool=before and before.name, **fields)
