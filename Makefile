@@ -10,7 +10,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 # Debian packages the tests and the test bed need (qemu guest, real dm-thin userland, Docker 20.10).
 DEB_PACKAGES := qemu-system-x86 busybox-static docker.io containerd lvm2 thin-provisioning-tools \
-	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm
+	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm man-db groff
 
 .PHONY: help setup deps test unit lint demo clean config-example
 
@@ -48,6 +48,8 @@ clean:
 	rm -rf $(VENV) .cache build dist *.egg-info
 
 -include tests/bed/bed.mk
+-include packaging/rpm.mk
+rpm wheel docs: setup
 
 # etc/config.yaml is rendered from the schema; a unit test fails when they differ.
 config-example: setup

@@ -1,0 +1,259 @@
+"""Render the man page pool-guardian(8) and the bash completion from guardian.cli.build_parser.
+
+Both describe the command line. Rendered from the parser, a command or option added to cli.py reaches
+them with `make docs`, and tests/unit/packaging fails until it has: they cannot drift.
+
+    python packaging/clidocs.py man|completion     (with the project importable, e.g. from .venv)
+"""
+import argparse
+import sys
+
+from guardian import __version__
+from guardian.cli import build_parser
+from guardian.config import DEFAULT_PATH
+from guardian.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
+from guardian.report import nagios
+from guardian.report.events import CATALOGUE
+
+GENERATED = "Rendered from guardian/cli.py by packaging/clidocs.py (make docs); edit the parser, not this file."
+# How a value is completed, by the metavar the parser gives it (choices are completed as words).
+COMPGEN_BY_METAVAR = {"FILE": "-f", "DIR": "-d"}
+
+
+def commands(parser):
+    """(name, help, subparser) for each subcommand, in the parser's order."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in action._choices_actions}
+    return [(name, helps.get(name), sub) for name, sub in action.choices.items()]
+
+
+def options(parser):
+    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+
+
+def positionals(parser):
+    return [a for a in parser._actions
+            if not a.option_strings and not isinstance(a, argparse._SubParsersAction)]
+
+
+def takes_value(action):
+    return action.nargs != 0 and not isinstance(action, argparse._VersionAction)
+
+
+def value_name(action):
+    if action.choices:
+        return "|".join(action.choices)
+    return action.metavar or action.dest.upper()
+
+
+# --- man page -------------------------------------------------------------------------------------
+
+def render_manpage(parser=None):
+    parser = parser or build_parser()
+    out = ['.\\" ' + GENERATED,
+           '.TH POOL\\-GUARDIAN 8 "" "pool-guardian {}" "System Administration"'.format(__version__),
+           ".SH NAME", "pool\\-guardian \\- " + _roff(_lower_first(parser.description.rstrip("."))),
+           ".SH SYNOPSIS"]
+    for name, _, sub in commands(parser):
+        out.append(".B pool\\-guardian\n[\\fB\\-\\-config\\fR \\fIFILE\\fR] \\fB{}\\fR {}".format(
+            _opt(name), _usage(sub)).rstrip())
+        out.append(".br")
+    out.extend(DESCRIPTION.strip("\n").split("\n"))
+    out.extend([".SH OPTIONS", ".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "show the usage and exit"])
+    out.extend(_option_items(options(parser)))
+    out.append(".SH COMMANDS")
+    for name, help_text, sub in commands(parser):
+        out.extend([".SS " + _opt(name), _roff(help_text or "")])
+        out.extend(_option_items(positionals(sub) + options(sub)))
+    out.extend(_exit_status())
+    out.extend(_journal())
+    out.extend(FILES.format(config=DEFAULT_PATH).strip("\n").split("\n"))
+    return "\n".join(out) + "\n"
+
+
+DESCRIPTION = """
+.SH DESCRIPTION
+\\fBpool\\-guardian\\fR watches the device\\-mapper thin pool that Docker's devicemapper storage
+driver writes to. It warns before the pool fills, and in \\fIenforce\\fR mode it climbs a ladder of
+remediations (prune stopped containers, release leaked mounts, fstrim, prune images, grow) one rung
+at a time, looking at the pool again after each, until usage is below the low watermark.
+.PP
+\\fBpool\\-guardian run\\fR is the daemon that \\fBpool\\-guardian.service\\fR starts; the other commands
+are for operators and monitoring, and never change anything on the host.
+.PP
+It never removes a running, paused, restarting or labelled container, never kills a process, never
+writes to a pool the kernel reports read\\-only, failed, needing a check or in error, never leaves a
+pool suspended, and never grows a pool into the backing filesystem's reserve.
+"""
+
+FILES = """
+.SH FILES
+.TP
+.I {config}
+The configuration; every key is optional. See \\fI/usr/share/doc/pool\\-guardian/config.md\\fR.
+.TP
+.I /usr/lib/systemd/system/pool\\-guardian.service
+The unit; reload (SIGHUP) rereads the configuration and keeps the previous one if it is invalid.
+.TP
+.I /usr/lib/pool\\-guardian/
+The program and the Python libraries it was tested with.
+.SH SEE ALSO
+.BR journalctl (1),
+.BR systemctl (1),
+.BR dmsetup (8),
+.BR lvs (8),
+.BR fstrim (8),
+.BR docker (1)
+"""
+
+
+def _lower_first(text):
+    return text[:1].lower() + text[1:]
+
+
+def _usage(sub):
+    parts = []
+    for action in options(sub):
+        flag = "\\fB{}\\fR".format(_opt(action.option_strings[-1]))
+        if takes_value(action):
+            flag += " \\fI{}\\fR".format(_roff(value_name(action)))
+        parts.append("[" + flag + "]")
+    for action in positionals(sub):
+        name = "\\fI{}\\fR".format(_roff(value_name(action)))
+        parts.append("[" + name + "]" if action.nargs == "?" else name)
+    return " ".join(parts)
+
+
+def _option_items(actions):
+    out = []
+    for action in actions:
+        names = ", ".join("\\fB{}\\fR".format(_opt(s)) for s in action.option_strings)
+        if takes_value(action):
+            names = (names + " " if names else "") + "\\fI{}\\fR".format(_roff(value_name(action)))
+        out.extend([".TP", names, _roff(action.help or "")])
+    return out
+
+
+def _exit_status():
+    out = [".SH EXIT STATUS", ".TP", str(EXIT_OK), "success", ".TP", str(EXIT_FAILURE),
+           "failure; the message on standard error says what failed", ".TP", str(EXIT_USAGE),
+           "wrong command line", ".TP", str(EXIT_CONFIG),
+           "the configuration is invalid (EX_CONFIG); the unit does not restart on it",
+           ".PP", "\\fBcheck\\fR exits with the Nagios plugin codes:"]
+    for code, name in sorted(nagios.NAMES.items()):
+        out.extend([".TP", str(code), name])
+    return out
+
+
+def _journal():
+    example = CATALOGUE["pool.level_changed"].message_id
+    out = [".SH JOURNAL",
+           "Under systemd each entry has a stable MESSAGE_ID, EVENT=\\fIname\\fR and the event's fields "
+           "as upper\\-case journal fields, for example:",
+           ".PP", ".nf",
+           "journalctl \\-u pool\\-guardian MESSAGE_ID={}".format(example),
+           "journalctl \\-u pool\\-guardian POOL_LEVEL=critical",
+           ".fi"]
+    for name, kind in CATALOGUE.items():
+        out.extend([".TP", "\\fB{}\\fR {}".format(_roff(name), kind.message_id), _roff(kind.summary)])
+    return out
+
+
+def _roff(text):
+    """Text roff shows as written: backslashes escaped, no line starting as a request."""
+    lines = text.replace("\\", "\\e").split("\n")
+    return "\n".join("\\&" + line if line.startswith((".", "'")) else line for line in lines)
+
+
+def _opt(text):
+    """Option and command names: roff's \\- is a real minus sign, which man -k and copy-paste keep."""
+    return _roff(text).replace("-", "\\-")
+
+
+# --- bash completion ------------------------------------------------------------------------------
+
+COMPLETION = """\
+# bash completion for pool-guardian(8)
+# {generated}
+_pool_guardian_words()
+{{
+    mapfile -t COMPREPLY < <(compgen "$@")
+}}
+
+_pool_guardian()
+{{
+    local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}} command= i
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${{COMP_WORDS[i]}} in
+{skip_values}
+            -*) ;;
+            *) command=${{COMP_WORDS[i]}}; break ;;
+        esac
+    done
+    case $command/$prev in
+{values}
+    esac
+    case $command in
+{words}
+    esac
+}}
+complete -F _pool_guardian pool-guardian
+"""
+
+
+def render_completion(parser=None):
+    parser = parser or build_parser()
+    global_valued = [s for a in options(parser) if takes_value(a) for s in a.option_strings]
+    skip = "            {}) ((i++)) ;;".format("|".join(global_valued)) if global_valued else ""
+    values = [_value_arm(command, action) for command, sub in [("", parser)] + _subs(parser)
+              for action in options(sub) if takes_value(action)]
+    words = ["        '') _pool_guardian_words -W {!r} -- \"$cur\" ;;".format(
+        " ".join(_flags(parser) + [name for name, _, _ in commands(parser)]))]
+    words.extend(_words_arm(name, sub) for name, sub in _subs(parser))
+    return COMPLETION.format(generated=GENERATED, skip_values=skip, values="\n".join(values),
+                             words="\n".join(words))
+
+
+def _subs(parser):
+    return [(name, sub) for name, _, sub in commands(parser)]
+
+
+def _flags(parser):
+    return ["--help"] + [s for a in options(parser) for s in a.option_strings]
+
+
+def _complete_value(action):
+    """Shell that completes an action's value; None when there is nothing to offer."""
+    if action.choices:
+        return '_pool_guardian_words -W {!r} -- "$cur"'.format(" ".join(action.choices))
+    flag = COMPGEN_BY_METAVAR.get(action.metavar)
+    if flag is None:
+        return None
+    return 'compopt -o filenames 2>/dev/null; _pool_guardian_words {} -- "$cur"'.format(flag)
+
+
+def _value_arm(command, action):
+    pattern = "|".join("{}/{}".format(command, s) for s in action.option_strings)
+    complete = _complete_value(action)
+    return "        {}) {}return ;;".format(pattern, complete + "; " if complete else "")
+
+
+def _words_arm(name, sub):
+    flags = '_pool_guardian_words -W {!r} -- "$cur"'.format(" ".join(_flags(sub)))
+    values = [_complete_value(a) for a in positionals(sub) if _complete_value(a)]
+    if values:
+        return "        {}) if [[ $cur == -* ]]; then {}; else {}; fi ;;".format(name, flags, values[0])
+    return "        {}) {} ;;".format(name, flags)
+
+
+def main(argv):
+    renderers = {"man": render_manpage, "completion": render_completion}
+    if len(argv) != 2 or argv[1] not in renderers:
+        sys.stderr.write("usage: clidocs.py man|completion\n")
+        return 2
+    sys.stdout.write(renderers[argv[1]]())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

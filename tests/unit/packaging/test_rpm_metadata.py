@@ -1,0 +1,122 @@
+"""What yum on CentOS 7 sees of the RPM: files, flags, dependencies, payload and scriptlets."""
+import os
+import re
+import stat
+import subprocess
+
+from guardian import __version__
+
+
+LIB = "/usr/lib/pool-guardian"
+# Everything outside the vendored tree, as packaging/pool-guardian.spec's %files lists it.
+EXPECTED = {
+    "/usr/bin/pool-guardian",
+    LIB,
+    "/usr/lib/systemd/system/pool-guardian.service",
+    "/etc/pool-guardian",
+    "/etc/pool-guardian/config.yaml",
+    "/usr/share/man/man8/pool-guardian.8.gz",
+    "/usr/share/bash-completion/completions/pool-guardian",
+    "/usr/share/doc/pool-guardian",
+    "/usr/share/doc/pool-guardian/README-install.md",
+    "/usr/share/doc/pool-guardian/config.md",
+    "/usr/share/doc/pool-guardian/message-ids.md",
+    "/usr/share/doc/pool-guardian/json.md",
+}
+CENTOS7_BASE = {"python3", "device-mapper", "util-linux", "xfsprogs", "e2fsprogs", "systemd", "/bin/sh"}
+# rpmlib() features rpm 4.11 provides (its lib/rpmds.c); a package needing another will not install.
+RPM_411_FEATURES = {
+    "VersionedDependencies", "CompressedFileNames", "PayloadIsBzip2", "PayloadIsXz", "PayloadIsLzma",
+    "PayloadFilesHavePrefix", "ExplicitPackageProvide", "HeaderLoadSortsTags",
+    "ScriptletInterpreterArgs", "PartialHardlinkSets", "ConcurrentAccess", "BuiltinLuaScripts",
+    "FileDigests", "FileCaps", "ScriptletExpansion", "TildeInVersions",
+}
+
+
+def test_rpm_holds_what_the_spec_lists(rpm_query):
+    files = set(rpm_query("-l"))
+    assert {f for f in files if not f.startswith(LIB + "/")} == EXPECTED
+    for module in ("guardian/cli.py", "guardian/__pycache__/cli.cpython-36.pyc", "yaml/__init__.py",
+                   "docker/__init__.py", "apscheduler/__init__.py", "structlog/__init__.py",
+                   "pyudev/__init__.py", "sdnotify/__init__.py"):
+        assert "{}/{}".format(LIB, module) in files
+
+
+def test_vendored_tree_has_no_scripts_or_build_leftovers(rpm_query):
+    files = rpm_query("-l")
+    assert not [f for f in files if f.startswith(LIB + "/bin") or "direct_url.json" in f or "/build-id" in f]
+    assert not [f for f in files if f.endswith(".pyc") and not f.endswith(".cpython-36.pyc")]
+
+
+def test_config_is_noreplace_and_the_launcher_is_executable(rpm_query):
+    flags = dict(line.split(" ", 1)[::-1] for line in rpm_query("--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]"))
+    assert flags["/etc/pool-guardian/config.yaml"] == "cn"     # %config(noreplace)
+    assert flags["/usr/share/doc/pool-guardian/config.md"] == "d"
+    modes = dict(line.split(" ", 1)[::-1] for line in rpm_query("--qf", "[%{FILEMODES} %{FILENAMES}\n]"))
+    assert stat.S_IMODE(int(modes["/usr/bin/pool-guardian"])) == 0o755
+
+
+def test_version_is_the_package_version(rpm_query):
+    assert rpm_query("--qf", "%{VERSION}-%{RELEASE}.%{ARCH}") == [__version__ + "-1.el7.x86_64"]
+
+
+def test_requires_only_centos7_base_packages(rpm_query):
+    names, features = set(), set()
+    for line in rpm_query("-R"):
+        feature = re.match(r"rpmlib\((\w+)\)", line)
+        if feature:
+            features.add(feature.group(1))
+        else:
+            names.add(line.split()[0])
+    assert names <= CENTOS7_BASE, "not in CentOS 7 base: {}".format(sorted(names - CENTOS7_BASE))
+    assert features <= RPM_411_FEATURES, "rpm 4.11 lacks: {}".format(sorted(features - RPM_411_FEATURES))
+    assert "python3 >= 3.6" in rpm_query("-R")
+
+
+def test_has_no_weak_dependencies_rpm_411_cannot_read(rpm_query):
+    assert rpm_query("--recommends", "--suggests", "--supplements", "--enhances") == []
+
+
+def test_payload_is_compressed_as_rpm_411_reads(rpm_query):
+    assert rpm_query("--qf", "%{PAYLOADCOMPRESSOR}")[0] in {"gzip", "bzip2", "xz", "lzma"}
+
+
+def scriptlets(rpm_query):
+    """{'postinstall': body, ...} from `rpm -qp --scripts`."""
+    found, name = {}, None
+    for line in rpm_query("--scripts"):
+        head = re.match(r"(\w+) scriptlet \(using /bin/sh\):$", line)
+        if head:
+            name = head.group(1)
+            found[name] = []
+        else:
+            found[name].append(line)
+    return {key: "\n".join(lines) for key, lines in found.items()}
+
+
+def systemctl_calls(script, arg, tmp_path):
+    """Run a scriptlet as rpm would ($1 = arg) with a systemctl that only records its arguments."""
+    fake = tmp_path / "systemctl"
+    log = tmp_path / "calls"
+    fake.write_text("#!/bin/sh\necho \"$*\" >> {}\n".format(log))
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH="{}:/usr/bin:/bin".format(tmp_path))
+    subprocess.run(["/bin/sh", "-c", script, "scriptlet", str(arg)], env=env, check=True)
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def test_scriptlets_preset_on_install_stop_on_removal_restart_on_upgrade(rpm_query, tmp_path):
+    s = scriptlets(rpm_query)
+    assert set(s) == {"postinstall", "preuninstall", "postuninstall"}
+    unit = "pool-guardian.service"
+    # $1 counts the versions installed after the transaction: 1 first install, 2 upgrade, 0 removal.
+    cases = [("postinstall", 1, ["preset " + unit]), ("postinstall", 2, []),
+             ("preuninstall", 0, ["--no-reload disable " + unit, "stop " + unit]),
+             ("preuninstall", 1, []),
+             ("postuninstall", 1, ["daemon-reload", "try-restart " + unit]),
+             ("postuninstall", 0, ["daemon-reload"])]
+    for number, (name, arg, calls) in enumerate(cases):
+        case_dir = tmp_path / str(number)
+        case_dir.mkdir()
+        assert systemctl_calls(s[name], arg, case_dir) == calls, (name, arg)
+
