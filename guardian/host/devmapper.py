@@ -11,7 +11,11 @@ from guardian.errors import GuardianError
 
 # enum order in libdevmapper.h
 DM_DEVICE_INFO = 6
+DM_DEVICE_STATUS = 10
+DM_DEVICE_TABLE = 11
 DM_DEVICE_WAITEVENT = 12
+DM_DEVICE_LIST = 13
+_NAMES_NAME_OFFSET = 12      # struct dm_names { uint64_t dev; uint32_t next; char name[0]; }
 LIBRARY_NAMES = ("libdevmapper.so.1.02", "libdevmapper.so.1.02.1", ctypes.util.find_library("devmapper"))
 
 
@@ -28,6 +32,9 @@ class DmInfo(ctypes.Structure):
                 ("_reserved", ctypes.c_int * 16)]
 
 
+# dm_log_with_errno_fn(level, file, line, dm_errno_or_class, format, ...): the varargs are ignored.
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+_QUIET = _LOG_FN(lambda *args: None)
 _lib = None
 _lib_lock = threading.Lock()
 
@@ -49,6 +56,7 @@ def _load():
             lib = ctypes.CDLL(name, use_errno=True)
         except OSError:
             continue
+        lib.dm_log_with_errno_init(_QUIET)     # errors come back as DevmapperError, not stderr noise
         lib.dm_task_create.restype = ctypes.c_void_p
         lib.dm_task_create.argtypes = [ctypes.c_int]
         lib.dm_task_destroy.argtypes = [ctypes.c_void_p]
@@ -56,6 +64,12 @@ def _load():
         lib.dm_task_set_event_nr.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
         lib.dm_task_run.argtypes = [ctypes.c_void_p]
         lib.dm_task_get_info.argtypes = [ctypes.c_void_p, ctypes.POINTER(DmInfo)]
+        lib.dm_task_get_names.restype = ctypes.c_void_p
+        lib.dm_task_get_names.argtypes = [ctypes.c_void_p]
+        lib.dm_get_next_target.restype = ctypes.c_void_p
+        lib.dm_get_next_target.argtypes = [
+            ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64),
+            ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p)]
         return lib
     raise DevmapperError("libdevmapper not found (install device-mapper-libs)")
 
@@ -95,3 +109,58 @@ def wait_for_event(name, event_nr):
     ctypes releases the GIL for the blocking ioctl.
     """
     return _task(DM_DEVICE_WAITEVENT, name, event_nr)
+
+
+def _run(kind, name=None):
+    """Create and run a task; the caller destroys it."""
+    lib = library()
+    task = lib.dm_task_create(kind)
+    if not task:
+        raise DevmapperError("libdevmapper: cannot create a task")
+    if name is not None and not lib.dm_task_set_name(task, name.encode()):
+        lib.dm_task_destroy(task)
+        raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
+    if not lib.dm_task_run(task):
+        lib.dm_task_destroy(task)
+        raise DevmapperError("device-mapper: reading {} failed".format(name or "the device list"))
+    return lib, task
+
+
+def device_names():
+    """Every dm device's name (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
+    lib, task = _run(DM_DEVICE_LIST)
+    try:
+        names, address = [], lib.dm_task_get_names(task)
+        if not address or ctypes.c_uint64.from_address(address).value == 0:
+            return names
+        while True:
+            names.append(ctypes.string_at(address + _NAMES_NAME_OFFSET).decode())
+            step = ctypes.c_uint32.from_address(address + 8).value
+            if not step:
+                return names
+            address += step
+    finally:
+        lib.dm_task_destroy(task)
+
+
+def target_lines(name, table=False):
+    """`dmsetup status NAME` (or `table`) lines, 'NAME: START LENGTH TARGET PARAMS', by ioctl.
+
+    The same text the dmsetup parsers read, without a process per call: the event path of the
+    daemon reads the pool this way to stay well under a second under load.
+    """
+    lib, task = _run(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name)
+    try:
+        lines, cursor = [], None
+        start, length = ctypes.c_uint64(), ctypes.c_uint64()
+        target, params = ctypes.c_char_p(), ctypes.c_char_p()
+        while True:
+            cursor = lib.dm_get_next_target(task, cursor, ctypes.byref(start), ctypes.byref(length),
+                                            ctypes.byref(target), ctypes.byref(params))
+            if target.value:
+                lines.append("{}: {} {} {} {}".format(name, start.value, length.value, target.value.decode(),
+                                                      (params.value or b"").decode()))
+            if not cursor:
+                return lines
+    finally:
+        lib.dm_task_destroy(task)

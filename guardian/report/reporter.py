@@ -64,9 +64,9 @@ class Reporter:
         levels = (pool.name, a.data_level, a.metadata_level, a.unhealthy)
         if levels != self._levels:
             previous, self._levels = self._levels, levels
-            self._level_changed(previous, levels, a, fields)
+            self._level_changed(previous, a, dict(fields, woken_by=",".join(sorted(reasons)) or None))
 
-    def _level_changed(self, previous, levels, a, fields):
+    def _level_changed(self, previous, a, fields):
         was = "unknown" if previous is None else "data {} metadata {}".format(previous[1], previous[2])
         log = getattr(self.log, LEVEL_PRIORITY[a.level])
         log("pool.level_changed", message="data {} ({}%), metadata {} ({}%), was {}".format(

@@ -1,0 +1,95 @@
+"""`pool-guardian run` on a real dm-thin pool: woken by the kernel's event, by udev, and surviving
+the pool going away and coming back (what dockerd does when it restarts)."""
+import re
+import time
+
+from tests.integration.bedlib import out, sh
+from tests.integration.bedlib.pools import wait_until
+
+CONFIG = """\
+mode: observe
+pool:
+  name: {pool}
+  docker_host: unix:///run/no-docker-here.sock
+  docker_timeout: 1s
+events:
+  arm_low_water_mark: "yes"
+schedule:
+  poll_interval: 1h          # the poll must not be what notices: only events may
+log:
+  target: console
+"""
+MiB = 1 << 20
+
+
+def table_low_water_mark(pool):
+    return int(out("dmsetup table " + pool.name).split()[6])
+
+
+def log_lines(daemon):
+    with open(daemon.log_path) as f:
+        return f.read().splitlines()
+
+
+def wait_for_line(daemon, pattern, after=0, timeout=30, interval=0.02):
+    """The first log line after line `after` matching pattern, and when the test saw it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in log_lines(daemon)[after:]:
+            if re.search(pattern, line):
+                return line, time.time()
+        time.sleep(interval)
+    raise AssertionError("no log line matching {!r} within {} s:\n{}".format(
+        pattern, timeout, "\n".join(log_lines(daemon)[-30:])))
+
+
+def write(thin, offset_mib, size_mib):
+    sh("dd if=/dev/zero of={} bs=1M seek={} count={} oflag=direct status=none".format(
+        thin.path, offset_mib, size_mib))
+
+
+def start_watching(make_thin_pool, guardian, **pool_args):
+    pool = make_thin_pool(data_size=256 * MiB, **pool_args)
+    thin = pool.create_thin(250 * MiB)
+    guardian.write_config(CONFIG.format(pool=pool.name))
+    daemon = guardian.start_daemon()
+    # 4096 blocks of 64 KiB and a data high mark of 80%: the armed mark is 820 free blocks
+    assert wait_until(lambda: table_low_water_mark(pool) == 820, timeout=60), log_lines(daemon)
+    return pool, thin, daemon
+
+
+def test_low_water_mark_crossing_wakes_the_daemon_within_a_second(make_thin_pool, guardian):
+    pool, thin, daemon = start_watching(make_thin_pool, guardian)
+    write(thin, 0, 204)                       # 3264 of 4096 blocks: 12 short of the mark
+    time.sleep(1)
+    seen = len(log_lines(daemon))
+    started = time.time()
+    write(thin, 204, 1)                       # 3280 blocks: under 820 free, the mark is crossed
+    line, at = wait_for_line(daemon, r"pool\.level_changed .*woken_by=dm-event", after=seen)
+    assert "pool_level=high" in line
+    latency = at - started
+    print("low water mark crossing -> first journal entry: {:.2f} s".format(latency))
+    assert latency <= 1.0, line
+
+
+def test_the_daemon_never_holds_up_the_pool_removal_and_rearms_a_recreated_pool(make_thin_pool, guardian):
+    pool, thin, daemon = start_watching(make_thin_pool, guardian)
+    name = pool.name
+    for thin_device in pool.thins:
+        thin_device.destroy()
+    pool.thins = []
+    time.sleep(1)                             # the watcher is now blocked in DM_DEV_WAIT on the pool
+    started = time.time()
+    sh("dmsetup remove " + name)              # no --retry: a holder would make this fail with EBUSY
+    removal = time.time() - started
+    assert sh("dmsetup info " + name, check=False).returncode != 0
+    assert removal < 5, "removing the watched pool took {:.1f} s".format(removal)
+    pool.destroy()
+    again = make_thin_pool(data_size=256 * MiB, name=name)
+    # udev's add event wakes the daemon, which finds the new pool and arms it
+    assert wait_until(lambda: table_low_water_mark(again) == 820, timeout=30), log_lines(daemon)
+    thin = again.create_thin(250 * MiB)
+    seen = len(log_lines(daemon))
+    write(thin, 0, 210)
+    wait_for_line(daemon, r"pool\.level_changed .*woken_by=.*dm-event", after=seen)
+    assert daemon.poll() is None
