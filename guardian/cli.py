@@ -58,6 +58,34 @@ def cmd_plan(args):
     return EXIT_OK
 
 
+def cmd_act(args):
+    """prune, trim, grow: one action now (logic in guardian.act.oneshot)."""
+    from guardian.act.oneshot import run_oneshot
+    return run_oneshot(args.command, args)
+
+
+def cmd_tool(args):
+    """rescue, resize, busy, top: the operator tools (guardian.tools.*)."""
+    from guardian.tools.layout import docker_root
+    app = build_app(args.config, log_target="console")
+    root = docker_root(args.docker_root)
+    if args.command == "rescue":
+        from guardian.tools import rescue
+        if args.action == "mount":
+            return rescue.rescue_mount(app, args.container, args.dir, args.rw, root)
+        if args.dir or args.rw:
+            raise GuardianError("rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)")
+        return rescue.rescue_umount(app, args.container)
+    if args.command == "resize":
+        from guardian.tools.resize import resize
+        return resize(app, args.container, args.size, root)
+    if args.command == "busy":
+        from guardian.tools.busy import busy
+        return busy(app, args.what, args.release, root)
+    from guardian.tools.top import top
+    return top(app, args.n, args.json, root)
+
+
 def cmd_check_config(args):
     path = args.file or args.config or DEFAULT_PATH
     load_config(path)
@@ -89,6 +117,12 @@ def _percent_arg(text):
         return percent(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc))
+
+
+def _count_arg(text):
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError("expected a whole number >= 0, got {!r}".format(text))
+    return int(text)
 
 
 def build_parser():
@@ -129,10 +163,56 @@ def build_parser():
     p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
     p.set_defaults(func=cmd_plan)
 
+    for name, help_text in (("prune", "remove stopped containers now (and images, mounts if enabled)"),
+                            ("trim", "fstrim Docker's mounted thin volumes now"),
+                            ("grow", "grow the pool's data (or --metadata) by one step now")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--dry-run", action="store_true", help="say what would be done; change nothing")
+        p.set_defaults(func=cmd_act)
+    _act_flags(sub.choices)
+
+    _tool_parsers(sub)
+
     p = sub.add_parser("check-config", help="validate a config file")
     p.add_argument("file", nargs="?", metavar="FILE")
     p.set_defaults(func=cmd_check_config)
     return parser
+
+
+def _act_flags(parsers):
+    parsers["prune"].add_argument("--images", action="store_true", help="also prune images")
+    parsers["prune"].add_argument("--release-mounts", action="store_true",
+                                  help="also release leaked mounts of dead containers")
+    parsers["grow"].add_argument("--data", action="store_true", help="grow data (the default)")
+    parsers["grow"].add_argument("--metadata", action="store_true", help="grow metadata")
+
+
+def _tool_parsers(sub):
+    p = sub.add_parser("rescue", help="mount a stopped container's filesystem (read-only unless --rw) "
+                       "to clean it up; umount undoes it")
+    p.add_argument("action", choices=("mount", "umount"),
+                   help="mount: activate and mount it; umount: unmount and deactivate what mount created")
+    p.add_argument("container", metavar="CONTAINER", help="name or id")
+    p.add_argument("dir", nargs="?", metavar="DIR",
+                   help="mount: where (default /run/pool-guardian/rescue/ID12)")
+    p.add_argument("--rw", action="store_true", help="mount: read-write, to delete files")
+
+    p = sub.add_parser("resize", help="grow a stopped container's filesystem (dockerd stopped)")
+    p.add_argument("container", metavar="CONTAINER", help="name or id")
+    p.add_argument("size", metavar="SIZE", help="new size, e.g. 20G (never smaller than now)")
+
+    p = sub.add_parser("busy", help="who holds a container's, path's or device's mounts, in every namespace")
+    p.add_argument("what", metavar="CONTAINER|PATH|DEVICE")
+    p.add_argument("--release", action="store_true", help="unmount inside the holders' namespaces (never kills)")
+
+    p = sub.add_parser("top", help="pool usage per container and image layer (thin_ls; reads all metadata)")
+    p.add_argument("-n", type=_count_arg, default=20, metavar="N", help="show the N biggest (0: all; default 20)")
+    p.add_argument("--json", action="store_true")
+    for name in ("rescue", "resize", "busy", "top"):
+        parser = sub.choices[name]
+        parser.add_argument("--docker-root", metavar="DIR", help="Docker's root directory "
+                            "(default: data-root in /etc/docker/daemon.json, else /var/lib/docker)")
+        parser.set_defaults(func=cmd_tool)
 
 
 def main(argv=None):

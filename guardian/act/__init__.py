@@ -1,7 +1,18 @@
 """Act: the only code with side effects. Each rung of the ladder is registered here by name."""
 from guardian.act import low_water_mark
+from guardian.act.trim import fstrim
+from guardian.act.grow import grow
+from guardian.act.mounts import release_mounts
+from guardian.act.prune import prune_containers, prune_images
+from guardian.act.recover import recover
 
-# Filled in as the actions land: name -> function(snapshot, ctx) -> ActionResult.
-RUNGS = {}
+# name -> function(snapshot, ctx) -> ActionResult; the names are the config's ladder.order.
+RUNGS = {
+    "prune_containers": prune_containers,
+    "release_mounts": release_mounts,
+    "fstrim": fstrim,
+    "prune_images": prune_images,
+    "grow": grow,
+}
 
-__all__ = ["RUNGS", "low_water_mark"]
+__all__ = ["RUNGS", "low_water_mark", "recover"]

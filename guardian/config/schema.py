@@ -46,6 +46,95 @@ def _rung(key, enabled, cooldown, doc, *options):
     ) + options)
 
 
+def _label_selector(value):
+    """key or key=value, globs allowed on both sides"""
+    text = v.text(value)
+    if text.startswith("="):
+        raise ValueError("a label selector is key or key=value, got {!r}".format(value))
+    return text
+
+
+def _keep_options(what):
+    """What a prune never removes: the same selectors for containers and images."""
+    return (
+        Option("keep_labels", v.list_of(_label_selector), ["pool-guardian.keep=true"],
+               "Never remove {} with a matching label: key or key=value, globs allowed.".format(what)),
+        Option("keep_images", v.list_of(v.text), [],
+               "Never remove {} of these images (globs on the name as given, e.g. 'registry/app*').".format(
+                   what)),
+        Option("removal_timeout", v.positive(v.duration), "2m",
+               "How long one removal may take (devicemapper discards the device before deleting it)."),
+    )
+
+
+# dm-thin cannot use more metadata than this (THIN_METADATA_MAX_SECTORS, about 15.9 GiB).
+MAX_METADATA_BYTES = 255 * (1 << 14) * 8 * 512
+
+
+def _grow_limits_agree(values):
+    """Limits that cannot all hold are refused at load time, not discovered mid-grow."""
+    top, reserve, step = values["max_data_size"], values["reserve"], values["min_step"]
+    if step.share is not None:
+        return "min_step", "must be a size like 1G, not a share"
+    if top.bytes is not None and reserve.bytes is not None and reserve.bytes >= top.bytes:
+        return "reserve", "{} must be smaller than max_data_size ({})".format(reserve.bytes, top.bytes)
+    if top.share is not None and reserve.share is not None and top.share + reserve.share > 1:
+        return "reserve", "{:g}% plus max_data_size {:g}% is more than the whole".format(
+            reserve.share * 100, top.share * 100)
+    if top.bytes is not None and step.bytes is not None and step.bytes > top.bytes:
+        return "min_step", "{} is larger than max_data_size ({})".format(step.bytes, top.bytes)
+    meta = values["max_metadata_size"]
+    if meta.bytes is not None and meta.bytes > MAX_METADATA_BYTES:
+        return "max_metadata_size", "above the kernel's limit for thin-pool metadata ({} bytes)".format(
+            MAX_METADATA_BYTES)
+    return None
+
+
+def _grow_section():
+    return _rung(
+        "grow", False, "1m", "Grow the loop files (loop-lvm) or the pool's LV (direct-lvm). Refused "
+        "when LVM autoextends the pool itself, or when the room underneath would not hold it.",
+        Option("step", v.size_or_share, "10%", "Data growth per run: a size, or a share of the current size."),
+        Option("min_step", v.size_or_share, "1G", "The smallest data growth (an absolute size)."),
+        Option("max_data_size", v.size_or_share, "80%",
+               "Largest data size: a size, or a share of the backing filesystem (loop-lvm) or of "
+               "the volume group (direct-lvm)."),
+        Option("metadata", v.boolean, True, "Also grow metadata when it is above its high mark."),
+        Option("metadata_step", v.size_or_share, "10%",
+               "Metadata growth per run (at least 64 MiB): a size, or a share of the current size."),
+        Option("max_metadata_size", v.size_or_share, "4G",
+               "Largest metadata size: a size, or a share of the backing filesystem or volume group."),
+        Option("reserve", v.size_or_share, "10%",
+               "Free space always kept on the backing filesystem (loop-lvm) or volume group "
+               "(direct-lvm). A loop file is sparse: everything it does not hold yet counts as used."),
+    )._replace(check=_grow_limits_agree)
+
+
+RUNG_SECTIONS = (
+    _rung("prune_containers", True, "5m", "Remove exited, dead and never-started containers, oldest "
+          "first; never a running, paused or restarting one.",
+          Option("grace", v.duration, "1h",
+                 "Keep a container this long after it stopped (counted from when it finished, or from "
+                 "its creation if it never started)."),
+          Option("keep_names", v.list_of(v.text), [], "Never remove containers with these names (globs)."),
+          Option("remove_volumes", v.boolean, False, "Also remove the containers' anonymous volumes."),
+          *_keep_options("containers")),
+    _rung("release_mounts", False, "5m",
+          "When a dead container cannot be removed because another mount namespace still holds its "
+          "device ('device or resource busy'), unmount it there and remove the container again. "
+          "It never kills a process; prune_containers' keep rules apply."),
+    _rung("fstrim", True, "15m", "Return blocks freed inside running containers to the pool.",
+          Option("time_budget", v.positive(v.duration), "5m",
+                 "Stop starting new devices after this long; one fstrim runs at a time.")),
+    _rung("prune_images", False, "1h", "Remove dangling images, and unused ones older than unused_for.",
+          Option("unused_for", v.optional(v.positive(v.duration)), "auto",
+                 "Also remove tagged images no container uses, created this long ago; auto: only "
+                 "dangling images."),
+          *_keep_options("images")),
+    _grow_section(),
+)
+
+
 def _watermarks(key, what, warning, high, low, critical):
     return Section(key, "Watermarks for {}, in percent used.".format(what), (
         Option("warning", v.percent, warning, "Log a warning and report WARNING from `check`."),
@@ -100,14 +189,7 @@ SCHEMA = Section("", "pool-guardian configuration.", (
         Option("backoff_initial", v.positive(v.duration), "1m",
                "Wait after a rung fails before trying it again; doubles with each failure."),
         Option("backoff_max", v.positive(v.duration), "40m", "The longest back-off."),
-    ) + tuple(_rung(name, enabled, cooldown, doc) for name, enabled, cooldown, doc in (
-        ("prune_containers", True, "5m", "Remove exited, dead and never-started containers."),
-        ("release_mounts", False, "5m",
-         "Unmount a removed container's device in other mount namespaces that leaked it."),
-        ("fstrim", True, "15m", "Return blocks freed inside running containers to the pool."),
-        ("prune_images", False, "1h", "Remove dangling and long-unused images."),
-        ("grow", False, "1m", "Grow the loop files or the LVM pool."),
-    ))),
+    ) + RUNG_SECTIONS),
     Section("log", "Where log entries go.", (
         Option("level", v.one_of("debug", "info", "warning", "error"), "info", "Lowest level logged."),
         Option("target", v.one_of("auto", "journal", "console"), "auto",

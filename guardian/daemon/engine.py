@@ -6,10 +6,11 @@ its low marks (earlyoom re-reads before it acts; kubelet once evicted on stale s
 import threading
 import time
 
-from guardian.act import RUNGS, low_water_mark
-from guardian.act.base import FAILED, ActionContext, ActionResult
+from guardian.act import RUNGS, low_water_mark, recover
+from guardian.act.base import FAILED, REFUSED, ActionContext, ActionResult
 from guardian.decide.ladder import Memory, plan, remember_run
 from guardian.decide.levels import assess
+from guardian.host.lock import LockBusy, action_lock
 
 
 class Engine:
@@ -35,6 +36,8 @@ class Engine:
             snapshot = self._observe(refresh_docker, reasons)
             if self._wants_armed_mark(snapshot):
                 self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
+            if "trim-window" in reasons:
+                snapshot = self._maintenance_trim(snapshot)
             current = plan(snapshot, self.settings, self.memory, self.clock())
             self.reporter.decision(current, reasons)
             if current.acts:
@@ -42,6 +45,22 @@ class Engine:
             self.memory = self.memory._replace(remediating=current.remediating)
             self.last_plan = current
             return current
+
+    def recover(self):
+        """At start: a guardian killed mid-action must leave a working pool (resume, finish or report)."""
+        with self._busy:
+            snapshot = self._observe(refresh_docker=True, reasons={"start"})
+            if snapshot.pool is not None:
+                self._run_action("recover", recover, snapshot)
+
+    def _maintenance_trim(self, snapshot):
+        """The trim window runs fstrim whatever the usage (not in observe mode)."""
+        rung = self.settings.ladder.fstrim
+        if self.settings.mode == "observe" or not rung.enabled or snapshot.pool is None:
+            return snapshot
+        result = self._run_action("fstrim", self.rungs.get("fstrim"), snapshot)
+        self.memory = remember_run(self.memory, "fstrim", result.succeeded, self.clock(), self.settings.ladder)
+        return self._observe()
 
     def _observe(self, refresh_docker=False, reasons=frozenset()):
         snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
@@ -66,18 +85,24 @@ class Engine:
 
     def _run_action(self, name, action, snapshot):
         before = snapshot.pool
-        if action is None:
-            result = ActionResult(name, FAILED, "this rung is not implemented in this version")
-        else:
-            try:
-                result = action(snapshot, self._context())
-            except Exception as exc:     # an action's bug must not kill the daemon: report it
-                self.log.exception("action.crashed", rung=name)
-                result = ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
+        try:
+            with action_lock():
+                result = self._call(name, action, snapshot)
+        except LockBusy as exc:
+            result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
         after = self.observer.snapshot().pool if result.outcome not in ("nothing to do",) else before
         self.reporter.action(result, before, after, self.settings.watermarks)
         return result
+
+    def _call(self, name, action, snapshot):
+        if action is None:
+            return ActionResult(name, FAILED, "this rung is not implemented in this version")
+        try:
+            return action(snapshot, self._context())
+        except Exception as exc:     # an action's bug must not kill the daemon: report it
+            self.log.exception("action.crashed", rung=name)
+            return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
 
     def _context(self):
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),

@@ -47,6 +47,7 @@ class Service:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
         self.log.info("daemon.started", mode=self.settings.mode, config=self.config_path)
+        self.engine.recover()
         self._start_watchers()
         self.wake.request("start")
         try:

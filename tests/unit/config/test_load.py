@@ -73,3 +73,28 @@ def test_missing_explicit_file_is_an_error(tmp_path):
 
 def test_config_error_exits_with_ex_config():
     assert ConfigError("x").exit_code == 78
+
+
+@pytest.mark.parametrize("text, message", [
+    ("ladder:\n  grow:\n    max_data_size: 10G\n    reserve: 20G\n",
+     "config c.yaml line 4: ladder.grow.reserve: 21474836480 must be smaller than max_data_size (10737418240)"),
+    ("ladder:\n  grow:\n    max_data_size: 95%\n",
+     "config c.yaml line 3: ladder.grow.reserve: 10% plus max_data_size 95% is more than the whole"),
+    ("ladder:\n  grow:\n    min_step: 5%\n",
+     "config c.yaml line 3: ladder.grow.min_step: must be a size like 1G, not a share"),
+    ("ladder:\n  prune_containers:\n    keep_labels: ['=x']\n",
+     "config c.yaml line 3: ladder.prune_containers.keep_labels: a label selector is key or key=value, "
+     "got '=x'"),
+])
+def test_contradictory_action_options_are_one_line_errors(text, message):
+    with pytest.raises(ConfigError) as err:
+        load_config_text(text, "c.yaml")
+    assert str(err.value) == message
+
+
+def test_action_options_have_safe_defaults():
+    ladder = load_config_text("").ladder
+    assert ladder.grow.enabled is False and ladder.release_mounts.enabled is False
+    assert ladder.prune_containers.keep_labels == ("pool-guardian.keep=true",)
+    assert ladder.prune_containers.remove_volumes is False
+    assert ladder.prune_images.unused_for is None

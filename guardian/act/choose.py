@@ -1,0 +1,148 @@
+"""Which containers and images may go: pure functions over `docker inspect`-shaped dicts.
+
+Kept apart from the Docker calls so the rules that decide what is lost can be read, and tested,
+on their own. A container is only ever a candidate when it cannot be doing anything: exited,
+dead, or created and never started. Its grace period counts from when it stopped (FinishedAt),
+not from when it was created as `docker system prune --filter until` does, so a long-running
+container that just exited is not removed before anyone could look at it.
+"""
+import calendar
+import fnmatch
+import re
+from typing import NamedTuple, Optional, Tuple
+
+REMOVABLE_STATES = ("exited", "dead", "created")
+_DOCKER_TIME = re.compile(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+class LabelRule(NamedTuple):
+    """`key` or `key=value`, each side a glob."""
+    key: str
+    value: Optional[str]
+
+    def matches(self, labels):
+        return any(fnmatch.fnmatchcase(k, self.key) and
+                   (self.value is None or fnmatch.fnmatchcase(v or "", self.value))
+                   for k, v in (labels or {}).items())
+
+
+class KeepRules(NamedTuple):
+    labels: Tuple[LabelRule, ...] = ()
+    names: Tuple[str, ...] = ()
+    images: Tuple[str, ...] = ()
+    grace: float = 0.0
+
+
+class Candidate(NamedTuple):
+    id: str
+    name: str
+    image: str
+    state: str
+    since: float            # when it stopped (or was created, if it never started): epoch seconds
+    inspect: dict
+
+
+def label_rule(text):
+    """'pool-guardian.keep=true' -> LabelRule; a one-line ValueError for an empty key."""
+    key, sep, value = str(text).partition("=")
+    if not key.strip():
+        raise ValueError("a label selector is key or key=value, got {!r}".format(text))
+    return LabelRule(key.strip(), value.strip() if sep else None)
+
+
+def keep_rules(section):
+    """KeepRules from a prune section of the settings."""
+    return KeepRules(tuple(label_rule(t) for t in section.keep_labels), tuple(section.keep_names),
+                     tuple(section.keep_images), section.grace)
+
+
+def docker_time(text):
+    """Epoch seconds from Docker's RFC 3339 nano times; None for its zero time (never happened)."""
+    match = _DOCKER_TIME.match(text or "")
+    if not match or text.startswith("0001-"):
+        return None
+    parts = [int(g) for g in match.groups()[:6]]
+    seconds = calendar.timegm(tuple(parts) + (0, 0, 0)) + float(match.group(7) or 0)
+    zone = match.group(8)
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        seconds -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    return seconds
+
+
+def stopped_since(inspect):
+    """When the container stopped; for one that never started, when it was created."""
+    state = inspect.get("State") or {}
+    finished = docker_time(state.get("FinishedAt"))
+    return finished if finished is not None else docker_time(inspect.get("Created"))
+
+
+def why_kept(inspect, rules, now):
+    """The reason this container stays, or None when it may be removed."""
+    state = inspect.get("State") or {}
+    status = state.get("Status")
+    if status not in REMOVABLE_STATES or state.get("Running") or state.get("Paused") \
+            or state.get("Restarting"):
+        return "{} (only exited, dead and never-started containers are removed)".format(status)
+    config = inspect.get("Config") or {}
+    for rule in rules.labels:
+        if rule.matches(config.get("Labels")):
+            return "keep label {}".format(rule.key + ("=" + rule.value if rule.value is not None else ""))
+    name = container_name(inspect)
+    for pattern in rules.names:
+        if fnmatch.fnmatchcase(name, pattern):
+            return "name matches {}".format(pattern)
+    for pattern in rules.images:
+        if fnmatch.fnmatchcase(config.get("Image") or "", pattern):
+            return "image matches {}".format(pattern)
+    since = stopped_since(inspect)
+    if since is None:
+        return "no stop or creation time"
+    if now - since < rules.grace:
+        return "stopped {:.0f} s ago, within the grace period".format(now - since)
+    return None
+
+
+def container_name(inspect):
+    return (inspect.get("Name") or "").lstrip("/") or inspect.get("Id", "")[:12]
+
+
+def choose_containers(inspects, rules, now):
+    """(candidates oldest first, [(name, why kept)]) from inspected containers."""
+    chosen, kept = [], []
+    for inspect in inspects:
+        reason = why_kept(inspect, rules, now)
+        if reason:
+            kept.append((container_name(inspect), reason))
+            continue
+        chosen.append(Candidate(inspect["Id"], container_name(inspect),
+                                (inspect.get("Config") or {}).get("Image") or "",
+                                inspect["State"]["Status"], stopped_since(inspect), inspect))
+    chosen.sort(key=lambda c: c.since)
+    return chosen, kept
+
+
+class ImageCandidate(NamedTuple):
+    id: str
+    tags: Tuple[str, ...]   # each is removed in turn; none for a dangling image
+    created: float
+
+
+def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now):
+    """Dangling images, and (unused_for set) tagged ones no container uses, older than unused_for.
+
+    images are `docker images` list entries (Id, RepoTags, Created, Labels); used_ids the image ids
+    of every container, running or not: an image a container still refers to is never chosen.
+    """
+    chosen = []
+    for image in images:
+        tags = tuple(t for t in image.get("RepoTags") or () if t != "<none>:<none>")
+        if image["Id"] in used_ids or any(r.matches(image.get("Labels")) for r in keep_labels):
+            continue
+        if any(fnmatch.fnmatchcase(t, p) for t in tags for p in keep_images):
+            continue
+        old = unused_for is not None and now - image.get("Created", now) >= unused_for
+        if not tags or old:
+            chosen.append(ImageCandidate(image["Id"], tags, image.get("Created", now)))
+    chosen.sort(key=lambda c: c.created)
+    return chosen

@@ -1,0 +1,107 @@
+"""grow: give the pool more room when pruning and trimming were not enough (disabled by default).
+
+Loop-lvm grows its sparse files (grow_loop), direct-lvm extends its LV (grow_lvm). Either way
+the result is checked in the kernel's own status afterwards, and a refusal (maximum reached, too
+little room underneath, LVM autoextend in charge) is a REFUSED result the operator hears about.
+"""
+from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
+from guardian.act.grow_loop import plan_loop_grow, run_loop_grow
+from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, plan_lvm_grow
+from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.errors import CommandError
+from guardian.units import format_bytes
+
+PARTS = ("data", "metadata")
+
+
+def parts_to_grow(pool, settings):
+    """Data above its high mark; metadata above its own, when grow.metadata allows it."""
+    marks, parts = settings.watermarks, []
+    if (pool.data_effective_used_percent or 0) >= marks.data.high:
+        parts.append("data")
+    if settings.ladder.grow.metadata and (pool.status.metadata_used_percent or 0) >= marks.metadata.high:
+        parts.append("metadata")
+    return parts
+
+
+def grow(snapshot, ctx):
+    """The ladder's rung: grow whatever is above its high mark."""
+    pool = snapshot.pool
+    parts = parts_to_grow(pool, ctx.settings) if pool is not None else []
+    if not parts:
+        return ActionResult("grow", NOTHING_TO_DO, "neither data nor metadata is above its high mark")
+    return grow_parts(snapshot, ctx, parts)
+
+
+def grow_parts(snapshot, ctx, parts):
+    """Grow each named part once; the worst outcome wins, every part is in the summary."""
+    results = []
+    for part in parts:
+        results.append(grow_part(ctx.observe() if results else snapshot, ctx, part))
+    order = (FAILED, REFUSED, DRY_RUN, DONE, NOTHING_TO_DO)
+    worst = min((r.outcome for r in results), key=order.index)
+    numbers = {}
+    for result in results:
+        numbers.update(result.numbers)
+    return ActionResult("grow", worst, "; ".join(r.summary for r in results), numbers)
+
+
+def grow_part(snapshot, ctx, part):
+    pool = snapshot.pool
+    if pool is None or pool.table is None:
+        return ActionResult("grow", NOTHING_TO_DO, "no pool with a table")
+    if not pool.healthy:
+        return ActionResult("grow", REFUSED, "pool {} is not healthy; growing it would hide that".format(
+            pool.name))
+    try:
+        if pool.kind == "loop-lvm":
+            return _grow_loop(pool, ctx, part)
+        if pool.kind == "direct-lvm":
+            return _grow_lvm(pool, ctx, part)
+    except CommandError as exc:
+        return ActionResult("grow", FAILED, "grow {} of {}: {}".format(part, pool.name, exc))
+    except OSError as exc:
+        return ActionResult("grow", FAILED, "grow {} of {}: {}: {}".format(
+            part, pool.name, exc.filename or "", exc.strerror))
+    return ActionResult("grow", REFUSED, "pool {} is neither loop-lvm nor direct-lvm".format(pool.name))
+
+
+def _grow_loop(pool, ctx, part):
+    plan = plan_loop_grow(pool, part, ctx.settings)
+    if isinstance(plan, str):
+        return _refused(pool, part, plan)
+    problem = run_loop_grow(ctx, plan)
+    if problem:
+        return _refused(pool, part, problem)
+    return _verified(ctx, pool, plan.growth, "file " + plan.target.file)
+
+
+def _grow_lvm(pool, ctx, part):
+    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner)
+    if isinstance(plan, str):
+        return _refused(pool, part, plan)
+    lv, growth, argv, auto = plan
+    ctx.runner.run(argv, timeout=LVM_TIMEOUT, changes=True)
+    return _verified(ctx, pool, growth, "LV {}; {}".format(lv, auto.describe(lv)))
+
+
+def _refused(pool, part, why):
+    return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, why))
+
+
+def _verified(ctx, pool, growth, where):
+    """The kernel's status must show the new size and a writable pool."""
+    numbers = {growth.part + "_old_bytes": growth.old_bytes, growth.part + "_new_bytes": growth.new_bytes}
+    if ctx.dry_run:
+        return ActionResult("grow", DRY_RUN, "would grow {} of {} ({})".format(
+            describe_growth(growth), pool.name, where), numbers)
+    after = ctx.observe().pool
+    seen = None if after is None else (after.data_total_bytes if growth.part == "data"
+                                       else after.metadata_total_bytes)
+    wanted = growth.new_bytes if growth.part == "data" else min(growth.new_bytes, MAX_METADATA_BYTES)
+    if after is None or seen is None or seen < wanted - (pool.data_block_bytes or 0) or after.status.mode != "rw":
+        return ActionResult("grow", FAILED, "grew {} of {} ({}) but the kernel shows {} {}, mode {}".format(
+            describe_growth(growth), pool.name, where, growth.part, format_bytes(seen or 0),
+            after and after.status.mode), numbers)
+    return ActionResult("grow", DONE, "grew {} of {} ({}); the pool is {} and rw".format(
+        describe_growth(growth), pool.name, where, format_bytes(seen)), numbers)

@@ -1,0 +1,173 @@
+"""Grow a loop-lvm pool: the file, then the loop device, then the pool's table, then resume.
+
+Each step is a separate function so that a test can stop between any two and show that
+`recover` finishes or reports the half-done grow. Before every step the limits are checked again
+against the live filesystem (another writer may have taken the room meanwhile); a refusal part-way
+undoes the steps already taken, which is safe because the pool never saw the larger size.
+"""
+import os
+from typing import NamedTuple
+
+from guardian.act import low_water_mark
+from guardian.act.table import resume, table_line
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_size, room_problem,
+                                unbacked_bytes)
+from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.errors import CommandError
+from guardian.observe.sources import SYS_DEV_BLOCK, device_name
+from guardian.units import format_bytes
+
+METADATA_UNIT = 1024 * 1024
+
+
+class LoopPart(NamedTuple):
+    part: str               # data or metadata
+    file: str
+    loop: str               # /dev/loop0
+    device: str             # 7:0
+
+
+class LoopPlan(NamedTuple):
+    pool: str
+    target: LoopPart
+    growth: Growth
+    table_line: str         # the pool's table after the grow
+    other_file: str         # the pool's other loop file, whose promise counts too
+
+
+def loop_part(pool, part):
+    """The file and loop device behind one part of a loop-lvm pool."""
+    sparse = getattr(pool.backing, part + "_file", None) if pool.backing else None
+    device = pool.table.data_dev if part == "data" else pool.table.metadata_dev
+    if sparse is None or not device_name(device).startswith("loop"):
+        return None
+    return LoopPart(part, sparse.path, "/dev/" + device_name(device), device)
+
+
+def device_bytes(device):
+    """A block device's size from sysfs (loop or dm), in bytes."""
+    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
+        return int(handle.read()) * 512
+
+
+def would_arm(settings):
+    """The engine arms the low water mark in enforce mode (or always, as configured)."""
+    setting = settings.events.arm_low_water_mark
+    return setting == "yes" or (setting == "auto" and settings.mode == "enforce")
+
+
+def new_table_line(pool, growth, settings):
+    table = pool.table
+    if growth.part == "metadata":
+        return table_line(table)
+    length = growth.new_bytes // 512 // table.data_block_sectors * table.data_block_sectors
+    mark = None
+    if would_arm(settings):
+        mark = low_water_mark.wanted_low_water_mark(length // table.data_block_sectors,
+                                                    settings.watermarks.data.high)
+    return table_line(table, length_sectors=length, low_water_mark=mark)
+
+
+def maximum_for(section, part, fs_total):
+    if part == "data":
+        return section.max_data_size.resolve(fs_total)
+    return min(section.max_metadata_size.resolve(fs_total), MAX_METADATA_BYTES)
+
+
+def plan_loop_grow(pool, part, settings):
+    """A LoopPlan, or the one-line reason there is none."""
+    target = loop_part(pool, part)
+    if target is None:
+        return "the pool's {} device is not a loop device with a known file".format(part)
+    section = settings.ladder.grow
+    fs = os.statvfs(os.path.dirname(target.file))
+    current = os.stat(target.file).st_size
+    maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
+    if part == "data":
+        new = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes)
+    else:
+        new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
+    if new is None:
+        return at_maximum(part, current, maximum)
+    growth = Growth(part, current, new)
+    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
+    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, settings),
+                    other.path if other else "")
+
+
+def room_check(plan, settings):
+    """Max size and reserve, against the filesystem as it is now; None when the step may go."""
+    section = settings.ladder.grow
+    fs = os.statvfs(os.path.dirname(plan.target.file))
+    total, free = fs.f_blocks * fs.f_frsize, fs.f_bavail * fs.f_frsize
+    maximum = maximum_for(section, plan.growth.part, total)
+    if plan.growth.new_bytes > maximum:
+        return "{} {} would be above grow.max_{}_size ({})".format(
+            plan.growth.part, format_bytes(plan.growth.new_bytes), plan.growth.part, format_bytes(maximum))
+    promised = unbacked_bytes(plan.growth.new_bytes, _allocated(plan.target.file))
+    if plan.other_file:
+        st = os.stat(plan.other_file)
+        promised += unbacked_bytes(st.st_size, st.st_blocks * 512)
+    return room_problem(promised, free, section.reserve.resolve(total),
+                        "the filesystem under {}".format(os.path.dirname(plan.target.file)))
+
+
+def _allocated(path):
+    return os.stat(path).st_blocks * 512
+
+
+def truncate_file(ctx, plan):
+    ctx.runner.run(["truncate", "-s", str(plan.growth.new_bytes), plan.target.file], changes=True)
+
+
+def refresh_loop(ctx, plan):
+    ctx.runner.run(["losetup", "-c", plan.target.loop], changes=True)
+
+
+def reload_table(ctx, plan):
+    ctx.runner.run(["dmsetup", "reload", plan.pool, "--table", plan.table_line], changes=True)
+
+
+def resume_pool(ctx, plan):
+    resume(ctx.runner, plan.pool)
+
+
+STEPS = (truncate_file, refresh_loop, reload_table, resume_pool)
+
+
+def step_ready(plan, step):
+    """The previous step took effect (checked only when steps really run)."""
+    if step is refresh_loop and os.stat(plan.target.file).st_size != plan.growth.new_bytes:
+        return "{} is not {} bytes after truncate".format(plan.target.file, plan.growth.new_bytes)
+    if step is reload_table and device_bytes(plan.target.device) < plan.growth.new_bytes:
+        return "{} did not grow after losetup -c".format(plan.target.loop)
+    return None
+
+
+def undo(ctx, plan, done):
+    """Put the file (and loop device) back: the pool never saw the larger size."""
+    if done >= 1:
+        ctx.runner.run(["truncate", "-s", str(plan.growth.old_bytes), plan.target.file], changes=True)
+    if done >= 2:
+        ctx.runner.run(["losetup", "-c", plan.target.loop], changes=True)
+
+
+def run_loop_grow(ctx, plan):
+    """Run the steps with a check before each; None when done, else why it stopped (undone)."""
+    done = 0
+    try:
+        for step in STEPS[:3]:
+            problem = room_check(plan, ctx.settings) or (None if ctx.dry_run else step_ready(plan, step))
+            if problem:
+                undo(ctx, plan, done)
+                return problem
+            try:
+                step(ctx, plan)
+            except CommandError:
+                undo(ctx, plan, done)
+                raise
+            done += 1
+    finally:
+        if done == 3:
+            resume_pool(ctx, plan)
+    return None

@@ -1,0 +1,72 @@
+"""`pool-guardian prune|trim|grow [--dry-run]`: one action now, outside the ladder.
+
+The same action functions the daemon's ladder runs, under the same lock the daemon takes around
+each action, so an operator's command and the daemon never act on the pool at the same time.
+Each prints one line per action with the pool's numbers before and after, and logs the same
+action.finished / action.failed entries the daemon does.
+"""
+import signal
+import threading
+import time
+
+from guardian.act.base import ActionContext
+from guardian.act.grow import grow_parts
+from guardian.act.mounts import release_mounts
+from guardian.act.prune import prune_containers, prune_images
+from guardian.act.trim import fstrim
+from guardian.app import build_app
+from guardian.decide.levels import assess
+from guardian.errors import EXIT_FAILURE, EXIT_OK, NoPoolError
+from guardian.host.lock import action_lock
+from guardian.observe.sources import Observer
+from guardian.report.reporter import Reporter
+
+
+def chosen_actions(command, args, settings):
+    """The actions one command runs, in ladder order."""
+    ladder = settings.ladder
+    if command == "trim":
+        return [fstrim]
+    if command == "grow":
+        parts = [p for p in ("data", "metadata") if getattr(args, p)] or ["data"]
+        return [lambda snapshot, ctx: grow_parts(snapshot, ctx, parts)]
+    actions = [prune_containers]
+    if args.release_mounts or ladder.release_mounts.enabled:
+        actions.append(release_mounts)
+    if args.images or ladder.prune_images.enabled:
+        actions.append(prune_images)
+    return actions
+
+
+def run_oneshot(command, args):
+    app = build_app(args.config, dry_run=args.dry_run, log_target="console")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    observer = Observer(app.runner, app.settings)
+    reporter = Reporter(app.log, app.settings, time.monotonic)
+    ctx = ActionContext(app.runner, app.log, app.settings, observer.snapshot, lambda: None, stop.is_set)
+    ok = True
+    with action_lock():
+        snapshot = observer.snapshot(refresh_docker=True)
+        if snapshot.pool is None:
+            raise NoPoolError("no pool to act on: {}".format("; ".join(snapshot.problems) or "none found"))
+        for action in chosen_actions(command, args, app.settings):
+            result = action(snapshot, ctx)
+            after = observer.snapshot()
+            reporter.action(result, snapshot.pool, after.pool, app.settings.watermarks)
+            print(result_line(result, snapshot.pool, after.pool, app.settings.watermarks))
+            ok = ok and result.succeeded
+            snapshot = after
+    return EXIT_OK if ok else EXIT_FAILURE
+
+
+def result_line(result, before, after, marks):
+    return "{}: {}: {} [{} -> {}]".format(result.rung, result.outcome, result.summary,
+                                          usage(before, marks), usage(after, marks))
+
+
+def usage(pool, marks):
+    if pool is None:
+        return "no pool"
+    a = assess(pool, marks)
+    return "data {:.1f}% metadata {:.1f}%".format(a.data_percent or 0, a.metadata_percent or 0)

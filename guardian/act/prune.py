@@ -1,0 +1,155 @@
+"""prune_containers and prune_images: remove what Docker no longer needs, oldest first.
+
+Every removal goes through the DockerDoor (logged, skipped in dry-run); a removal that fails is
+reported with Docker's own error, and a `device or resource busy` one names who holds the mount.
+"""
+import time
+from typing import NamedTuple, Tuple
+
+from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, ActionResult
+from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
+from guardian.host.docker_api import DockerCallError, DockerDoor
+
+MAX_NAMED = 5   # names listed in a one-line summary before "and N more"
+
+
+class Removals(NamedTuple):
+    done: Tuple[str, ...] = ()
+    failed: Tuple[str, ...] = ()      # "name: Docker's error"
+    busy: Tuple[object, ...] = ()     # Candidates whose removal failed with EBUSY
+    stopped_early: bool = False
+
+
+def door_for(ctx, section):
+    return DockerDoor(ctx.settings, ctx.log, ctx.dry_run, timeout=section.removal_timeout)
+
+
+def inspect_containers(door, ids=None):
+    """Inspect every container (or those ids); one that vanished meanwhile is simply absent."""
+    ids = ids if ids is not None else [c["Id"] for c in door.read("containers", all=True)]
+    found = []
+    for cid in ids:
+        try:
+            found.append(door.read("inspect_container", cid))
+        except DockerCallError as exc:
+            if exc.status != 404:
+                raise
+    return found
+
+
+def remove_container(door, candidate, rules, volumes):
+    """Remove one candidate after a fresh look: it may have been started since it was chosen."""
+    fresh = inspect_containers(door, [candidate.id])
+    if not fresh:
+        return "gone"
+    reason = why_kept(fresh[0], rules, time.time())
+    if reason:
+        return "kept: " + reason
+    door.change("docker rm {}{} ({})".format("-v " if volumes else "", candidate.id[:12], candidate.name),
+                "remove_container", candidate.id, v=volumes, force=False)
+    return "removed"
+
+
+def remove_containers(door, candidates, rules, volumes, ctx):
+    done, failed, busy = [], [], []
+    for candidate in candidates:
+        if ctx.should_stop():
+            return Removals(tuple(done), tuple(failed), tuple(busy), True)
+        ctx.heartbeat()
+        try:
+            if remove_container(door, candidate, rules, volumes) == "removed":
+                done.append(candidate.name)
+        except DockerCallError as exc:
+            failed.append("{}: {}".format(candidate.name, exc))
+            if exc.busy:
+                busy.append(candidate)
+    return Removals(tuple(done), tuple(failed), tuple(busy))
+
+
+def prune_containers(snapshot, ctx):
+    section = ctx.settings.ladder.prune_containers
+    rules = keep_rules(section)
+    door = door_for(ctx, section)
+    try:
+        candidates, kept = choose_containers(inspect_containers(door), rules, time.time())
+        if not candidates:
+            return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
+                len(kept)), {"kept": len(kept)})
+        removals = remove_containers(door, candidates, rules, section.remove_volumes, ctx)
+        summary = removal_summary("container", [c.name for c in candidates], removals, ctx.dry_run)
+        if removals.busy:
+            summary += "; " + holders_line(removals.busy, ctx)
+    finally:
+        door.close()
+    return ActionResult("prune_containers", outcome(removals, ctx.dry_run), summary, {
+        "candidates": len(candidates), "removed": len(removals.done), "failed": len(removals.failed),
+        "busy": len(removals.busy), "kept": len(kept)})
+
+
+def holders_line(busy, ctx):
+    """Who holds the busy containers' mounts (read-only: naming never changes anything)."""
+    from guardian.act.mounts import describe_holders
+    return describe_holders(busy, ctx)
+
+
+def outcome(removals, dry_run):
+    if removals.failed:
+        return FAILED
+    return DRY_RUN if dry_run else DONE
+
+
+def removal_summary(what, names, removals, dry_run):
+    if dry_run:
+        return "would remove {} {}(s): {}".format(len(names), what, named(names))
+    line = "removed {} of {} {}(s)".format(len(removals.done), len(names), what)
+    if removals.done:
+        line += ": " + named(removals.done)
+    if removals.failed:
+        line += "; {} failed: {}".format(len(removals.failed), named(removals.failed))
+    if removals.stopped_early:
+        line += "; stopped early (the daemon is stopping)"
+    return line
+
+
+def named(items):
+    items = list(items)
+    shown = ", ".join(items[:MAX_NAMED])
+    return shown + (" and {} more".format(len(items) - MAX_NAMED) if len(items) > MAX_NAMED else "")
+
+
+def prune_images(snapshot, ctx):
+    section = ctx.settings.ladder.prune_images
+    door = door_for(ctx, section)
+    try:
+        used = {c["ImageID"] for c in door.read("containers", all=True)}
+        chosen = choose_images(door.read("images"), used, section.unused_for, section.keep_images,
+                               tuple(label_rule(t) for t in section.keep_labels), time.time())
+        if not chosen:
+            return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
+        removals = remove_images(door, chosen, ctx)
+    finally:
+        door.close()
+    return ActionResult("prune_images", outcome(removals, ctx.dry_run),
+                        removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
+                        {"candidates": len(chosen), "removed": len(removals.done),
+                         "failed": len(removals.failed)})
+
+
+def image_name(image):
+    return image.tags[0] if image.tags else image.id.split(":")[-1][:12]
+
+
+def remove_images(door, chosen, ctx):
+    """Untag each tag in turn (removing by id refuses an image with several tags); dangling by id."""
+    done, failed = [], []
+    for image in chosen:
+        if ctx.should_stop():
+            return Removals(tuple(done), tuple(failed), (), True)
+        ctx.heartbeat()
+        try:
+            for ref in image.tags or (image.id,):
+                door.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
+            done.append(image_name(image))
+        except DockerCallError as exc:
+            failed.append("{}: {}".format(image_name(image), exc))
+    return Removals(tuple(done), tuple(failed))

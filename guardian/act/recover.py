@@ -1,0 +1,126 @@
+"""recover: run once at daemon start, so a guardian killed at any point leaves a working pool.
+
+A suspended pool blocks every write of every container; a loop file grown without its loop
+device or table following is room the pool cannot use. Resuming is always done (unless in
+dry-run): it only undoes a stop. A half-done grow is finished when grow is enabled and the limits
+still allow it, and reported otherwise; nothing is ever shrunk.
+"""
+import os
+
+from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResult
+from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, refresh_loop,
+                                    reload_table, resume_pool, room_check)
+from guardian.act.sizes import Growth
+from guardian.act.table import resume
+from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.errors import CommandError
+from guardian.host import devmapper
+from guardian.observe.dmsetup import ThinPoolTable, parse_table
+from guardian.observe.sources import device_name
+from guardian.observe.snapshot import METADATA_BLOCK_BYTES
+
+
+def stack(pool):
+    """The pool's dm devices, lower ones first (direct-lvm's _tdata and _tmeta, then the pool)."""
+    lower = [device_name(d) for d in (pool.table.data_dev, pool.table.metadata_dev)] if pool.table else []
+    return [name for name in lower if name and not name.startswith("loop")] + [pool.name]
+
+
+def resume_suspended(ctx, pool):
+    """Resume whatever in the pool's stack is suspended; the names of those resumed."""
+    resumed = []
+    for name in stack(pool):
+        try:
+            info = devmapper.device_info(name)
+        except devmapper.DevmapperError:
+            continue
+        if info.exists and info.suspended:
+            resume(ctx.runner, name)
+            resumed.append(name)
+    return resumed
+
+
+def pending_table(ctx, pool):
+    """A table loaded but never resumed: finished when it fits its data device, else dropped."""
+    info = devmapper.device_info(pool.name)
+    if not (info.exists and info.inactive_table):
+        return None
+    text = ctx.runner.run(["dmsetup", "table", "--inactive", pool.name]).stdout
+    tables = [t for t in parse_table(text) if isinstance(t, ThinPoolTable)]
+    fits = tables and tables[0].length_sectors * 512 <= device_bytes(tables[0].data_dev)
+    if fits and ctx.settings.ladder.grow.enabled:
+        resume(ctx.runner, pool.name)
+        return "resumed the pool's pending table ({} sectors)".format(tables[0].length_sectors)
+    ctx.runner.run(["dmsetup", "clear", pool.name], changes=True)
+    return "dropped a pending table of the pool that was never resumed"
+
+
+def unfinished_growth(ctx, pool, part):
+    """A LoopPlan for a file larger than what the pool uses, or None."""
+    target = loop_part(pool, part)
+    if target is None:
+        return None
+    file_bytes = os.stat(target.file).st_size
+    if part == "data":
+        block = pool.table.data_block_bytes
+        used = pool.table.length_sectors * 512
+        behind = file_bytes // block * block > used
+    else:
+        used = pool.status.metadata_total_blocks * METADATA_BLOCK_BYTES
+        behind = min(file_bytes, MAX_METADATA_BYTES) // METADATA_BLOCK_BYTES * METADATA_BLOCK_BYTES > used
+    if not behind:
+        return None
+    growth = Growth(part, used, file_bytes)
+    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
+    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, ctx.settings),
+                    other.path if other else "")
+
+
+def finish_growth(ctx, plan):
+    """losetup -c if the loop device lags its file, then the table, then resume; or why not."""
+    if not ctx.settings.ladder.grow.enabled:
+        return "left as is: grow is disabled"
+    problem = room_check(plan, ctx.settings)
+    if problem:
+        return "left as is: " + problem
+    if device_bytes(plan.target.device) < plan.growth.new_bytes:
+        refresh_loop(ctx, plan)
+    reload_table(ctx, plan)
+    resume_pool(ctx, plan)
+    return None
+
+
+def finish_grows(ctx, pool):
+    notes, refused = [], []
+    for part in ("data", "metadata"):
+        plan = unfinished_growth(ctx, pool, part)
+        if plan is None:
+            continue
+        what = "{} file {} is {} bytes but the pool uses {}".format(
+            part, plan.target.file, plan.growth.new_bytes, plan.growth.old_bytes)
+        problem = finish_growth(ctx, plan)
+        (refused if problem else notes).append(what + (": " + problem if problem else ": grow finished"))
+        pool = ctx.observe().pool or pool
+    return notes, refused
+
+
+def recover(snapshot, ctx):
+    """Resume a suspended pool, finish or report a half-done grow. Call once at start."""
+    pool = snapshot.pool
+    if pool is None or pool.table is None:
+        return ActionResult("recover", NOTHING_TO_DO, "no pool with a table to check")
+    try:
+        pending = pending_table(ctx, pool)
+        notes = ([pending] if pending else []) + ["resumed " + n for n in resume_suspended(ctx, pool)]
+        refused = []
+        if pool.kind == "loop-lvm":
+            done, refused = finish_grows(ctx, ctx.observe().pool or pool)
+            notes += done
+    except (CommandError, devmapper.DevmapperError, OSError) as exc:
+        return ActionResult("recover", REFUSED, "could not check pool {}: {}".format(pool.name, exc))
+    if refused:
+        return ActionResult("recover", REFUSED, "; ".join(notes + refused))
+    if not notes:
+        return ActionResult("recover", NOTHING_TO_DO, "pool {} is active and its files match its table".format(
+            pool.name))
+    return ActionResult("recover", DRY_RUN if ctx.dry_run else DONE, "; ".join(notes))

@@ -1,0 +1,77 @@
+"""Size arithmetic for growing a pool: the next size, the limits, the room underneath. Pure.
+
+A loop file is sparse: its size is a promise, not space. The pool can come to fill every byte of
+its files, so what the files do not hold yet must fit in the filesystem's free space with the
+reserve still kept; growing past that would only move the "no space" error from the pool to the
+filesystem underneath it, where nothing reports it in time.
+"""
+from typing import NamedTuple
+
+from guardian.units import format_bytes
+
+METADATA_MIN_STEP = 64 * 1024 * 1024    # a smaller growth is not worth a table reload
+
+
+class Growth(NamedTuple):
+    part: str               # "data" or "metadata"
+    old_bytes: int
+    new_bytes: int
+
+    @property
+    def step_bytes(self):
+        return self.new_bytes - self.old_bytes
+
+
+def align_down(value, unit):
+    return value // unit * unit
+
+
+def align_up(value, unit):
+    return -(-value // unit) * unit
+
+
+def next_size(current, step, min_step, maximum, unit):
+    """The size after one step, aligned to unit and capped at maximum; None when at the maximum."""
+    target = min(current + max(step.resolve(current), min_step), maximum)
+    target = align_down(target, unit)
+    return target if target > current else None
+
+
+def at_maximum(part, current, maximum):
+    return "{} is {}, already at its maximum of {} (grow.max_{}_size)".format(
+        part, format_bytes(current), format_bytes(maximum), part)
+
+
+def unbacked_bytes(apparent, allocated):
+    """What a sparse file promises but does not hold yet."""
+    return max(0, apparent - allocated)
+
+
+def room_problem(promised, free, reserve, where):
+    """Why the filesystem (or VG) cannot take on `promised` more bytes with `reserve` kept, or None."""
+    if promised + reserve <= free:
+        return None
+    return "{} has {} free; {} more could be written into the pool's files and {} must stay free " \
+           "(grow.reserve): refusing to promise space that is not there".format(
+               where, format_bytes(free), format_bytes(promised), format_bytes(reserve))
+
+
+def lvm_split(dm_name):
+    """'docker-thin--pool_tdata' -> ('docker', 'thin-pool_tdata'): LVM doubles '-' inside names."""
+    index = 0
+    while True:
+        index = dm_name.find("-", index)
+        if index < 0:
+            return None
+        if dm_name[index + 1:index + 2] == "-":
+            index += 2
+            continue
+        return dm_name[:index].replace("--", "-"), dm_name[index + 1:].replace("--", "-")
+
+
+def pool_lv(data_dm_name):
+    """vg/lv of an LVM thin pool from its data sub-LV's dm name, or None if it is not one."""
+    parts = lvm_split(data_dm_name or "")
+    if not parts or not parts[1].endswith("_tdata"):
+        return None
+    return "{}/{}".format(parts[0], parts[1][:-len("_tdata")])

@@ -1,0 +1,32 @@
+"""A thin pool's table: rewrite one line with some fields changed, load it, and resume.
+
+Growing the pool and arming its low water mark both reload the table with everything else
+unchanged; resume must never leave the pool suspended or with an inactive table pending.
+"""
+from guardian.errors import CommandError
+from guardian.host.runner import first_line
+
+
+def table_line(table, length_sectors=None, low_water_mark=None):
+    """The pool's table line with some fields replaced and everything else as it was."""
+    args = [table.metadata_dev, table.data_dev, str(table.data_block_sectors),
+            str(table.low_water_mark_blocks if low_water_mark is None else low_water_mark),
+            str(len(table.features))] + list(table.features)
+    return "{} {} thin-pool {}".format(table.start, table.length_sectors if length_sectors is None
+                                       else length_sectors, " ".join(args))
+
+
+def resume(runner, name):
+    """Resume; if that fails, drop the inactive table and resume the old one: never left suspended."""
+    result = runner.run(["dmsetup", "resume", name], changes=True, check=False)
+    if result.returncode:
+        for word in ("clear", "resume"):
+            runner.run(["dmsetup", word, name], changes=True, check=False)
+        raise CommandError("dmsetup resume {} failed (exit {}): {}; the previous table was restored".format(
+            name, result.returncode, first_line(result.stderr)))
+
+
+def reload_and_resume(runner, name, line):
+    """Load a new table, then resume (which falls back to the old table if it fails)."""
+    runner.run(["dmsetup", "reload", name, "--table", line], changes=True)
+    resume(runner, name)

@@ -1,0 +1,122 @@
+"""fstrim: give the pool back the blocks that running containers freed inside their filesystems.
+
+A file deleted inside a container frees blocks in its filesystem, not in the pool: only a discard
+tells dm-thin. Docker's thin devices are often mounted only in dockerd's own mount namespace
+(CentOS 7 runs it with MountFlags=slave), so they are found there and trimmed there, one device at
+a time, with a minimum extent of one pool block (a smaller range cannot free a block), within a
+time budget, feeding the watchdog between devices.
+"""
+import os
+import re
+import time
+
+from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
+from guardian.errors import CommandError
+from guardian.observe.holders import docker_daemon_pid, read_mounts
+from guardian.units import format_bytes
+
+SYS_BLOCK = "/sys/block"
+SYS_DEV_BLOCK = "/sys/dev/block"
+DEFAULT_BLOCK_BYTES = 64 * 1024
+MIN_STEP_SECONDS = 5.0      # a device is not started with less of the budget left than this
+_TRIMMED = re.compile(r"\((\d+) bytes\) trimmed")
+
+
+def kernel_name(dm_name, sys_block=SYS_BLOCK):
+    """'dm-3' for a device-mapper name, or None."""
+    for entry in os.listdir(sys_block):
+        try:
+            with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
+                if handle.read().strip() == dm_name:
+                    return entry
+        except OSError:
+            continue
+    return None
+
+
+def sits_on(device, pool_kernel_name, sys_dev_block=SYS_DEV_BLOCK):
+    """Whether the block device major:minor is a thin volume of that pool (sysfs slaves)."""
+    try:
+        return pool_kernel_name in os.listdir(os.path.join(sys_dev_block, device, "slaves"))
+    except OSError:
+        return False
+
+
+def pool_mounts(pool_name, mounts):
+    """The pool's thin volumes mounted in a namespace, one mount per device (the whole filesystem)."""
+    pool_dev = kernel_name(pool_name)
+    chosen = {}
+    for mount in mounts:
+        if pool_dev and mount.device not in chosen and mount.root == "/" and sits_on(mount.device, pool_dev):
+            chosen[mount.device] = mount
+    return sorted(chosen.values(), key=lambda m: m.mount_point)
+
+
+def trim_one(ctx, enter_pid, mount, min_bytes, timeout):
+    """fstrim one filesystem inside the namespace; (bytes the filesystem says it trimmed, blocks back)."""
+    before = ctx.observe().pool
+    result = ctx.runner.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(enter_pid), "fstrim", "-v",
+                             "-m", str(min_bytes), mount.mount_point], timeout=timeout, changes=True)
+    match = _TRIMMED.search(result.stdout)
+    after = ctx.observe().pool
+    returned = None
+    if before is not None and after is not None and result.executed:
+        returned = before.status.data_used_blocks - after.status.data_used_blocks
+    return (int(match.group(1)) if match else 0), returned
+
+
+def fstrim(snapshot, ctx):
+    pool = snapshot.pool
+    if pool is None:
+        return ActionResult("fstrim", NOTHING_TO_DO, "no pool")
+    if not pool.healthy or pool.status.discard == "ignore_discard":
+        return ActionResult("fstrim", REFUSED, "pool {} {}: a trim cannot help".format(
+            pool.name, "ignores discards" if pool.healthy else "is not healthy"))
+    enter_pid = docker_daemon_pid() or 1
+    mounts = pool_mounts(pool.name, read_mounts([enter_pid])[1])
+    if not mounts:
+        return ActionResult("fstrim", NOTHING_TO_DO, "no thin volume of {} is mounted in {}'s mount "
+                            "namespace".format(pool.name, "dockerd" if enter_pid != 1 else "init"))
+    block = pool.data_block_bytes or DEFAULT_BLOCK_BYTES
+    return trim_all(ctx, enter_pid, mounts, block, ctx.settings.ladder.fstrim.time_budget)
+
+
+def trim_all(ctx, enter_pid, mounts, block, budget):
+    started = time.monotonic()
+    done, failed, returned_blocks, fs_bytes = [], [], 0, 0
+    for mount in mounts:
+        left = budget - (time.monotonic() - started)
+        if ctx.should_stop() or left < MIN_STEP_SECONDS:
+            break
+        ctx.heartbeat()
+        try:
+            trimmed, returned = trim_one(ctx, enter_pid, mount, block, left)
+        except CommandError as exc:
+            failed.append(str(exc))
+            continue
+        done.append(mount.mount_point)
+        fs_bytes += trimmed
+        returned_blocks += returned or 0
+        ctx.log.info("fstrim.device", mount_point=mount.mount_point, filesystem_trimmed_bytes=trimmed,
+                     pool_blocks_returned=returned)
+    return trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes,
+                       time.monotonic() - started)
+
+
+def trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes, seconds):
+    skipped = len(mounts) - len(done) - len(failed)
+    if ctx.dry_run:
+        summary = "would trim {} thin volume(s) with a minimum extent of {}".format(
+            len(mounts), format_bytes(block))
+    else:
+        summary = "trimmed {} of {} thin volume(s) in {:.0f} s: the pool got back {} block(s) ({})".format(
+            len(done), len(mounts), seconds, returned_blocks, format_bytes(returned_blocks * block))
+    if skipped:
+        summary += "; {} not started (time budget spent or stopping)".format(skipped)
+    if failed:
+        summary += "; {} failed: {}".format(len(failed), "; ".join(failed[:3]))
+    outcome = FAILED if failed and not done else (DRY_RUN if ctx.dry_run else DONE)
+    return ActionResult("fstrim", outcome, summary, {
+        "devices": len(mounts), "trimmed": len(done), "failed": len(failed), "skipped": skipped,
+        "returned_blocks": returned_blocks, "returned_bytes": returned_blocks * block,
+        "filesystem_trimmed_bytes": fs_bytes, "seconds": round(seconds, 1)})

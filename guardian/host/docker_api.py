@@ -1,0 +1,80 @@
+"""The Docker Engine API as actions use it: reads go straight through; every call that changes
+something is logged the way the runner logs commands, and skipped in dry-run.
+
+The API is not an external command, so it does not pass through the runner, but an operator
+reading the journal must see every removal the guardian asked Docker for, with Docker's answer.
+"""
+from guardian.errors import GuardianError
+
+
+class DockerCallError(GuardianError):
+    """Docker refused or did not answer; the message is Docker's own error, on one line."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def busy(self):
+        """The removal failed because a mount is still held somewhere (EBUSY from the kernel)."""
+        text = str(self).lower()
+        return "device or resource busy" in text or "device is busy" in text
+
+
+class DockerDoor:
+    def __init__(self, settings, log, dry_run, timeout=None):
+        self.docker_host = settings.pool.docker_host
+        self.timeout = timeout or settings.pool.docker_timeout
+        self.log = log
+        self.dry_run = dry_run
+        self._client = None
+
+    def client(self):
+        if self._client is None:
+            import docker     # a slow import the kernel-only paths do not need
+            self._client = docker.APIClient(base_url=self.docker_host, timeout=self.timeout,
+                                            version="auto")
+        return self._client
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def read(self, method, *args, **kwargs):
+        """A call that changes nothing, e.g. read('containers', all=True)."""
+        return self._call(method, args, kwargs)
+
+    def change(self, what, method, *args, **kwargs):
+        """A call that changes something: logged as `what`; in dry-run only logged. True if done."""
+        if self.dry_run:
+            self.log.info("command.skipped", argv=what, reason="dry-run")
+            return False
+        try:
+            self._call(method, args, kwargs)
+        except DockerCallError as exc:
+            self.log.info("command.ran", argv=what, rc=exc.status or 1, error=str(exc))
+            raise
+        self.log.info("command.ran", argv=what, rc=0)
+        return True
+
+    def _call(self, method, args, kwargs):
+        import docker
+        import requests
+        try:
+            return getattr(self.client(), method)(*args, **kwargs)
+        except requests.exceptions.Timeout:
+            raise DockerCallError("docker: no answer from {} within {:g} s".format(
+                self.docker_host, self.timeout))
+        except docker.errors.APIError as exc:
+            raise DockerCallError("docker: {}".format(_explanation(exc)), exc.status_code)
+        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+            raise DockerCallError("docker: cannot reach {}: {}".format(self.docker_host, exc))
+
+
+def _explanation(exc):
+    """Docker's own message ('... device or resource busy'), first line only."""
+    text = exc.explanation or str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join(str(text).split())

@@ -1,0 +1,108 @@
+"""`pool-guardian busy CONTAINER|PATH|DEVICE [--release]`: who holds it, in every mount namespace.
+
+The answer operators otherwise piece together with grep over /proc/*/mountinfo and nsenter. It
+uses the holders engine the daemon's release_mounts action uses; --release unmounts inside the
+holders' namespaces the same way (nsenter + umount), and never kills a process.
+"""
+import os
+import stat
+
+from guardian.act.mounts import unmount
+from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
+from guardian.host.lock import action_lock
+from guardian.observe import holders
+from guardian.observe.mountinfo import parse_mountinfo
+from guardian.tools import layout
+from guardian.tools.target import resolve
+
+SHOWN_HOLDERS = 10     # the host's own namespace has every system process in it
+
+
+def busy(app, what, release, root):
+    wanted, label, running = matcher(app, what, root)
+    holds = holders.find_holds(wanted)
+    names = _container_names(root)
+    print(render(holds, label, names))
+    if not release:
+        return EXIT_OK
+    if running:
+        raise GuardianError("{} is running: its mounts are in use by it; stop it instead of releasing them".format(
+            label))
+    with action_lock():
+        for hold in holds:
+            if not hold.docker_daemon:
+                unmount(app.runner, hold)
+    left = [h for h in holders.find_holds(wanted) if not h.docker_daemon]
+    print("busy: released {} namespace(s); {}".format(
+        len([h for h in holds if not h.docker_daemon]),
+        "nothing else holds {}".format(label) if not left else "still held in " + ", ".join(
+            h.namespace for h in left)))
+    return EXIT_FAILURE if left else EXIT_OK
+
+
+def matcher(app, what, root):
+    """(wanted(mount), label, running) for a container name/id, a block device or a path."""
+    if not what.startswith("/"):
+        target = resolve(app, what, root)
+        name = target.docker_name
+        wanted = holders.container_mount_matcher(target.container.id, name, holders.device_number(name))
+        return wanted, "container " + target.label(), target.container.running
+    try:
+        st = os.stat(what)
+    except FileNotFoundError:
+        return _under(os.path.normpath(what)), what, False
+    except OSError as exc:
+        raise GuardianError("{}: {}".format(what, exc.strerror))
+    if stat.S_ISBLK(st.st_mode):
+        number = "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+        return (lambda m: m.device == number), "device {} ({})".format(what, number), False
+    return path_matcher(os.path.realpath(what)), what, False
+
+
+def path_matcher(path):
+    """Mounts at or under path in any namespace, and, when path is where a whole filesystem other
+    than / is mounted here, that filesystem wherever it is mounted (a leaked copy has the same device)."""
+    under = _under(path)
+    with open("/proc/self/mountinfo") as handle:
+        here = [m for m in parse_mountinfo(handle.read(), "/proc/self/mountinfo") if m.mount_point == path]
+    root_device = _root_device()
+    devices = {m.device for m in here if m.root == "/" and m.device != root_device}
+    return lambda m: under(m) or m.device in devices
+
+
+def _under(path):
+    prefix = path.rstrip("/") + "/"
+    return lambda m: m.mount_point == path or m.mount_point.startswith(prefix)
+
+
+def _root_device():
+    st = os.stat("/")
+    return "{}:{}".format(os.major(st.st_dev), os.minor(st.st_dev))
+
+
+def render(holds, label, names):
+    if not holds:
+        return "busy: nothing holds {} in any mount namespace".format(label)
+    lines = ["busy: {} mount namespace(s) hold {}:".format(len(holds), label)]
+    for hold in holds:
+        lines.append("{}{}  (enter: nsenter --mount=/proc/{}/ns/mnt)".format(
+            hold.namespace, " dockerd's own namespace" if hold.docker_daemon else "", hold.enter_pid))
+        lines.extend("  mount {} ({} {})".format(m.mount_point, m.fstype, m.source) for m in hold.mounts)
+        lines.extend("  pid {} {}{}".format(h.pid, h.command, _owner(h.container, names))
+                     for h in hold.holders[:SHOWN_HOLDERS])
+        if len(hold.holders) > SHOWN_HOLDERS:
+            lines.append("  ... and {} more processes in this namespace".format(len(hold.holders) - SHOWN_HOLDERS))
+    return "\n".join(lines)
+
+
+def _owner(container_id, names):
+    if not container_id:
+        return ""
+    return "  [container {} {}]".format(names.get(container_id, "?"), container_id[:12])
+
+
+def _container_names(root):
+    try:
+        return {r.id: r.name for r in layout.list_containers(root)}
+    except GuardianError:
+        return {}

@@ -1,0 +1,131 @@
+"""`pool-guardian resize CONTAINER SIZE`: grow a stopped container's thin device and filesystem.
+
+dm-thin gives a thin device whatever length its table says, so the device grows by activating
+it longer; the filesystem then grows on a temporary mount (xfs_growfs, resize2fs). Docker
+activates a device with the size in devicemapper/metadata/<hash> and rewrites that file
+itself, so the file is changed too, and only while dockerd is stopped. Never shrinks.
+"""
+import collections
+import json
+import os
+import time
+
+from guardian.errors import EXIT_OK, GuardianError
+from guardian.host.lock import action_lock
+from guardian.observe.holders import docker_daemon_pid
+from guardian.tools import thin
+from guardian.tools.target import docker_answers, docker_door, from_files, refuse_running
+from guardian.units import format_bytes, parse_size_option
+
+RESIZE_DIR = os.path.join(thin.RUN_DIR, "resize")
+GROW_TIMEOUT = 600.0
+
+
+def resize(app, query, size_text, root):
+    new_size = parse_size_option(size_text)
+    refuse_while_dockerd_runs(app)
+    target = from_files(query, root)
+    refuse_running(target, "resize")
+    old_size = target.device.size_bytes
+    if new_size < old_size:
+        raise GuardianError("container {} is {}; {} would shrink it, and resize never shrinks".format(
+            target.label(), format_bytes(old_size), format_bytes(new_size)))
+    if new_size == old_size:
+        print("resize: {} is already {}; nothing to do".format(target.label(), format_bytes(old_size)))
+        return EXIT_OK
+    pool = thin.find_pool(app)
+    active = thin.active_as(app.runner, pool, target.device.device_id)
+    if active:
+        raise GuardianError("container {}: its thin device {} is {}".format(
+            target.label(), target.device.device_id, thin.describe_active(active)))
+    with action_lock():
+        kind, backup = _grow(app.runner, pool, target, new_size)
+    print("resize: {} grown from {} to {} ({} grown; {} updated, previous copy {}); start dockerd again".format(
+        target.label(), format_bytes(old_size), format_bytes(new_size), kind, target.device.metadata_path, backup))
+    return EXIT_OK
+
+
+def refuse_while_dockerd_runs(app):
+    """Docker keeps the device's size in memory and writes it back: resizing under it is lost."""
+    why = "Docker activates a container's device with the size in its devicemapper/metadata file and " \
+          "rewrites that file itself, so resize needs dockerd stopped (systemctl stop docker; resize; " \
+          "systemctl start docker)"
+    pid = docker_daemon_pid()
+    if pid is not None:
+        raise GuardianError("dockerd is running (pid {}): {}".format(pid, why))
+    door = docker_door(app)
+    try:
+        if docker_answers(door):
+            raise GuardianError("Docker answers on {}: {}".format(app.settings.pool.docker_host, why))
+    finally:
+        door.close()
+
+
+def _grow(runner, pool, target, new_size):
+    """Activate longer, mount, record the size in Docker's file, grow the filesystem; always clean up.
+    If growing fails, Docker's file gets its old size back: a filesystem smaller than its device is
+    harmless, a device smaller than its filesystem is not."""
+    name = thin.OUR_PREFIX + "resize-" + target.short_id
+    dev, directory = "/dev/mapper/" + name, os.path.join(RESIZE_DIR, target.short_id)
+    done = []
+    try:
+        thin.activate(runner, name, pool, target.device.device_id, new_size)
+        done.append(lambda: thin.remove(runner, name))
+        kind = thin.fs_type(runner, dev)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        done.append(lambda: os.rmdir(directory))
+        thin.mount(runner, dev, directory, kind, rw=True)
+        done.append(lambda: thin.umount(runner, directory))
+        backup = write_size(target.device.metadata_path, new_size)
+        done.append(lambda: _restore(backup, target.device.metadata_path))
+        grow_filesystem(runner, kind, dev, directory)
+        done.pop()          # grown: the new size stays
+    except (GuardianError, OSError) as exc:
+        thin.undo_after(done, exc)
+    thin.finish(done, "resize")
+    return kind, backup
+
+
+def grow_filesystem(runner, kind, dev, directory):
+    if kind == "xfs":
+        runner.run(["xfs_growfs", directory], timeout=GROW_TIMEOUT, changes=True)
+    else:
+        runner.run(["resize2fs", dev], timeout=GROW_TIMEOUT, changes=True)
+
+
+def write_size(path, new_size):
+    """Set "size" in a Docker metadata file, atomically, keeping every other field as it was and
+    a copy of the old file next to it. Both names start with a dot: Docker skips those files."""
+    with open(path) as handle:
+        text = handle.read()
+    record = json.loads(text, object_pairs_hook=collections.OrderedDict)
+    record["size"] = new_size
+    folder, base = os.path.split(path)
+    backup = os.path.join(folder, ".{}.pool-guardian-backup-{}".format(base, time.strftime("%Y%m%dT%H%M%S")))
+    mode = os.stat(path).st_mode & 0o777
+    write_atomic(backup, text, mode)
+    write_atomic(path, json.dumps(record, separators=(",", ":")), mode)
+    return backup
+
+
+def write_atomic(path, text, mode):
+    """Temp file, fsync, rename, fsync the directory: the file is either old or new, never torn."""
+    folder, base = os.path.split(path)
+    tmp = os.path.join(folder, ".{}.pool-guardian-tmp".format(base.lstrip(".")))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _restore(backup, path):
+    with open(backup) as handle:
+        write_atomic(path, handle.read(), os.stat(path).st_mode & 0o777)

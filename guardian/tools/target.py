@@ -1,0 +1,78 @@
+"""Which thin device a container's filesystem is: from `docker inspect` while dockerd answers,
+from Docker's own files when it does not (the case rescue and resize exist for)."""
+from typing import NamedTuple
+
+from guardian.errors import GuardianError
+from guardian.host.docker_api import DockerCallError, DockerDoor
+from guardian.observe.docker_files import parse_graphdriver
+from guardian.tools import layout
+
+
+class Target(NamedTuple):
+    container: layout.ContainerRecord
+    device: layout.ThinDevice
+    docker_name: str        # the dm name Docker activates it under
+    source: str             # "docker inspect" or "Docker's files"
+
+    @property
+    def short_id(self):
+        return self.container.id[:12]
+
+    def label(self):
+        return "{} ({})".format(self.container.name or self.short_id, self.short_id)
+
+
+def docker_door(app):
+    return DockerDoor(app.settings, app.log, dry_run=False)
+
+
+def docker_answers(door):
+    """True when dockerd answers on its socket."""
+    try:
+        door.read("ping")
+        return True
+    except DockerCallError:
+        return False
+
+
+def resolve(app, query, root):
+    """The container and its thin device; Docker is asked first, its files when it does not answer."""
+    door = docker_door(app)
+    try:
+        if docker_answers(door):
+            return _from_inspect(door.read("inspect_container", query), root)
+    finally:
+        door.close()
+    return from_files(query, root)
+
+
+def from_files(query, root):
+    record = layout.find_container(layout.list_containers(root), query)
+    if not record.mount_id:
+        raise GuardianError("container {}: no layerdb mount-id under {}: is Docker's driver devicemapper?".format(
+            record.name or record.id[:12], root))
+    return Target(record, layout.thin_device(root, record.mount_id),
+                  layout.docker_device_name(root, record.mount_id), "Docker's files")
+
+
+def _from_inspect(inspect, root):
+    graph = parse_graphdriver(inspect)
+    state = inspect.get("State") or {}
+    name = inspect.get("Name", "").lstrip("/")
+    if graph.driver != "devicemapper" or not graph.device_name:
+        raise GuardianError("container {}: Docker's storage driver is {}, not devicemapper".format(
+            name, graph.driver))
+    device_hash = graph.device_name.rsplit("-", 1)[-1]
+    record = layout.ContainerRecord(inspect["Id"], name, bool(state.get("Running")),
+                                    int(state.get("Pid") or 0), device_hash)
+    device = layout.thin_device(root, device_hash)
+    if graph.device_id is not None and graph.device_id != device.device_id:
+        raise GuardianError("container {}: docker inspect says device id {}, {} says {}".format(
+            name, graph.device_id, device.metadata_path, device.device_id))
+    return Target(record, device, graph.device_name, "docker inspect")
+
+
+def refuse_running(target, doing):
+    if target.container.running:
+        raise GuardianError("container {} is running (pid {}): {} only works on a stopped container".format(
+            target.label(), target.container.pid, doing))

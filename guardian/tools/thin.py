@@ -1,0 +1,145 @@
+"""Thin devices of Docker's pool as the operator tools handle them outside Docker.
+
+A thin device has no size of its own in dm-thin: it is whatever length the table that activates
+it says, which is why `dmsetup create NAME --table "0 SECTORS thin POOL DEVICE_ID"` is all an
+activation takes. Everything here changes the host through the runner (changes=True).
+"""
+import os
+from typing import NamedTuple
+
+from guardian.errors import GuardianError, NoPoolError
+from guardian.observe import holders
+from guardian.observe.dmsetup import SECTOR_BYTES, ThinTable, parse_table
+from guardian.observe.sources import observe
+
+# Our own devices carry this prefix, so that cleaning up never touches one that is not ours.
+OUR_PREFIX = "pool-guardian-"
+RUN_DIR = "/run/pool-guardian"
+
+
+class Pool(NamedTuple):
+    name: str
+    number: str             # "253:2", as thin tables name their pool
+    metadata_dev: str       # "253:0"
+    block_bytes: int
+
+
+def find_pool(app):
+    """The pool Docker uses (config pool.name, Docker's Pool Name, or the only one), or why not."""
+    snapshot = observe(app.runner, app.settings)
+    view = snapshot.pool
+    if view is None or view.table is None:
+        raise NoPoolError("no thin pool to work on: {}".format(
+            "; ".join(snapshot.problems) or "no thin-pool device is active (Docker in loop-lvm mode "
+            "removes its pool when it stops: start dockerd, or run this while it runs)"))
+    return Pool(view.name, dev_number("/dev/mapper/" + view.name), view.table.metadata_dev,
+                view.table.data_block_bytes)
+
+
+def dev_number(path):
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise GuardianError("{}: {}".format(path, exc.strerror))
+    return "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+
+
+def active_tables(runner):
+    """Every active thin device's table (one dmsetup call; it prints nothing when there is none)."""
+    text = runner.run(["dmsetup", "table", "--target", "thin"]).stdout
+    return [t for t in parse_table(text) if isinstance(t, ThinTable)] if text.strip() else []
+
+
+def active_as(runner, pool, device_id):
+    """Names under which the pool's thin device device_id is active right now."""
+    return [t.name for t in active_tables(runner)
+            if t.device_id == device_id and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name)]
+
+
+def mounts_of(dm_name):
+    """Every mount namespace in which /dev/mapper/dm_name is mounted (holders engine)."""
+    number = holders.device_number(dm_name)
+    source = "/dev/mapper/" + dm_name
+    return holders.find_holds(lambda m: m.source == source or (number is not None and m.device == number))
+
+
+def describe_active(names):
+    """'active as X, mounted at /p in mnt:[..] (pid 1 cmd)' for a refusal."""
+    from guardian.act.mounts import describe_hold
+    parts = []
+    for name in names:
+        holds = mounts_of(name)
+        parts.append("active as {}{}".format(name, "; " + "; ".join(describe_hold(h) for h in holds)
+                                             if holds else ", not mounted"))
+    return " and ".join(parts)
+
+
+def activate(runner, name, pool, device_id, size_bytes):
+    sectors = -(-size_bytes // SECTOR_BYTES)
+    runner.run(["dmsetup", "create", name, "--table",
+                "0 {} thin /dev/mapper/{} {}".format(sectors, pool.name, device_id)], changes=True)
+
+
+def remove(runner, name):
+    """Deactivate one of OUR devices; refuses any other name, so a bug cannot remove Docker's."""
+    if not name.startswith(OUR_PREFIX):
+        raise GuardianError("refusing to remove device {}: not created by pool-guardian".format(name))
+    runner.run(["dmsetup", "remove", "--retry", name], changes=True)
+
+
+def exists(runner, name):
+    return runner.run(["dmsetup", "info", "-c", "--noheadings", "-o", "name", name], check=False).returncode == 0
+
+
+def fs_type(runner, dev):
+    """The filesystem on a device, probed (blkid -p) rather than taken from Docker's records."""
+    result = runner.run(["blkid", "-p", "-o", "value", "-s", "TYPE", dev], check=False)
+    kind = result.stdout.strip()
+    if result.returncode != 0 or kind not in ("xfs", "ext4", "ext3"):
+        raise GuardianError("{}: no xfs or ext4 filesystem found ({})".format(
+            dev, kind or "blkid exit {}".format(result.returncode)))
+    return kind
+
+
+def mount_options(kind, rw):
+    """Docker's devices are snapshots of one base filesystem: every xfs copy has the same UUID
+    (nouuid). Read-only must not write at all: no log recovery (xfs) or journal replay (ext4)."""
+    if kind == "xfs":
+        return "nouuid" if rw else "ro,nouuid,norecovery"
+    return "rw" if rw else "ro,noload"
+
+
+def mount(runner, dev, directory, kind, rw):
+    runner.run(["mount", "-t", kind, "-o", mount_options(kind, rw), dev, directory], changes=True)
+
+
+def umount(runner, directory):
+    runner.run(["umount", directory], changes=True)
+
+
+def cleanup(done):
+    """Run cleanup steps newest first; every step runs, the failures are returned as lines."""
+    failures = []
+    for step in reversed(done):
+        try:
+            step()
+        except (GuardianError, OSError) as exc:
+            failures.append(str(exc))
+    return failures
+
+
+def undo_after(done, error):
+    """After `error`, clean up, then raise the original error with any failed cleanup named after it."""
+    message = str(error) if isinstance(error, GuardianError) else "{}: {}".format(
+        getattr(error, "filename", None) or "", getattr(error, "strerror", None) or error)
+    failures = cleanup(done)
+    if failures:
+        message += "; cleanup incomplete: " + "; ".join(failures)
+    raise GuardianError(message)
+
+
+def finish(done, what):
+    """Clean up after success; a failed step is an error that says the work itself was done."""
+    failures = cleanup(done)
+    if failures:
+        raise GuardianError("{} done, but cleanup incomplete: {}".format(what, "; ".join(failures)))

@@ -1,0 +1,139 @@
+"""`pool-guardian top [-n N] [--json]`: what fills the pool, per container and image layer.
+
+thin_ls reads the pool's metadata to count each thin device's mapped blocks and how many of
+them it shares with other devices (snapshots of the same image). It can only read a live pool
+through a metadata snapshot (reserve_metadata_snap), which must be released afterwards or the
+pool keeps a second copy of its metadata btree: it is released in a finally, and a stale one
+left by a killed run is released first. Exclusive blocks are what a container wrote itself.
+"""
+import json
+import os
+import sys
+from typing import NamedTuple
+
+from guardian.errors import EXIT_OK, CommandError, GuardianError, ParseError
+from guardian.host.lock import action_lock
+from guardian.observe.dmsetup import parse_status
+from guardian.observe.sources import SYS_DEV_BLOCK, device_name
+from guardian.tools import layout, thin
+from guardian.units import format_bytes
+
+THIN_LS_FORMAT = "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS"
+THIN_LS_TIMEOUT = 3600.0
+# Two `top` runs must not release each other's snapshot; the daemon's actions need no snapshot.
+SNAP_LOCK = os.path.join(thin.RUN_DIR, "metadata-snap.lock")
+
+
+class ThinUsage(NamedTuple):
+    device_id: int
+    mapped_blocks: int
+    exclusive_blocks: int
+    shared_blocks: int
+
+
+class Row(NamedTuple):
+    kind: str               # container, container init layer, image layer, base, deleted, unknown
+    name: str
+    ident: str              # container id or device hash, 12 characters
+    device_id: int
+    exclusive_bytes: int
+    shared_bytes: int
+    mapped_bytes: int
+
+
+def parse_thin_ls(text):
+    """thin_ls --format DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS output (header optional)."""
+    usages = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split()
+        if not words or words[0] == "DEV":
+            continue
+        if len(words) != 4 or not all(w.isdigit() for w in words):
+            raise ParseError("thin_ls line {}: expected DEV MAPPED_BLOCKS EXCLUSIVE_BLOCKS SHARED_BLOCKS "
+                             "as 4 whole numbers, got {!r}".format(number, line.strip()))
+        usages.append(ThinUsage(*(int(w) for w in words)))
+    return usages
+
+
+def owners(root):
+    """{device id: (kind, name, ident)} from Docker's files: containers, their init layers, image layers."""
+    by_hash = {}
+    for record in layout.list_containers(root):
+        if record.mount_id:
+            by_hash[record.mount_id] = ("container", record.name, record.id[:12])
+            by_hash[record.mount_id + "-init"] = ("container init layer", record.name, record.id[:12])
+    for cache_id, label in layout.image_layers(root).items():
+        by_hash.setdefault(cache_id, ("image layer", label, cache_id[:12]))
+    return {device.device_id: _owner(device, by_hash) for device in layout.thin_devices(root)}
+
+
+def _owner(device, by_hash):
+    if device.hash == "base":
+        kind, name, ident = "base", "Docker's base device", "base"
+    else:
+        kind, name, ident = by_hash.get(device.hash, ("unknown", "no container or image", device.hash[:12]))
+    return ("deleted" if device.deleted else kind), name, ident
+
+
+def rows(usages, owned, block_bytes):
+    """One row per thin device, the biggest writer first."""
+    table = []
+    for usage in usages:
+        kind, name, ident = owned.get(usage.device_id, ("unknown", "not in Docker's files", "-"))
+        table.append(Row(kind, name, ident, usage.device_id, usage.exclusive_blocks * block_bytes,
+                         usage.shared_blocks * block_bytes, usage.mapped_blocks * block_bytes))
+    return sorted(table, key=lambda r: (-r.exclusive_bytes, -r.mapped_bytes, r.device_id))
+
+
+def top(app, count, as_json, root):
+    try:
+        app.runner.which("thin_ls")
+    except CommandError:
+        raise GuardianError("thin_ls not found: install device-mapper-persistent-data >= 0.6 "
+                            "(thin-provisioning-tools on Debian/Ubuntu)")
+    pool = thin.find_pool(app)
+    sys.stderr.write("pool-guardian top: thin_ls reads all of {}'s metadata; on a big pool that takes a "
+                     "while and loads its disk\n".format(pool.name))
+    with action_lock(SNAP_LOCK):
+        text = read_usage(app.runner, pool)
+    table = rows(parse_thin_ls(text), owners(root), pool.block_bytes)[:count or None]
+    print(json.dumps([r._asdict() for r in table], indent=2) if as_json else render(table))
+    return EXIT_OK
+
+
+def read_usage(runner, pool):
+    """thin_ls on a metadata snapshot that is always released, even if a stale one was held."""
+    if held_snapshot(runner, pool.name):
+        sys.stderr.write("pool-guardian top: releasing a metadata snapshot left held on {}\n".format(pool.name))
+        _message(runner, pool.name, "release_metadata_snap")
+    _message(runner, pool.name, "reserve_metadata_snap")
+    try:
+        return runner.run(["thin_ls", "--metadata-snap", "--format", THIN_LS_FORMAT,
+                           metadata_path(pool.metadata_dev)], timeout=THIN_LS_TIMEOUT).stdout
+    finally:
+        _message(runner, pool.name, "release_metadata_snap")
+
+
+def held_snapshot(runner, pool_name):
+    statuses = parse_status(runner.run(["dmsetup", "status", pool_name]).stdout)
+    return any(getattr(s, "held_metadata_root", None) is not None for s in statuses)
+
+
+def _message(runner, pool_name, message):
+    runner.run(["dmsetup", "message", pool_name, "0", message], changes=True)
+
+
+def metadata_path(dev):
+    """/dev path of the pool's metadata device ('253:0' -> /dev/mapper/vg-pool_tmeta)."""
+    name = device_name(dev)
+    if not name:
+        raise GuardianError("metadata device {}: not found in {}".format(dev, SYS_DEV_BLOCK))
+    dm = os.path.exists(os.path.join(SYS_DEV_BLOCK, dev, "dm"))
+    return os.path.join("/dev/mapper" if dm else "/dev", name)
+
+
+def render(table):
+    header = "{:<21} {:>10} {:>10} {:>10}  {:<12} {}".format("KIND", "EXCLUSIVE", "SHARED", "MAPPED", "ID", "NAME")
+    return "\n".join([header] + ["{:<21} {:>10} {:>10} {:>10}  {:<12} {}".format(
+        r.kind, format_bytes(r.exclusive_bytes), format_bytes(r.shared_bytes), format_bytes(r.mapped_bytes),
+        r.ident, r.name) for r in table])

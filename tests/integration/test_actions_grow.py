@@ -1,0 +1,104 @@
+"""grow on real pools: loop-lvm files, loop devices and table; direct-lvm with lvextend."""
+import os
+
+from guardian.act.base import DONE, DRY_RUN, REFUSED
+from guardian.act.grow import grow_parts
+from tests.integration.actions_helpers import context, pool_config, suspended
+from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
+
+pytest_plugins = ("tests.integration.actions_helpers",)   # small_fs
+GIB, MIB = 1 << 30, 1 << 20
+GROW = "ladder:\n  grow:\n    enabled: true\n    step: 50%\n    min_step: 256M\n    reserve: {}\n"
+
+
+class LvmPool:
+    """conftest's lvm_thin_pool, seen as pool-guardian sees it."""
+
+    def __init__(self, lvm):
+        self.lv = lvm.vg + "/thinpool"
+        self.name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(lvm.vg + "-")][0]
+
+    def bytes(self):
+        return int(out("lvs --noheadings --units b --nosuffix -o lv_size " + self.lv))
+
+
+def grow_now(pool, config, parts=("data",), dry_run=False):
+    ctx, observer = context(pool_config(pool, config), dry_run=dry_run, with_docker=False)
+    result = grow_parts(observer.snapshot(), ctx, list(parts))
+    print(result)
+    return result
+
+
+def test_grow_loop_pool_data_the_kernel_sees_it_and_the_pool_stays_rw(make_thin_pool):
+    pool = make_thin_pool(data_size=GIB, meta_size=64 * MIB)
+    mark = dmesg_mark()
+    result = grow_now(pool, GROW.format("10%"))
+    assert result.outcome == DONE, result.summary
+    assert any("growing the data device from 16384 to 24576 blocks" in l for l in dmesg_since(mark))
+    status = pool.status()
+    assert (status["data_total_blocks"], status["mode"]) == (24576, "rw")
+    assert os.stat(pool.data_file).st_size == GIB + GIB // 2
+    assert not suspended(pool.name)
+
+
+def test_grow_loop_pool_metadata(make_thin_pool):
+    pool = make_thin_pool(data_size=GIB, meta_size=64 * MIB)
+    result = grow_now(pool, GROW.format("10%"), parts=("metadata",))
+    assert result.outcome == DONE, result.summary
+    assert pool.status()["metadata_total_blocks"] == 128 * MIB // 4096
+    assert os.stat(pool.meta_file).st_size == 128 * MIB
+
+
+def test_grow_refuses_past_the_reserve_and_changes_nothing(small_fs, make_thin_pool):
+    directory = small_fs(2 * GIB)
+    pool = make_thin_pool(directory=directory, data_size=GIB, meta_size=64 * MIB)
+    table = out("dmsetup table " + pool.name)
+    result = grow_now(pool, GROW.format("800M"))
+    assert result.outcome == REFUSED
+    assert "the filesystem under {} has".format(directory) in result.summary
+    assert "(grow.reserve): refusing to promise space that is not there" in result.summary
+    assert out("dmsetup table " + pool.name) == table
+    assert os.stat(pool.data_file).st_size == GIB
+
+
+def test_grow_dry_run_changes_nothing_but_says_what_it_would_do(make_thin_pool):
+    pool = make_thin_pool(data_size=GIB)
+    before = pool.status(), out("dmsetup table " + pool.name)
+    result = grow_now(pool, GROW.format("10%"), dry_run=True)
+    assert result.outcome == DRY_RUN
+    assert result.summary.startswith("would grow data 1 GiB -> 1.5 GiB of {}".format(pool.name))
+    assert (pool.status(), out("dmsetup table " + pool.name)) == before
+    assert os.stat(pool.data_file).st_size == GIB
+
+
+def test_oneshot_grow_dry_run_through_the_cli(make_thin_pool, guardian):
+    pool = make_thin_pool(data_size=GIB)
+    guardian.write_config(pool_config(pool, GROW.format("10%")))
+    before = pool.status()
+    proc = guardian.cli("grow", "--dry-run")
+    assert proc.stdout.startswith("grow: dry-run: would grow data 1 GiB -> 1.5 GiB of " + pool.name)
+    assert "command.skipped" in proc.stderr and "truncate -s 1610612736" in proc.stderr
+    assert pool.status() == before
+
+
+def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool):
+    pool = LvmPool(lvm_thin_pool)
+    before = pool.bytes()
+    result = grow_now(pool, GROW.format("256M"))
+    assert result.outcome == DONE, result.summary
+    assert pool.bytes() == before + before // 2
+    assert "and rw" in result.summary
+
+
+def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):
+    pool = LvmPool(lvm_thin_pool)
+    os.makedirs("/etc/lvm/profile", exist_ok=True)
+    with open("/etc/lvm/profile/bed-autoextend.profile", "w") as handle:
+        handle.write("activation {\n  thin_pool_autoextend_threshold = 80\n  thin_pool_autoextend_percent = 20\n}\n")
+    sh("lvchange --metadataprofile bed-autoextend {0} && lvchange --monitor y {0}".format(pool.lv))
+    before = pool.bytes()
+    result = grow_now(pool, GROW.format("256M"))
+    assert result.outcome == REFUSED, result.summary
+    assert "LVM monitors {} with thin_pool_autoextend_threshold=80 (profile bed-autoextend)".format(
+        pool.lv) in result.summary
+    assert pool.bytes() == before

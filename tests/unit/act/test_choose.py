@@ -1,0 +1,88 @@
+"""Which containers and images a prune may remove, from recorded `docker inspect`-shaped dicts."""
+from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, label_rule,
+                                 why_kept)
+
+NOW = docker_time("2024-03-10T12:00:00Z")
+ZERO = "0001-01-01T00:00:00Z"
+
+
+def inspect(name, status, finished=ZERO, created="2024-03-01T00:00:00.123456789Z", labels=None,
+            image="busybox:latest", **flags):
+    state = {"Status": status, "Running": status == "running", "Paused": status == "paused",
+             "Restarting": status == "restarting", "Dead": status == "dead", "FinishedAt": finished,
+             "StartedAt": ZERO if status == "created" else "2024-03-01T00:00:01Z"}
+    state.update(flags)
+    return {"Id": name * 8, "Name": "/" + name, "Created": created, "State": state,
+            "Config": {"Labels": labels or {}, "Image": image}}
+
+
+def test_docker_times_with_nanoseconds_and_offsets():
+    assert abs(docker_time("2024-03-10T12:00:00.999999999Z") - NOW - 0.999999999) < 1e-6
+    assert docker_time("2024-03-10T14:00:00+02:00") == NOW
+    assert docker_time(ZERO) is None
+
+
+def test_never_running_paused_or_restarting():
+    rules = KeepRules()
+    for status in ("running", "paused", "restarting", "removing"):
+        assert why_kept(inspect("a", status), rules, NOW).startswith(status)
+
+
+def test_exited_dead_and_never_started_are_candidates_oldest_first():
+    found, kept = choose_containers([
+        inspect("new", "exited", finished="2024-03-10T11:00:00Z"),
+        inspect("dead", "dead", finished="2024-03-09T00:00:00Z"),
+        inspect("made", "created", created="2024-03-08T00:00:00Z"),
+        inspect("up", "running"),
+    ], KeepRules(grace=600), NOW)
+    assert [c.name for c in found] == ["made", "dead", "new"]
+    assert kept == [("up", "running (only exited, dead and never-started containers are removed)")]
+
+
+def test_grace_counts_from_finished_not_from_created():
+    old_but_just_stopped = inspect("a", "exited", created="2020-01-01T00:00:00Z",
+                                   finished="2024-03-10T11:59:00Z")
+    assert "within the grace period" in why_kept(old_but_just_stopped, KeepRules(grace=3600), NOW)
+
+
+def test_never_started_counts_from_created():
+    assert why_kept(inspect("a", "created", created="2024-03-10T11:30:00Z"), KeepRules(grace=3600), NOW)
+    assert why_kept(inspect("a", "created", created="2024-03-10T10:30:00Z"), KeepRules(grace=3600), NOW) is None
+
+
+def test_keep_label_key_or_key_value_with_globs():
+    rules = KeepRules(labels=(label_rule("pool-guardian.keep=true"), label_rule("com.example.*"),
+                              label_rule("tier=prod*")))
+    assert why_kept(inspect("a", "exited", labels={"pool-guardian.keep": "true"}), rules, NOW)
+    assert why_kept(inspect("a", "exited", labels={"com.example.owner": ""}), rules, NOW)
+    assert why_kept(inspect("a", "exited", labels={"tier": "production"}), rules, NOW)
+    assert why_kept(inspect("a", "exited", labels={"pool-guardian.keep": "false", "tier": "dev"}),
+                    rules, NOW) is None
+
+
+def test_name_and_image_globs():
+    rules = KeepRules(names=("db-*",), images=("registry.local/*",))
+    assert why_kept(inspect("db-1", "exited"), rules, NOW) == "name matches db-*"
+    assert why_kept(inspect("x", "exited", image="registry.local/app:1"), rules, NOW)
+    assert why_kept(inspect("x", "exited"), rules, NOW) is None
+
+
+def test_bad_label_selector_is_one_line():
+    try:
+        label_rule("=true")
+    except ValueError as exc:
+        assert str(exc) == "a label selector is key or key=value, got '=true'"
+    else:
+        raise AssertionError("no error")
+
+
+def test_images_dangling_or_unused_and_old_never_used_ones():
+    images = [{"Id": "sha256:dangling", "RepoTags": ["<none>:<none>"], "Created": NOW - 10},
+              {"Id": "sha256:old", "RepoTags": ["old:1", "old:latest"], "Created": NOW - 90000},
+              {"Id": "sha256:used", "RepoTags": None, "Created": NOW - 90000},
+              {"Id": "sha256:young", "RepoTags": ["young:1"], "Created": NOW - 10},
+              {"Id": "sha256:kept", "RepoTags": ["keep/me:1"], "Created": NOW - 90000}]
+    chosen = choose_images(images, {"sha256:used"}, 86400, ("keep/*",), (), NOW)
+    assert [(c.id, c.tags) for c in chosen] == [("sha256:old", ("old:1", "old:latest")),
+                                               ("sha256:dangling", ())]
+    assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)] == ["sha256:dangling"]

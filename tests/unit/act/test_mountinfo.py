@@ -1,0 +1,67 @@
+"""mountinfo of real namespaces captured in the test bed (Docker 20.10 devicemapper, kernel 6.1):
+dockerd's, a container's, and an `unshare`d process that bind-mounted a container's filesystem."""
+import os
+
+import pytest
+
+from guardian.errors import ParseError
+from guardian.observe.holders import container_in_cgroup, container_mount_matcher
+from guardian.observe.mountinfo import parse_mountinfo
+
+HERE = os.path.join(os.path.dirname(__file__), "captured")
+LEAKED = "docker-254:0-8388741-0b4044b3bd55cc844a92b8e457c7510ed0d5a0cb582d0633b2fc50317a4be854"
+RUNNING = "docker-254:0-8388741-bacfbeaad6d0de7d10930f1f2306b4733678b835f1788ec6d5c4ab9d6e56580b"
+CONTAINER = "12115375788f864b9f392f427597fcb9721ae8351cac09acad06916bbee1c348"
+
+
+def mounts(name):
+    with open(os.path.join(HERE, name)) as handle:
+        return parse_mountinfo(handle.read(), name)
+
+
+def test_fields_of_a_thin_device_mount_in_dockerds_namespace():
+    mount = [m for m in mounts("mountinfo-dockerd.txt") if m.fstype == "xfs" and m.device == "253:2"][0]
+    assert mount.source == "/dev/mapper/" + RUNNING
+    assert mount.mount_point.endswith("/devicemapper/mnt/" + RUNNING.rsplit("-", 1)[1])
+    assert mount.root == "/" and mount.optional == ("shared:2",)
+
+
+def test_a_leaked_bind_is_found_by_its_device_whatever_its_path():
+    wanted = container_mount_matcher("c" * 64, LEAKED, "253:1")
+    assert [m.mount_point for m in mounts("mountinfo-leak-holder.txt") if wanted(m)] == ["/tmp/leak"]
+
+
+def test_a_running_containers_own_root_is_matched_by_device_and_nothing_else_is():
+    wanted = container_mount_matcher(CONTAINER, RUNNING, "253:2")
+    found = [m for m in mounts("mountinfo-container.txt") if wanted(m)]
+    assert [(m.root, m.mount_point) for m in found] == [("/rootfs", "/")]
+
+
+def test_container_files_under_containers_id_are_matched_by_path():
+    wanted = container_mount_matcher(CONTAINER, None)
+    assert wanted(parse_mountinfo("1 2 0:50 / /var/lib/docker/containers/{}/mounts/shm rw - tmpfs shm rw"
+                                  .format(CONTAINER))[0])
+
+
+def test_escaped_paths_are_decoded():
+    assert parse_mountinfo(r"36 35 98:0 / /mnt/a\040b rw - ext4 /dev/sda1 rw")[0].mount_point == "/mnt/a b"
+
+
+def test_a_line_that_is_not_mountinfo_is_one_line_error():
+    with pytest.raises(ParseError) as err:
+        parse_mountinfo("36 35 98:0 / /mnt rw ext4 /dev/sda1 rw", "/proc/1/mountinfo")
+    assert str(err.value) == "/proc/1/mountinfo line 1: not a mountinfo line: '36 35 98:0 / /mnt rw ext4 /dev/sda1 rw'"
+
+
+@pytest.mark.parametrize("line", [
+    "0::/docker/" + CONTAINER,                                  # cgroup v2, cgroupfs driver (the bed)
+    "0::/system.slice/docker-" + CONTAINER + ".scope",          # cgroup v2, systemd driver
+    "4:memory:/system.slice/docker-" + CONTAINER + ".scope",    # CentOS 7, systemd driver
+    "11:cpuset:/docker/" + CONTAINER,                           # cgroup v1, cgroupfs driver
+])
+def test_container_of_a_process_from_its_cgroup(line):
+    assert container_in_cgroup("12:pids:/\n" + line + "\n") == CONTAINER
+
+
+def test_a_host_process_is_in_no_container():
+    assert container_in_cgroup("0::/\n") == ""

@@ -1,0 +1,42 @@
+"""busy's report and path matching (the namespace walk itself is the holders engine's, proven in the bed)."""
+from guardian.observe.holders import Hold, Holder
+from guardian.observe.mountinfo import parse_mountinfo
+from guardian.tools.busy import SHOWN_HOLDERS, _under, render
+
+# A leaked container mount as /proc/PID/mountinfo shows it in an `unshare` namespace (bed capture shape).
+LINE = ("412 380 253:4 / /var/lib/docker/devicemapper/mnt/bae1b2d165d9 rw,relatime - xfs "
+        "/dev/mapper/docker-254:0-16908421-bae1b2d165d9 rw,nouuid")
+CONTAINER = "7778da4532e9e9d1c3b8fe99b69c97b981fcdded9d3aa5b725a8762d584ead26"
+
+
+def hold(holders, daemon=False):
+    return Hold("mnt:[4026532198]", holders[0].pid, tuple(holders), tuple(parse_mountinfo(LINE)), daemon)
+
+
+def test_report_names_namespace_mounts_pids_commands_and_containers():
+    text = render([hold([Holder(812, "sleep 600", ""), Holder(900, "nginx", CONTAINER)])], "container web",
+                  {CONTAINER: "web"})
+    assert text.splitlines() == [
+        "busy: 1 mount namespace(s) hold container web:",
+        "mnt:[4026532198]  (enter: nsenter --mount=/proc/812/ns/mnt)",
+        "  mount /var/lib/docker/devicemapper/mnt/bae1b2d165d9 (xfs /dev/mapper/docker-254:0-16908421-bae1b2d165d9)",
+        "  pid 812 sleep 600",
+        "  pid 900 nginx  [container web 7778da4532e9]"]
+
+
+def test_dockerds_namespace_is_marked_and_long_lists_are_cut():
+    many = [Holder(pid, "worker", "") for pid in range(1, SHOWN_HOLDERS + 6)]
+    lines = render([hold(many, daemon=True)], "/x", {}).splitlines()
+    assert "dockerd's own namespace" in lines[1]
+    assert lines[-1] == "  ... and 5 more processes in this namespace"
+
+
+def test_nothing_held_is_one_line():
+    assert render([], "/x", {}) == "busy: nothing holds /x in any mount namespace"
+
+
+def test_a_path_matches_itself_and_what_is_under_it_only():
+    (mount,) = parse_mountinfo(LINE)
+    assert _under("/var/lib/docker/devicemapper/mnt")(mount)
+    assert _under("/var/lib/docker/devicemapper/mnt/bae1b2d165d9")(mount)
+    assert not _under("/var/lib/docker/devicemapper/mnt/bae1")(mount)
