@@ -28,7 +28,7 @@ export SOURCE_DATE_EPOCH
 PG_TAR := tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner
 PG_DOCS := docs/config.md docs/message-ids.md packaging/pool-guardian.8 packaging/pool-guardian.bash-completion
 PG_STAGE_FILES := packaging/launcher packaging/pool-guardian.8 packaging/pool-guardian.bash-completion \
-	systemd/pool-guardian.service etc/config.yaml docs/README-install.md docs/config.md docs/message-ids.md docs/json.md
+	systemd/pool-guardian.service etc/config.yaml README.md docs/config.md docs/message-ids.md docs/json.md
 PG_SOURCES := setup.cfg setup.py pyproject.toml MANIFEST.in $(shell find guardian -name '*.py' 2>/dev/null)
 
 .PHONY: rpm wheel docs rpm-test

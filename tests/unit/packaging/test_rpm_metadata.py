@@ -18,7 +18,7 @@ EXPECTED = {
     "/usr/share/man/man8/pool-guardian.8.gz",
     "/usr/share/bash-completion/completions/pool-guardian",
     "/usr/share/doc/pool-guardian",
-    "/usr/share/doc/pool-guardian/README-install.md",
+    "/usr/share/doc/pool-guardian/README.md",
     "/usr/share/doc/pool-guardian/config.md",
     "/usr/share/doc/pool-guardian/message-ids.md",
     "/usr/share/doc/pool-guardian/json.md",
