@@ -3,10 +3,11 @@
 # containers writing into it, and pool-guardian watching, all live on the terminal; ends by itself.
 #
 # GUARDIAN selects what guards the pool (first argument or env):
-#   status (default): `pool-guardian status` every 2 s, a stand-in that only reports;
-#   run:              the daemon, `pool-guardian run`, acting on the pool, with status still shown.
+#   run (default): the daemon, `pool-guardian run` in enforce mode (tests/bed/demo-config.yaml),
+#                  climbing its ladder: prune exited containers, fstrim, grow the loop files;
+#   status:        only `pool-guardian status` every few seconds, nothing acts.
 set -u
-GUARDIAN=${1:-${GUARDIAN:-status}}
+GUARDIAN=${1:-${GUARDIAN:-run}}
 PG="$PWD/.venv/bin/pool-guardian"
 ROUNDS=${ROUNDS:-9}           # containers written, 96 MiB each, into a 768 MiB pool
 DATA_ROOT=/scratch/docker-demo
@@ -34,7 +35,9 @@ pool_line "$POOL"
 
 banner "starting pool-guardian ($GUARDIAN)"
 if [ "$GUARDIAN" = run ]; then
-    "$PG" run > >(sed 's/^/pool-guardian run: /') 2>&1 &
+    "$PG" --config "$PWD/tests/bed/demo-config.yaml" run 2>&1 \
+        | grep --line-buffered -E "level_changed|decision.made|action\.|unhealthy|ready" \
+        | sed -u 's/^/pool-guardian run: /' &
     DAEMON=$!
 fi
 # The watcher: what pool-guardian says, and the kernel's numbers beside it, every 2 s.
@@ -42,23 +45,33 @@ fi
     while sleep 2; do
         echo "---- $(date +%T)"
         pool_line "$POOL"
-        "$PG" status 2>&1 | sed 's/^/pool-guardian: /'
+        "$PG" --config "$PWD/tests/bed/demo-config.yaml" status 2>&1 | sed 's/^/pool-guardian: /'
     done
 ) &
 WATCHER=$!
 
-banner "workload: $ROUNDS containers each writing 96 MiB into the pool"
+banner "workload: a labelled container to keep, one that writes and deletes 200 MiB and keeps running,"
+echo "then $ROUNDS containers each writing 96 MiB and exiting"
+docker run --name keeper --label pool-guardian.keep=true bed/busybox \
+    dd if=/dev/zero of=/fill bs=1M count=96 conv=fsync 2>/dev/null && echo "workload: keeper wrote 96 MiB (labelled: never pruned)"
+docker run -d --name scratcher bed/busybox sh -c \
+    'dd if=/dev/zero of=/tmp/big bs=1M count=200 conv=fsync 2>/dev/null; rm /tmp/big; sync; sleep 600' >/dev/null
+echo "workload: scratcher writes 200 MiB, deletes it and keeps running (only fstrim gets those blocks back)"
+sleep 20
 for i in $(seq "$ROUNDS"); do
     if docker run --name "writer$i" bed/busybox dd if=/dev/zero of=/fill bs=1M count=96 conv=fsync 2>/tmp/run.err; then
-        echo "workload: writer$i wrote 96 MiB (kept, so its blocks stay in the pool)"
+        echo "workload: writer$i wrote 96 MiB and exited (a candidate for pruning after its grace)"
     else
         echo "workload: writer$i failed: $(grep -v -e "^See" -e "^$" /tmp/run.err | head -2)"
     fi
     sleep 1
 done
 
-banner "workload done; watching 10 s more"
-sleep 10
+banner "workload done; watching 40 s more"
+sleep 40
+banner "what is left: the keeper and the running scratcher, in a grown pool"
+docker ps -a --format '{{.Names}}: {{.Status}}'
+"$PG" --config "$PWD/tests/bed/demo-config.yaml" status
 kill "$WATCHER" 2>/dev/null
 banner "cleanup"
 docker rm -f $(docker ps -aq) >/dev/null 2>&1

@@ -44,6 +44,14 @@ mount -t tmpfs -o mode=755 run /newroot/run
 mount -t tmpfs -o mode=1777 tmp /newroot/tmp
 mount -t tmpfs -o mode=1777 vartmp /newroot/var/tmp
 
+# The checkout, mounted on its own at its own path (read-only share, writable tmpfs layer on top):
+# a clone under /tmp (as CI may make) would otherwise be hidden by the tmpfs above.
+mkdir -p /repo-lower /upper/repo-u /upper/repo-w "/newroot$bed_repo"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 bedrepo /repo-lower \
+    || fail "cannot mount the checkout over 9p"
+mount -t overlay -o lowerdir=/repo-lower,upperdir=/upper/repo-u,workdir=/upper/repo-w repo "/newroot$bed_repo" \
+    || fail "overlay mount over the checkout"
+
 # Settings for stage 2 (systemd does not hand its environment to services, so use a file).
 {
     echo "bed_repo=$bed_repo"

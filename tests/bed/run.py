@@ -111,6 +111,8 @@ def qemu_argv(run, kver, args):
         "-kernel", os.path.join(CACHE, "vmlinuz"), "-initrd", os.path.join(CACHE, "initramfs.gz"),
         "-append", append,
         "-virtfs", "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap",
+        # The checkout again on its own: it may live under /tmp, which the guest covers with a tmpfs.
+        "-virtfs", "local,path=%s,mount_tag=bedrepo,security_model=passthrough,readonly=on,multidevs=remap" % REPO,
         "-virtfs", "local,path=%s,mount_tag=bedout,security_model=passthrough" % os.path.join(run, "out"),
         "-drive", "file=%s,if=virtio,format=raw,cache=unsafe,discard=unmap" % os.path.join(run, "disk.img"),
     ]
