@@ -55,7 +55,8 @@ def _backing_dict(backing):
         return None
     result = backing._asdict()
     for key in ("data_file", "metadata_file"):
-        result[key] = None if backing[key] is None else backing[key]._asdict()
+        value = getattr(backing, key)
+        result[key] = None if value is None else value._asdict()
     return result
 
 
