@@ -3,12 +3,14 @@
 Used where a subprocess per call is too slow or cannot do the job: waiting on a pool's event
 counter (DM_DEV_WAIT, as LVM's dmeventd does) without a process per event.
 """
+import atexit
 import ctypes
 import ctypes.util
 import fcntl
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 from guardian.errors import GuardianError
 
@@ -64,6 +66,9 @@ def _load():
         except OSError:
             continue
         lib.dm_log_with_errno_init(_QUIET)     # errors come back as DevmapperError, not stderr noise
+        # libdevmapper's exit destructor may still log: hand it back its own logger before Python
+        # finalizes, or it calls into a dead ctypes callback (a SIGSEGV at exit).
+        atexit.register(lib.dm_log_with_errno_init, None)
         lib.dm_task_create.restype = ctypes.c_void_p
         lib.dm_task_create.argtypes = [ctypes.c_int]
         lib.dm_task_destroy.argtypes = [ctypes.c_void_p]
@@ -84,26 +89,36 @@ def _load():
     raise DevmapperError("libdevmapper not found (install device-mapper-libs)")
 
 
-def _task(kind, name, event_nr=None):
-    """Run one dm task on a device and return its info."""
-    lib = library()
+@contextmanager
+def _dm_task(kind, name=None, what="read", prepare=None, lib=None):
+    """Create, name, prepare and run one libdevmapper task; yields (lib, task), always destroyed."""
+    lib = lib or library()
     task = lib.dm_task_create(kind)
     if not task:
         raise DevmapperError("libdevmapper: cannot create a task")
     try:
-        if not lib.dm_task_set_name(task, name.encode()):
+        if name is not None and not lib.dm_task_set_name(task, name.encode()):
             raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
+        if prepare is not None:
+            prepare(lib, task)
+        if not lib.dm_task_run(task):
+            raise DevmapperError("device-mapper: {} of {} failed".format(what, name or "the device list"))
+        yield lib, task
+    finally:
+        lib.dm_task_destroy(task)
+
+
+def _task(kind, name, event_nr=None):
+    """Run one dm task on a device and return its info."""
+    def set_event_nr(lib, task):
         if event_nr is not None:
             lib.dm_task_set_event_nr(task, event_nr)
-        if not lib.dm_task_run(task):
-            raise DevmapperError("device-mapper: {} on {} failed".format(
-                "wait" if kind == DM_DEVICE_WAITEVENT else "info", name))
+    what = "wait" if kind == DM_DEVICE_WAITEVENT else "info"
+    with _dm_task(kind, name, what, set_event_nr) as (lib, task):
         info = DmInfo()
         if not lib.dm_task_get_info(task, ctypes.byref(info)):
             raise DevmapperError("device-mapper: no info for {}".format(name))
         return info
-    finally:
-        lib.dm_task_destroy(task)
 
 
 def device_info(name):
@@ -121,25 +136,9 @@ def wait_for_event(name, event_nr):
     return _task(DM_DEVICE_WAITEVENT, name, event_nr)
 
 
-def _run(kind, name=None):
-    """Create and run a task; the caller destroys it."""
-    lib = library()
-    task = lib.dm_task_create(kind)
-    if not task:
-        raise DevmapperError("libdevmapper: cannot create a task")
-    if name is not None and not lib.dm_task_set_name(task, name.encode()):
-        lib.dm_task_destroy(task)
-        raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
-    if not lib.dm_task_run(task):
-        lib.dm_task_destroy(task)
-        raise DevmapperError("device-mapper: reading {} failed".format(name or "the device list"))
-    return lib, task
-
-
 def device_names():
     """Every dm device's name (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
-    lib, task = _run(DM_DEVICE_LIST)
-    try:
+    with _dm_task(DM_DEVICE_LIST, what="listing") as (lib, task):
         names, address = [], lib.dm_task_get_names(task)
         if not address or ctypes.c_uint64.from_address(address).value == 0:
             return names
@@ -149,8 +148,6 @@ def device_names():
             if not step:
                 return names
             address += step
-    finally:
-        lib.dm_task_destroy(task)
 
 
 def target_lines(name, table=False):
@@ -159,8 +156,7 @@ def target_lines(name, table=False):
     The same text the dmsetup parsers read, without a process per call: the event path of the
     daemon reads the pool this way to stay well under a second under load.
     """
-    lib, task = _run(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name)
-    try:
+    with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name) as (lib, task):
         lines, cursor = [], None
         start, length = ctypes.c_uint64(), ctypes.c_uint64()
         target, params = ctypes.c_char_p(), ctypes.c_char_p()
@@ -172,8 +168,6 @@ def target_lines(name, table=False):
                                                       (params.value or b"").decode()))
             if not cursor:
                 return lines
-    finally:
-        lib.dm_task_destroy(task)
 
 
 # ---------------------------------------------------------------------------- changes by ioctl
@@ -221,33 +215,17 @@ def _no_udev_sync():
 def load_table(name, line):
     """`dmsetup reload NAME --table LINE` for a one-line table: 'START LENGTH TARGET PARAMS'."""
     start, length, target, params = line.split(None, 3)
-    lib = _no_udev_sync()
-    task = lib.dm_task_create(DM_DEVICE_RELOAD)
-    if not task:
-        raise DevmapperError("libdevmapper: cannot create a task")
-    try:
-        if not lib.dm_task_set_name(task, name.encode()):
-            raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
+
+    def add_target(lib, task):
         if not lib.dm_task_add_target(task, int(start), int(length), target.encode(), params.encode()):
             raise DevmapperError("libdevmapper: bad table line {!r}".format(line))
-        if not lib.dm_task_run(task):
-            raise DevmapperError("device-mapper: reload of {} failed".format(name))
-    finally:
-        lib.dm_task_destroy(task)
+    with _dm_task(DM_DEVICE_RELOAD, name, "reload", add_target, lib=_no_udev_sync()):
+        pass
 
 
 def _simple(kind, name, what):
-    lib = _no_udev_sync()
-    task = lib.dm_task_create(kind)
-    if not task:
-        raise DevmapperError("libdevmapper: cannot create a task")
-    try:
-        if not lib.dm_task_set_name(task, name.encode()):
-            raise DevmapperError("libdevmapper: bad device name {!r}".format(name))
-        if not lib.dm_task_run(task):
-            raise DevmapperError("device-mapper: {} of {} failed".format(what, name))
-    finally:
-        lib.dm_task_destroy(task)
+    with _dm_task(kind, name, what, lib=_no_udev_sync()):
+        pass
 
 
 def resume_device(name):
