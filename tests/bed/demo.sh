@@ -67,9 +67,16 @@ for i in $(seq "$ROUNDS"); do
     sleep 1
 done
 
+banner "workload: 3 more containers writing 96 MiB each, labelled to keep: pruning cannot help, so the pool grows"
+for i in 1 2 3; do
+    docker run --name "kept$i" --label pool-guardian.keep=true bed/busybox \
+        dd if=/dev/zero of=/fill bs=1M count=96 conv=fsync 2>/dev/null && echo "workload: kept$i wrote 96 MiB (labelled)"
+    sleep 1
+done
+
 banner "workload done; watching 40 s more"
 sleep 40
-banner "what is left: the keeper and the running scratcher, in a grown pool"
+banner "what is left: the labelled containers and the running scratcher, in a grown pool"
 docker ps -a --format '{{.Names}}: {{.Status}}'
 "$PG" --config "$PWD/tests/bed/demo-config.yaml" status
 kill "$WATCHER" 2>/dev/null
