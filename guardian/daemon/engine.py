@@ -7,7 +7,7 @@ import threading
 import time
 
 from guardian.act import RUNGS, low_water_mark, recover
-from guardian.act.base import FAILED, REFUSED, ActionContext, ActionResult
+from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
 from guardian.decide.ladder import Memory, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.host.lock import LockBusy, action_lock
@@ -58,9 +58,9 @@ class Engine:
         rung = self.settings.ladder.fstrim
         if self.settings.mode == "observe" or not rung.enabled or snapshot.pool is None:
             return snapshot
-        result = self._run_action("fstrim", self.rungs.get("fstrim"), snapshot)
+        result, after = self._run_action("fstrim", self.rungs.get("fstrim"), snapshot)
         self.memory = remember_run(self.memory, "fstrim", result.succeeded, self.clock(), self.settings.ladder)
-        return self._observe()
+        return after
 
     def _observe(self, refresh_docker=False, reasons=frozenset()):
         snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
@@ -74,16 +74,16 @@ class Engine:
             if self.stopping.is_set():
                 break
             self.heartbeat()
-            result = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
+            result, snapshot = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
             self.memory = remember_run(self.memory, step.rung, result.succeeded, self.clock(),
                                        self.settings.ladder)
-            snapshot = self._observe()
             current = plan(snapshot, self.settings, self.memory, self.clock())
             if not current.remediating:
                 break
         return current
 
     def _run_action(self, name, action, snapshot):
+        """Run one action under the lock and report it; returns the result and the pool after it."""
         before = snapshot.pool
         try:
             with action_lock():
@@ -91,9 +91,9 @@ class Engine:
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
-        after = self.observer.snapshot().pool if result.outcome not in ("nothing to do",) else before
-        self.reporter.action(result, before, after, self.settings.watermarks)
-        return result
+        after = snapshot if result.outcome == NOTHING_TO_DO else self._observe()
+        self.reporter.action(result, before, after.pool, self.settings.watermarks)
+        return result, after
 
     def _call(self, name, action, snapshot):
         if action is None:
