@@ -27,6 +27,11 @@ class Mount(NamedTuple):
     super_options: str
 
 
+def escape(text):
+    """A path as mountinfo writes it, to look for it in the raw text."""
+    return "".join("\\{:03o}".format(ord(c)) if c in " \t\n\\" else c for c in text)
+
+
 def unescape(text):
     return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), text)
 

@@ -11,7 +11,7 @@ from guardian.act.mounts import unmount
 from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
 from guardian.host.lock import action_lock
 from guardian.observe import holders
-from guardian.observe.mountinfo import parse_mountinfo
+from guardian.observe.mountinfo import escape, parse_mountinfo
 from guardian.tools import layout
 from guardian.tools.target import resolve
 
@@ -50,12 +50,14 @@ def matcher(app, what, root):
     try:
         st = os.stat(what)
     except FileNotFoundError:
-        return _under(os.path.normpath(what)), what, False
+        path = os.path.normpath(what)
+        return holders.MountQuery((escape(path),), _under(path)), what, False
     except OSError as exc:
         raise GuardianError("{}: {}".format(what, exc.strerror))
     if stat.S_ISBLK(st.st_mode):
         number = "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
-        return (lambda m: m.device == number), "device {} ({})".format(what, number), False
+        return (holders.MountQuery((holders.device_needle(number),), lambda m: m.device == number),
+                "device {} ({})".format(what, number), False)
     return path_matcher(os.path.realpath(what)), what, False
 
 
@@ -67,7 +69,8 @@ def path_matcher(path):
         here = [m for m in parse_mountinfo(handle.read(), "/proc/self/mountinfo") if m.mount_point == path]
     root_device = _root_device()
     devices = {m.device for m in here if m.root == "/" and m.device != root_device}
-    return lambda m: under(m) or m.device in devices
+    needles = (escape(path),) + tuple(holders.device_needle(d) for d in sorted(devices))
+    return holders.MountQuery(needles, lambda m: under(m) or m.device in devices)
 
 
 def _under(path):

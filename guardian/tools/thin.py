@@ -60,7 +60,9 @@ def mounts_of(dm_name):
     """Every mount namespace in which /dev/mapper/dm_name is mounted (holders engine)."""
     number = holders.device_number(dm_name)
     source = "/dev/mapper/" + dm_name
-    return holders.find_holds(lambda m: m.source == source or (number is not None and m.device == number))
+    needles = (source,) + ((holders.device_needle(number),) if number else ())
+    return holders.find_holds(holders.MountQuery(
+        needles, lambda m: m.source == source or (number is not None and m.device == number)))
 
 
 def describe_active(names):

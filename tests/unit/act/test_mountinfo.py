@@ -5,8 +5,8 @@ import os
 import pytest
 
 from guardian.errors import ParseError
-from guardian.observe.holders import container_in_cgroup, container_mount_matcher
-from guardian.observe.mountinfo import parse_mountinfo
+from guardian.observe.holders import container_in_cgroup, container_mount_matcher, is_docker_daemon_command
+from guardian.observe.mountinfo import escape, parse_mountinfo
 
 HERE = os.path.join(os.path.dirname(__file__), "captured")
 LEAKED = "docker-254:0-8388741-0b4044b3bd55cc844a92b8e457c7510ed0d5a0cb582d0633b2fc50317a4be854"
@@ -27,18 +27,18 @@ def test_fields_of_a_thin_device_mount_in_dockerds_namespace():
 
 
 def test_a_leaked_bind_is_found_by_its_device_whatever_its_path():
-    wanted = container_mount_matcher("c" * 64, LEAKED, "253:1")
+    wanted = container_mount_matcher("c" * 64, LEAKED, "253:1").wanted
     assert [m.mount_point for m in mounts("mountinfo-leak-holder.txt") if wanted(m)] == ["/tmp/leak"]
 
 
 def test_a_running_containers_own_root_is_matched_by_device_and_nothing_else_is():
-    wanted = container_mount_matcher(CONTAINER, RUNNING, "253:2")
+    wanted = container_mount_matcher(CONTAINER, RUNNING, "253:2").wanted
     found = [m for m in mounts("mountinfo-container.txt") if wanted(m)]
     assert [(m.root, m.mount_point) for m in found] == [("/rootfs", "/")]
 
 
 def test_container_files_under_containers_id_are_matched_by_path():
-    wanted = container_mount_matcher(CONTAINER, None)
+    wanted = container_mount_matcher(CONTAINER, None).wanted
     assert wanted(parse_mountinfo("1 2 0:50 / /var/lib/docker/containers/{}/mounts/shm rw - tmpfs shm rw"
                                   .format(CONTAINER))[0])
 
@@ -65,3 +65,38 @@ def test_container_of_a_process_from_its_cgroup(line):
 
 def test_a_host_process_is_in_no_container():
     assert container_in_cgroup("0::/\n") == ""
+
+
+@pytest.mark.parametrize("name", ["mountinfo-dockerd.txt", "mountinfo-container.txt", "mountinfo-leak-holder.txt"])
+@pytest.mark.parametrize("query", [
+    container_mount_matcher("c" * 64, LEAKED, "253:1"),
+    container_mount_matcher(CONTAINER, RUNNING, "253:2"),
+    container_mount_matcher(CONTAINER, RUNNING, None),
+], ids=["leaked", "running", "running-without-device-number"])
+def test_the_needle_prefilter_finds_what_parsing_every_line_finds(name, query):
+    with open(os.path.join(HERE, name)) as handle:
+        text = handle.read()
+    assert query.find(text, name) == tuple(m for m in parse_mountinfo(text, name) if query.wanted(m))
+
+
+def test_a_namespace_without_any_needle_is_not_parsed():
+    query = container_mount_matcher(CONTAINER, RUNNING, "253:2")
+    assert query.find("not mountinfo at all, never parsed", "x") == ()
+
+
+@pytest.mark.parametrize("path", ["/var/lib/docker", "/mnt/a b", "/mnt/tab\there", "/mnt/back\\slash"])
+def test_escape_is_what_the_kernel_writes_and_unescape_reads_back(path):
+    line = "36 35 98:0 / {} rw - ext4 /dev/sda1 rw".format(escape(path))
+    assert " " not in escape(path) and parse_mountinfo(line)[0].mount_point == path
+
+
+@pytest.mark.parametrize("command, daemon", [
+    ("/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock", True),
+    ("/usr/bin/dockerd-current --add-runtime docker-runc=/usr/libexec/docker/docker-runc-current", True),
+    ("/usr/bin/docker daemon -s devicemapper", True),
+    ("/usr/bin/docker run -it centos", False),
+    ("sleep 600", False),
+    ("", False),
+])
+def test_the_docker_daemon_is_told_by_its_command_line(command, daemon):
+    assert is_docker_daemon_command(command) is daemon
