@@ -57,7 +57,7 @@ ladder:
   prune_containers: {{enabled: false}}
   fstrim: {{enabled: false}}
   grow: {{enabled: true, cooldown: 1s, budget: 1000, step: {step}, min_step: {min_step},
-         max_data_size: {max_data}, reserve: 5%}}
+         absorb: {absorb}, max_data_size: {max_data}, reserve: 5%}}
 log: {{target: console, level: info}}
 """
 
@@ -216,15 +216,20 @@ def race(arm, scenario, args, log):
         os.makedirs(mnt, exist_ok=True)
         sh("mount {} {}".format(pool.thin_path, mnt))
         if arm == "dmeventd":
+            # A dmeventd already running (started by an earlier lvcreate with the default lvm.conf,
+            # which has no autoextend) would take the registration and never grow: ours must be it.
+            sh("pkill -x dmeventd; sleep 1", check=False)
             dmeventd = subprocess.Popen(["dmeventd", "-f"], env=pool.env, stdout=log, stderr=log)
             time.sleep(1)
+            if dmeventd.poll() is not None:
+                raise RuntimeError("dmeventd -f exited {} (another one running?)".format(dmeventd.returncode))
             pool.lvm("lvchange --monitor y {}/pool".format(pool.vg))
             sh("dmsetup table " + pool.dm_name + " >&2")
         else:
             guardian = Guardian(tempfile.mkdtemp())
             guardian.write_config(GUARDIAN_CONF.format(
                 pool=pool.dm_name, high=THRESHOLD, step=args.step, min_step=args.min_step,
-                max_data=args.max_data))
+                absorb=args.absorb, max_data=args.max_data))
             guardian.start_daemon()
             deadline = time.time() + 60
             while time.time() < deadline:   # armed: the low water mark is set from the 70% mark
@@ -281,6 +286,7 @@ def main():
     parser.add_argument("--step", default="20%")
     parser.add_argument("--min-step", default="64M")
     parser.add_argument("--max-data", default="6G")
+    parser.add_argument("--absorb", default="30s", help="grow.absorb; 0s for fixed 20%% steps like LVM's")
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()
     log = open(os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.log"), "wb")

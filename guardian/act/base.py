@@ -20,6 +20,7 @@ class ActionContext(NamedTuple):
     observe: Callable       # () -> fresh Snapshot, for numbers after a step
     heartbeat: Callable     # () -> None: call between long steps to keep the watchdog fed
     should_stop: Callable   # () -> bool: True once the daemon is stopping
+    data_fill_rate: float = 0.0     # bytes/s seen by the daemon just before; 0 for one-shot commands
 
     @property
     def dry_run(self):
@@ -31,6 +32,7 @@ class ActionResult(NamedTuple):
     outcome: str            # done, nothing to do, dry-run, refused, failed
     summary: str            # one line for the journal and `systemctl status`
     numbers: dict = {}
+    critical: bool = False  # an operator must act: the guardian has nothing left that may help
 
     @property
     def succeeded(self):

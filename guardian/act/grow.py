@@ -6,7 +6,7 @@ little room underneath, LVM autoextend in charge) is a REFUSED result the operat
 """
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import plan_loop_grow, run_loop_grow
-from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, plan_lvm_grow
+from guardian.act.grow_lvm import LVM_TIMEOUT, LeftToLvm, describe_growth, plan_lvm_grow
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.units import format_bytes
@@ -43,7 +43,8 @@ def grow_parts(snapshot, ctx, parts):
     numbers = {}
     for result in results:
         numbers.update(result.numbers)
-    return ActionResult("grow", worst, "; ".join(r.summary for r in results), numbers)
+    return ActionResult("grow", worst, "; ".join(r.summary for r in results), numbers,
+                        any(r.critical for r in results))
 
 
 def grow_part(snapshot, ctx, part):
@@ -67,7 +68,7 @@ def grow_part(snapshot, ctx, part):
 
 
 def _grow_loop(pool, ctx, part):
-    plan = plan_loop_grow(pool, part, ctx.settings)
+    plan = plan_loop_grow(pool, part, ctx.settings, ctx.data_fill_rate)
     if isinstance(plan, str):
         return _refused(pool, part, plan)
     problem = run_loop_grow(ctx, plan)
@@ -77,7 +78,9 @@ def _grow_loop(pool, ctx, part):
 
 
 def _grow_lvm(pool, ctx, part):
-    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner)
+    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate)
+    if isinstance(plan, LeftToLvm):
+        return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, plan))
     if isinstance(plan, str):
         return _refused(pool, part, plan)
     lv, growth, argv, auto = plan
@@ -86,7 +89,8 @@ def _grow_lvm(pool, ctx, part):
 
 
 def _refused(pool, part, why):
-    return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, why))
+    """A limit stops the last rung: the pool fills unless someone adds room, so it is critical."""
+    return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, why), critical=True)
 
 
 def _verified(ctx, pool, growth, where):

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from guardian.act import low_water_mark
 from guardian.act.table import table_line
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_size, room_problem,
-                                unbacked_bytes)
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, absorbing_size, at_maximum, next_size,
+                                room_problem, sized_by, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
@@ -75,25 +75,47 @@ def maximum_for(section, part, fs_total):
     return min(section.max_metadata_size.resolve(fs_total), MAX_METADATA_BYTES)
 
 
-def plan_loop_grow(pool, part, settings):
-    """A LoopPlan, or the one-line reason there is none."""
+def plan_loop_grow(pool, part, settings, fill_rate=0.0):
+    """A LoopPlan, or the one-line reason there is none. A data step is sized from the fill rate
+    too (grow.absorb), as far as the room underneath allows."""
     target = loop_part(pool, part)
     if target is None:
         return "the pool's {} device is not a loop device with a known file".format(part)
     section = settings.ladder.grow
+    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
+    other_path = other.path if other else ""
     fs = os.statvfs(os.path.dirname(target.file))
     current = os.stat(target.file).st_size
     maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
+    why = ""
     if part == "data":
-        new = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes)
+        fixed = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes)
+        wanted = absorbing_size(pool.data_used_bytes or 0, fill_rate, section.absorb,
+                                settings.watermarks.data.high)
+        new = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes,
+                        wanted, room_for(target.file, other_path, section))
+        why = sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:
         return at_maximum(part, current, maximum)
-    growth = Growth(part, current, new)
-    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
-    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, settings),
-                    other.path if other else "")
+    growth = Growth(part, current, new, why)
+    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, settings), other_path)
+
+
+def room_for(path, other_path, section):
+    """The largest size the file at path may be given with the reserve kept: what room_check allows."""
+    fs = os.statvfs(os.path.dirname(path))
+    free = fs.f_bavail * fs.f_frsize
+    return _allocated(path) + free - section.reserve.resolve(fs.f_blocks * fs.f_frsize) - _promised(other_path)
+
+
+def _promised(path):
+    """What the pool's other sparse file promises but does not hold yet."""
+    if not path:
+        return 0
+    st = os.stat(path)
+    return unbacked_bytes(st.st_size, st.st_blocks * 512)
 
 
 def room_check(plan, settings):
@@ -105,10 +127,7 @@ def room_check(plan, settings):
     if plan.growth.new_bytes > maximum:
         return "{} {} would be above grow.max_{}_size ({})".format(
             plan.growth.part, format_bytes(plan.growth.new_bytes), plan.growth.part, format_bytes(maximum))
-    promised = unbacked_bytes(plan.growth.new_bytes, _allocated(plan.target.file))
-    if plan.other_file:
-        st = os.stat(plan.other_file)
-        promised += unbacked_bytes(st.st_size, st.st_blocks * 512)
+    promised = unbacked_bytes(plan.growth.new_bytes, _allocated(plan.target.file)) + _promised(plan.other_file)
     return room_problem(promised, free, section.reserve.resolve(total),
                         "the filesystem under {}".format(os.path.dirname(plan.target.file)))
 

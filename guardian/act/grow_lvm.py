@@ -7,13 +7,17 @@ with a message saying so, and left to LVM.
 """
 from typing import NamedTuple, Optional
 
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, align_up, at_maximum, next_size, pool_lv,
-                                room_problem)
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, absorbing_size, align_up, at_maximum, next_size,
+                                pool_lv, room_problem, sized_by)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.observe.sources import device_name
 from guardian.units import format_bytes
 
 LVM_TIMEOUT = 120.0     # lvextend suspends and resumes the pool itself; give it time
+
+
+class LeftToLvm(str):
+    """A refusal that is no problem: LVM's own autoextend grows this pool."""
 
 
 class VolumeGroup(NamedTuple):
@@ -65,29 +69,36 @@ def lv_of(pool):
     return pool_lv(device_name(pool.table.data_dev)) if pool.table else None
 
 
-def plan_lvm_grow(pool, part, settings, runner):
-    """(lv, Growth, argv) or the one-line reason there is none."""
+def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0):
+    """(lv, Growth, argv) or the one-line reason there is none; a data step is sized from the
+    fill rate too (grow.absorb), as far as the volume group's free space and reserve allow."""
     lv = lv_of(pool)
     if lv is None:
         return "cannot tell which LVM volume is the pool (data device {})".format(
             pool.table and pool.table.data_dev)
     auto = read_autoextend(runner, lv)
     if auto.active:
-        return "{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or " \
-               "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv))
+        return LeftToLvm("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "
+                         "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv)))
     section = settings.ladder.grow
     vg = read_vg(runner, lv.split("/")[0])
+    why = ""
     if part == "data":
         current = pool.data_total_bytes
         maximum = section.max_data_size.resolve(vg.size)
-        new = next_size(current, section.step, section.min_step.bytes, maximum, vg.extent)
+        fixed = next_size(current, section.step, section.min_step.bytes, maximum, vg.extent)
+        wanted = absorbing_size(pool.data_used_bytes or 0, fill_rate, section.absorb,
+                                settings.watermarks.data.high)
+        room = current + vg.free - section.reserve.resolve(vg.size)
+        new = next_size(current, section.step, section.min_step.bytes, maximum, vg.extent, wanted, room)
+        why = sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
     else:
         current = pool.metadata_total_bytes
         maximum = min(section.max_metadata_size.resolve(vg.size), MAX_METADATA_BYTES)
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, vg.extent)
     if new is None:
         return at_maximum(part, current, maximum)
-    growth = Growth(part, current, new)
+    growth = Growth(part, current, new, why)
     step = align_up(growth.step_bytes, vg.extent)
     # Metadata growth also grows LVM's spare metadata LV (_pmspare) to match: count it twice.
     need = step * (2 if part == "metadata" else 1)
@@ -102,4 +113,5 @@ def plan_lvm_grow(pool, part, settings, runner):
 
 
 def describe_growth(growth):
-    return "{} {} -> {}".format(growth.part, format_bytes(growth.old_bytes), format_bytes(growth.new_bytes))
+    why = " (step sized for {} of writing)".format(growth.sized_by) if growth.sized_by else ""
+    return "{} {} -> {}{}".format(growth.part, format_bytes(growth.old_bytes), format_bytes(growth.new_bytes), why)

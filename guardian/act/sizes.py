@@ -16,6 +16,7 @@ class Growth(NamedTuple):
     part: str               # "data" or "metadata"
     old_bytes: int
     new_bytes: int
+    sized_by: str = ""      # "30 s at 150 MiB/s" when the fill rate asked for more than the step
 
     @property
     def step_bytes(self):
@@ -30,11 +31,30 @@ def align_up(value, unit):
     return -(-value // unit) * unit
 
 
-def next_size(current, step, min_step, maximum, unit):
-    """The size after one step, aligned to unit and capped at maximum; None when at the maximum."""
-    target = min(current + max(step.resolve(current), min_step), maximum)
-    target = align_down(target, unit)
+def next_size(current, step, min_step, maximum, unit, wanted=0, room=None):
+    """The size after one step, aligned to unit and capped at maximum; None when at the maximum.
+    A larger `wanted` size (from the fill rate) is taken only as far as `room` allows; the
+    fixed step is not cut down to the room, so that a step that cannot fit is refused, not shrunk."""
+    target = current + max(step.resolve(current), min_step)
+    if wanted > target:
+        target = max(target, min(wanted, wanted if room is None else room))
+    target = align_down(min(target, maximum), unit)
     return target if target > current else None
+
+
+def absorbing_size(used, rate, seconds, high_percent):
+    """The data size at which `seconds` more writing at `rate` bytes/s brings the pool only back
+    to its high mark: a step sized from the fill rate rather than a fixed share. 0 without a rate."""
+    if rate <= 0 or seconds <= 0:
+        return 0
+    return int((used + rate * seconds) * 100.0 / high_percent)
+
+
+def sized_by(growth_bytes, fixed_bytes, rate, seconds):
+    """Why a step is larger than the fixed one, for the journal."""
+    if growth_bytes <= fixed_bytes:
+        return ""
+    return "{:g} s at {}/s".format(seconds, format_bytes(int(rate)))
 
 
 def at_maximum(part, current, maximum):

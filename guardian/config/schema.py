@@ -96,6 +96,10 @@ def _grow_section():
         "when LVM autoextends the pool itself, or when the room underneath would not hold it.",
         Option("step", v.size_or_share, "10%", "Data growth per run: a size, or a share of the current size."),
         Option("min_step", v.size_or_share, "1G", "The smallest data growth (an absolute size)."),
+        Option("absorb", v.duration, "30s",
+               "Also size each data step from the fill rate the daemon saw in the last minute: big "
+               "enough to take this long of writing at that rate before the pool is back at its "
+               "high mark ('0s': fixed steps only). max_data_size and reserve still bound it."),
         Option("max_data_size", v.size_or_share, "80%",
                "Largest data size: a size, or a share of the backing filesystem (loop-lvm) or of "
                "the volume group (direct-lvm)."),

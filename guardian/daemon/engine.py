@@ -8,6 +8,7 @@ import time
 
 from guardian.act import RUNGS, low_water_mark, recover
 from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
+from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.host.lock import LockBusy, action_lock
@@ -26,6 +27,7 @@ class Engine:
         self.last_snapshot = None
         self.last_plan = None
         self.last_result = None
+        self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
         self.heartbeat = lambda: None
         self.stopping = threading.Event()
         self._busy = threading.Lock()
@@ -66,7 +68,16 @@ class Engine:
         snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
         self.reporter.observed(snapshot, reasons)
         self.last_snapshot = snapshot
+        self._sample_fill(snapshot.pool)
         return snapshot
+
+    def _sample_fill(self, pool):
+        if pool is None or pool.data_used_bytes is None:
+            return
+        name, samples = self.fill_samples or (pool.name, ())
+        if name != pool.name:
+            samples = ()
+        self.fill_samples = (pool.name, add_sample(samples, self.clock(), pool.data_used_bytes))
 
     def _climb(self, current, snapshot):
         """Run the plan's rungs in order, re-observing and re-planning after each."""
@@ -105,8 +116,9 @@ class Engine:
             return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
 
     def _context(self):
+        rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
-                             self.heartbeat, self.stopping.is_set)
+                             self.heartbeat, self.stopping.is_set, rate)
 
     def _wants_armed_mark(self, snapshot):
         """Arm the low water mark in enforce mode (or always/never as configured)."""

@@ -104,4 +104,5 @@ class Reporter:
         if result.succeeded:
             self.log.info("action.finished", message=result.summary, pool=after and after.name, **fields)
         else:
-            self.log.error("action.failed", message=result.summary, pool=before and before.name, **fields)
+            log = self.log.critical if result.critical else self.log.error
+            log("action.failed", message=result.summary, pool=before and before.name, **fields)

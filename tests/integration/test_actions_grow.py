@@ -22,8 +22,9 @@ class LvmPool:
         return int(out("lvs --noheadings --units b --nosuffix -o lv_size " + self.lv))
 
 
-def grow_now(pool, config, parts=("data",), dry_run=False):
+def grow_now(pool, config, parts=("data",), dry_run=False, fill_rate=0.0):
     ctx, observer = context(pool_config(pool, config), dry_run=dry_run, with_docker=False)
+    ctx = ctx._replace(data_fill_rate=fill_rate)
     result = grow_parts(observer.snapshot(), ctx, list(parts))
     print(result)
     return result
@@ -59,6 +60,21 @@ def test_grow_refuses_past_the_reserve_and_changes_nothing(small_fs, make_thin_p
     assert "(grow.reserve): refusing to promise space that is not there" in result.summary
     assert out("dmsetup table " + pool.name) == table
     assert os.stat(pool.data_file).st_size == GIB
+
+
+def test_a_fast_filling_pool_grows_by_the_fill_rate_as_far_as_the_reserve_allows(small_fs, make_thin_pool):
+    directory = small_fs(4 * GIB)
+    pool = make_thin_pool(directory=directory, data_size=GIB, meta_size=64 * MIB)
+    # 0 used at 100 MiB/s for 30 s wants 3000 MiB / 80% = 3750 MiB; the 4 GiB filesystem less
+    # its 10% reserve and the metadata file's promise leaves less than that
+    result = grow_now(pool, GROW.format("10%") + "    absorb: 30s\n", fill_rate=100 * MIB)
+    assert result.outcome == DONE, result.summary
+    assert "(step sized for 30 s at 100 MiB/s of writing)" in result.summary
+    size = os.stat(pool.data_file).st_size
+    fs = os.statvfs(directory)
+    assert 3 * GIB < size < 3750 * MIB      # much more than the fixed step, cut at the room
+    assert size <= fs.f_blocks * fs.f_frsize * 9 // 10
+    assert pool.status()["data_total_blocks"] * 65536 == size
 
 
 def test_grow_dry_run_changes_nothing_but_says_what_it_would_do(make_thin_pool):

@@ -6,6 +6,8 @@ import time
 from tests.integration.bedlib import out, sh
 from tests.integration.bedlib.pools import wait_until
 
+pytest_plugins = ("tests.integration.actions_helpers",)   # small_fs
+
 CONFIG = """\
 mode: observe
 pool:
@@ -93,3 +95,39 @@ def test_the_daemon_never_holds_up_the_pool_removal_and_rearms_a_recreated_pool(
     write(thin, 0, 210)
     wait_for_line(daemon, r"pool\.level_changed .*woken_by=.*dm-event", after=seen)
     assert daemon.poll() is None
+
+
+REFUSING = """\
+mode: enforce
+pool:
+  name: {pool}
+  docker_host: unix:///run/no-docker-here.sock
+  docker_timeout: 1s
+schedule:
+  poll_interval: 1h
+ladder:
+  order: [grow]
+  grow:
+    enabled: true
+    min_step: 256M
+    reserve: 10%
+log:
+  target: console
+"""
+
+
+def test_too_little_room_underneath_grow_is_refused_and_the_alert_is_critical(small_fs, make_thin_pool, guardian):
+    directory = small_fs(1024 * MiB)
+    sh("fallocate -l 400M {}/other-data".format(directory))     # what else lives on that filesystem
+    pool = make_thin_pool(directory=directory, data_size=256 * MiB)
+    # at 215 MiB used, a 256 MiB step promises ~313 MiB more; with the 102 MiB reserve that is
+    # more than the ~370 MiB left
+    thin = pool.create_thin(250 * MiB)
+    guardian.write_config(REFUSING.format(pool=pool.name))
+    daemon = guardian.start_daemon()
+    wait_for_line(daemon, r"daemon\.ready", timeout=60)
+    write(thin, 0, 215)                       # above the 80% high mark: the dm event wakes the ladder
+    line, _ = wait_for_line(daemon, r"CRITICAL action\.failed", timeout=60)
+    assert "not growing data of {}".format(pool.name) in line
+    assert "refusing to promise space that is not there" in line
+    assert pool.status()["data_total_blocks"] == 4096 and pool.status()["mode"] == "rw"

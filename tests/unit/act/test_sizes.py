@@ -1,8 +1,9 @@
 """Size arithmetic for growing: steps, maximum, the room a sparse file promises, LVM names."""
-from guardian.act.sizes import lvm_split, next_size, pool_lv, room_problem
+from guardian.act.sizes import absorbing_size, lvm_split, next_size, pool_lv, room_problem, sized_by
 from guardian.config.values import SizeOrShare
 
 G = 1 << 30
+M = 1 << 20
 
 
 def test_step_is_a_share_with_a_minimum_capped_at_the_maximum():
@@ -14,6 +15,27 @@ def test_step_is_a_share_with_a_minimum_capped_at_the_maximum():
 
 def test_new_size_is_whole_pool_blocks():
     assert next_size(G, SizeOrShare(bytes=100000), 0, 100 * G, 65536) % 65536 == 0
+
+
+def test_a_fill_rate_step_takes_absorb_seconds_back_to_the_high_mark():
+    # 700 MiB used at 150 MiB/s: 30 s more is 5200 MiB, which is 80% of 6500 MiB
+    assert absorbing_size(700 * M, 150 * M, 30, 80) == 6500 * M
+    assert absorbing_size(700 * M, 0.0, 30, 80) == 0 and absorbing_size(700 * M, 150 * M, 0, 80) == 0
+
+
+def test_the_rate_step_is_taken_as_far_as_the_room_allows_and_never_below_the_fixed_step():
+    step = SizeOrShare(share=0.2)
+    assert next_size(G, step, 64 * M, 100 * G, 65536, wanted=6 * G) == 6 * G
+    assert next_size(G, step, 64 * M, 100 * G, 65536, wanted=6 * G, room=3 * G) == 3 * G
+    assert next_size(G, step, 64 * M, 4 * G, 65536, wanted=6 * G) == 4 * G
+    # a fixed step that does not fit stays as it is, for the room check to refuse
+    assert next_size(G, step, 64 * M, 100 * G, 65536, wanted=6 * G, room=G) == G + G // 5 // 65536 * 65536
+    assert next_size(G, step, 64 * M, 100 * G, 65536, wanted=G // 2) == next_size(G, step, 64 * M, 100 * G, 65536)
+
+
+def test_the_journal_says_when_the_rate_sized_the_step():
+    assert sized_by(6 * G, 2 * G, 150 * M, 30.0) == "30 s at 150 MiB/s"
+    assert sized_by(2 * G, 2 * G, 150 * M, 30.0) == ""
 
 
 def test_room_counts_the_promise_and_the_reserve():

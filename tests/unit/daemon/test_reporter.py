@@ -55,3 +55,15 @@ def test_repeats_are_held_back_and_counted():
         assert limiter.allow("alert") is None
     now[0] = 601
     assert limiter.allow("alert") == 3
+
+
+def test_an_action_an_operator_must_answer_is_critical_and_a_plain_failure_an_error(settings):
+    from guardian.act.base import FAILED, REFUSED, ActionResult
+    r, journal = reporter(settings)
+    marks = settings().watermarks
+    r.action(ActionResult("grow", REFUSED, "not growing data: reserve", critical=True),
+             pool_snapshot(90.0).pool, pool_snapshot(90.0).pool, marks)
+    r.action(ActionResult("fstrim", FAILED, "fstrim: timed out"), pool_snapshot(90.0).pool,
+             pool_snapshot(90.0).pool, marks)
+    assert [(e["rung"], e["level"]) for e in journal.events("action.failed")] == [
+        ("grow", "critical"), ("fstrim", "error")]

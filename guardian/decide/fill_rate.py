@@ -1,0 +1,38 @@
+"""How fast the pool's data is filling, from the daemon's own looks at it. Pure.
+
+A fixed growth step (LVM's +20%) comes back to back when writers are fast: each step is used up
+before the next event arrives, and the peak climbs. Sizing a step from the rate seen just before
+it needs that rate; the engine keeps a sample of used bytes at every look (polls, dm events,
+after every rung) and asks here.
+"""
+from typing import NamedTuple, Tuple
+
+WINDOW = 60.0       # seconds of samples kept
+MIN_SPAN = 1.0      # a rate is taken over at least this long when the samples allow it
+
+
+class Sample(NamedTuple):
+    at: float           # seconds (the engine's clock)
+    used_bytes: int     # the pool's data used bytes
+
+
+def add_sample(samples, at, used_bytes):
+    # type: (Tuple[Sample, ...], float, int) -> Tuple[Sample, ...]
+    """The samples of the last WINDOW seconds, with this one added."""
+    kept = tuple(s for s in samples if s.at > at - WINDOW and s.at <= at)
+    return kept + (Sample(at, used_bytes),)
+
+
+def fill_rate(samples):
+    # type: (Tuple[Sample, ...]) -> float
+    """Bytes per second from the newest sample back to the newest one at least MIN_SPAN older
+    (or the oldest kept); 0 when the pool is not filling (or emptied: prune and fstrim)."""
+    if len(samples) < 2:
+        return 0.0
+    newest = samples[-1]
+    older = [s for s in samples[:-1] if s.at <= newest.at - MIN_SPAN] or [samples[0]]
+    start = older[-1]
+    span = newest.at - start.at
+    if span <= 0:
+        return 0.0
+    return max(0.0, (newest.used_bytes - start.used_bytes) / span)
