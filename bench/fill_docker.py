@@ -13,7 +13,6 @@ latencies, and every container's exit code (a failed write makes dd, and the con
 Absorbed = pool never out of data space and every container exited 0.
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -23,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from grow_race import Watch  # noqa: E402  (bench/ is not a package)
+from grow_race import Watch, print_rows  # noqa: E402  (bench/ is not a package)
 from tests.integration.bedlib import out  # noqa: E402
 from tests.integration.bedlib.docker import IMAGE, Dockerd  # noqa: E402
 from tests.integration.bedlib.guardian import Guardian  # noqa: E402
@@ -109,22 +108,11 @@ def main():
     args = parser.parse_args()
     outdir = os.environ.get("BED_OUT", "/tmp")
     log = open(os.path.join(outdir, "fill_docker.log"), "wb")
-    rows = []
     print("| daemon | containers | MB/s | peak used | pool modes seen | exit codes | crossing -> grown, median / max | absorbed |")
     print("|---|---|---|---|---|---|---|---|")
-    for mode in args.modes.split(","):
-        for writers in (int(w) for w in args.writers.split(",")):
-            try:
-                row = run_one(writers, mode == "events", args, log)
-            except Exception as exc:    # one run's failure must not lose the others' numbers
-                print("| {} | {} | failed: {} |".format(mode, writers, str(exc).replace("\n", " ")[:300]))
-                sys.stdout.flush()
-                continue
-            rows.append(row)
-            print(fmt(row))
-            sys.stdout.flush()
-            with open(os.path.join(outdir, "fill_docker.json"), "w") as f:
-                json.dump(rows, f, indent=1)
+    cases = [("{} | {}".format(mode, w), (lambda m=mode, w=int(w): run_one(w, m == "events", args, log)))
+             for mode in args.modes.split(",") for w in args.writers.split(",")]
+    print_rows(cases, fmt, os.path.join(outdir, "fill_docker.json"))
     return 0
 
 

@@ -290,23 +290,31 @@ def main():
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()
     log = open(os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.log"), "wb")
-    rows = []
     print("| grower | writer | MB/s | peak used | out of space | crossing -> grown, median / max | notes |")
     print("|---|---|---|---|---|---|---|")
-    for scenario in args.scenarios.split(","):
-        for arm in args.arms.split(","):
-            try:
-                row = race(arm, scenario, args, log)
-            except Exception as exc:   # one arm's failure must not lose the others' numbers
-                print("| {} | {} | failed: {} |".format(arm, scenario, str(exc).replace("\n", " ")[:300]))
-                sys.stdout.flush()
-                continue
-            rows.append(row)
-            print(fmt(row))
-            sys.stdout.flush()
-            with open(args.json, "w") as f:
-                json.dump(rows, f, indent=1)
+    cases = [("{} | {}".format(arm, scenario), (lambda a=arm, s=scenario: race(a, s, args, log)))
+             for scenario in args.scenarios.split(",") for arm in args.arms.split(",")]
+    print_rows(cases, fmt, args.json)
     return 0
+
+
+def print_rows(cases, fmt, json_path):
+    """Run each (label, run) case and print its row at once; a failed case prints why, and the
+    others' numbers are kept (also as JSON in json_path)."""
+    rows = []
+    for label, run in cases:
+        try:
+            row = run()
+        except Exception as exc:
+            print("| {} | failed: {} |".format(label, str(exc).replace("\n", " ")[:300]))
+            sys.stdout.flush()
+            continue
+        rows.append(row)
+        print(fmt(row))
+        sys.stdout.flush()
+        with open(json_path, "w") as f:
+            json.dump(rows, f, indent=1)
+    return rows
 
 
 if __name__ == "__main__":

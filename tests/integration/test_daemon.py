@@ -97,22 +97,13 @@ def test_the_daemon_never_holds_up_the_pool_removal_and_rearms_a_recreated_pool(
     assert daemon.poll() is None
 
 
-REFUSING = """\
-mode: enforce
-pool:
-  name: {pool}
-  docker_host: unix:///run/no-docker-here.sock
-  docker_timeout: 1s
-schedule:
-  poll_interval: 1h
+REFUSING = CONFIG.replace("mode: observe", "mode: enforce") + """\
 ladder:
   order: [grow]
   grow:
     enabled: true
     min_step: 256M
     reserve: 10%
-log:
-  target: console
 """
 
 
