@@ -100,3 +100,5 @@ def docker_bed(base_size=XFS_MIN_BASE_SIZE, fs="xfs"):
             bed.stop_dockerd()
         remove_docker_devices()
         pool.destroy()
+        if os.path.exists(DAEMON_JSON):     # a later dockerd started with flags must not read it
+            os.unlink(DAEMON_JSON)
