@@ -7,7 +7,8 @@ daemon (`run`, enforce, ladder [grow], cooldown 1s, step 20%, min_step 64M, abso
 max_data_size 8G, reserve 5%), then K busybox containers that each write files of 64 MiB with
 `dd bs=1M conv=fsync` until together they wrote --total. Event-driven: dm events and udev on,
 the low water mark armed at the 70% high mark, poll 10 s. Poll-only: both off, poll 10 s (the
-shipped default). Measured from outside the daemon with grow_race's watcher (dm events + a 20 ms
+shipped default), with the writers started 0, 4 and 8 s after the daemon so that the
+crossing falls at different points of the poll period. Measured from outside the daemon with grow_race's watcher (dm events + a 20 ms
 status sampler, by ioctl): peak used share, whether the pool ever left rw, crossing -> grown
 latencies, and every container's exit code (a failed write makes dd, and the container, fail).
 Absorbed = pool never out of data space and every container exited 0.
@@ -63,12 +64,13 @@ def start_guardian(dockerd, events, absorb, log):
     return guardian, pool
 
 
-def run_one(writers, events, args, log):
+def run_one(writers, events, delay, args, log):
     dockerd = Dockerd(["dm.loopdatasize=1G", "dm.loopmetadatasize=64M", "dm.basesize=4G"])
     guardian = None
     try:
         guardian, pool = start_guardian(dockerd, events, args.absorb, log)
         files = args.total // writers // (64 * MiB)
+        time.sleep(delay)   # where the crossing falls in the 10 s poll period
         watch = Watch(pool)
         started = time.time()
         names = ["fill{}".format(i) for i in range(writers)]
@@ -79,7 +81,7 @@ def run_one(writers, events, args, log):
         time.sleep(1)
         seen = watch.finish()
         written = writers * files * 64 * MiB
-        return dict(writers=writers, events=events, mbps=written / seconds / 1e6, codes=codes, **seen)
+        return dict(writers=writers, events=events, delay=delay, mbps=written / seconds / 1e6, codes=codes, **seen)
     finally:
         if guardian:
             guardian.stop_daemons()
@@ -92,8 +94,8 @@ def run_one(writers, events, args, log):
 def fmt(row):
     lat = row["latencies"]
     absorbed = not any(row["codes"]) and set(row["modes"]) == {"rw"}
-    return "| {} | {} | {:.0f} | {:.1f}% | {} | {} | {} | {} |".format(
-        "event-driven" if row["events"] else "poll-only (10 s)", row["writers"], row["mbps"], row["peak"],
+    return "| {} | {} | {:.0f} s | {:.0f} | {:.1f}% | {} | {} | {} | {} |".format(
+        "event-driven" if row["events"] else "poll-only (10 s)", row["writers"], row["delay"], row["mbps"], row["peak"],
         ",".join(m for m in row["modes"]), " ".join(str(c) for c in row["codes"]),
         "{:.2f} / {:.2f} s ({} grows)".format(statistics.median(lat), max(lat), len(lat)) if lat else "-",
         "yes" if absorbed else "NO")
@@ -105,13 +107,17 @@ def main():
     parser.add_argument("--modes", default="events,poll")
     parser.add_argument("--total", type=int, default=3 * GiB)
     parser.add_argument("--absorb", default="30s")
+    parser.add_argument("--poll-delays", default="0,4,8",
+                        help="seconds after the daemon's start at which poll-only writers start")
     args = parser.parse_args()
     outdir = os.environ.get("BED_OUT", "/tmp")
     log = open(os.path.join(outdir, "fill_docker.log"), "wb")
-    print("| daemon | containers | MB/s | peak used | pool modes seen | exit codes | crossing -> grown, median / max | absorbed |")
-    print("|---|---|---|---|---|---|---|---|")
-    cases = [("{} | {}".format(mode, w), (lambda m=mode, w=int(w): run_one(w, m == "events", args, log)))
-             for mode in args.modes.split(",") for w in args.writers.split(",")]
+    print("| daemon | containers | start delay | MB/s | peak used | pool modes seen | exit codes | "
+          "crossing -> grown, median / max | absorbed |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    cases = [("{} | {} | {}".format(mode, w, d), (lambda m=mode, w=int(w), d=float(d): run_one(w, m == "events", d, args, log)))
+             for mode in args.modes.split(",") for w in args.writers.split(",")
+             for d in (args.poll_delays.split(",") if mode == "poll" else ["0"])]
     print_rows(cases, fmt, os.path.join(outdir, "fill_docker.json"))
     return 0
 

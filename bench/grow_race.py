@@ -175,8 +175,9 @@ class LvmPool:
         sh("truncate -s 8G " + self.image)
         self.loop = out("losetup -f --show " + self.image)
         self.lvm("pvcreate -q {0} && vgcreate -q {1} {0}".format(self.loop, self.vg))
-        self.lvm("lvcreate -q -y --type thin-pool --monitor {} -Zn -c 64k -L 1G --poolmetadatasize 64M "
-                 "-n pool {}".format("y" if monitoring else "n", self.vg))
+        # not monitored yet: lvcreate would start (or register with) whatever dmeventd it finds
+        self.lvm("lvcreate -q -y --type thin-pool --monitor n -Zn -c 64k -L 1G --poolmetadatasize 64M "
+                 "-n pool {}".format(self.vg))
         self.lvm("lvcreate -q -y -V 4G -T {0}/pool -n thin".format(self.vg))
         sh("udevadm settle")
         self.dm_name = "{}-pool-tpool".format(self.vg)
@@ -217,8 +218,9 @@ def race(arm, scenario, args, log):
         sh("mount {} {}".format(pool.thin_path, mnt))
         if arm == "dmeventd":
             # A dmeventd already running (started by an earlier lvcreate with the default lvm.conf,
-            # which has no autoextend) would take the registration and never grow: ours must be it.
-            sh("pkill -x dmeventd; sleep 1", check=False)
+            # which has no autoextend) would take the registration and never grow: ours must be
+            # it. It ignores SIGTERM while it monitors anything, hence SIGKILL.
+            sh("pkill -9 -x dmeventd; sleep 1", check=False)
             dmeventd = subprocess.Popen(["dmeventd", "-f"], env=pool.env, stdout=log, stderr=log)
             time.sleep(1)
             if dmeventd.poll() is not None:
