@@ -304,6 +304,7 @@ def print_rows(cases, fmt, json_path):
     """Run each (label, run) case and print its row at once; a failed case prints why, and the
     others' numbers are kept (also as JSON in json_path)."""
     rows = []
+    os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
     for label, run in cases:
         try:
             row = run()
