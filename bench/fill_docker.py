@@ -8,9 +8,9 @@ max_data_size 8G, reserve 5%), then K busybox containers that each write files o
 `dd bs=1M conv=fsync` until together they wrote --total. Event-driven: dm events and udev on,
 the low water mark armed at the 70% high mark, poll 10 s. Poll-only: both off, poll 10 s (the
 shipped default), with the writers started 0, 4 and 8 s after the daemon so that the
-crossing falls at different points of the poll period. Measured from outside the daemon with grow_race's watcher (dm events + a 20 ms
-status sampler, by ioctl): peak used share, whether the pool ever left rw, crossing -> grown
-latencies, and every container's exit code (a failed write makes dd, and the container, fail).
+crossing falls at different points of the poll period. Measured from outside the daemon with
+grow_race's watcher (dm events + a 20 ms status sampler, by ioctl): peak used share, whether
+the pool ever left rw, crossing -> grown latencies, and every container's exit code (a failed write makes dd, and the container, fail).
 Absorbed = pool never out of data space and every container exited 0.
 """
 import argparse
