@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from guardian.act import low_water_mark
 from guardian.act.table import table_line
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, absorbing_size, at_maximum, next_size,
-                                room_problem, sized_by, unbacked_bytes)
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_data_size, next_size,
+                                room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
@@ -89,12 +89,9 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
     maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
     why = ""
     if part == "data":
-        fixed = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes)
-        wanted = absorbing_size(pool.data_used_bytes or 0, fill_rate, section.absorb,
-                                settings.watermarks.data.high)
-        new = next_size(current, section.step, section.min_step.bytes, maximum, pool.data_block_bytes,
-                        wanted, room_for(target.file, other_path, section))
-        why = sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
+        new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
+                                  settings.watermarks.data.high, maximum, pool.data_block_bytes,
+                                  room_for(target.file, other_path, section))
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:

@@ -7,8 +7,8 @@ with a message saying so, and left to LVM.
 """
 from typing import NamedTuple, Optional
 
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, absorbing_size, align_up, at_maximum, next_size,
-                                pool_lv, room_problem, sized_by)
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, align_up, at_maximum, next_data_size, next_size,
+                                pool_lv, room_problem)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.observe.sources import device_name
 from guardian.units import format_bytes
@@ -86,12 +86,9 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0):
     if part == "data":
         current = pool.data_total_bytes
         maximum = section.max_data_size.resolve(vg.size)
-        fixed = next_size(current, section.step, section.min_step.bytes, maximum, vg.extent)
-        wanted = absorbing_size(pool.data_used_bytes or 0, fill_rate, section.absorb,
-                                settings.watermarks.data.high)
-        room = current + vg.free - section.reserve.resolve(vg.size)
-        new = next_size(current, section.step, section.min_step.bytes, maximum, vg.extent, wanted, room)
-        why = sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
+        new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
+                                  settings.watermarks.data.high, maximum, vg.extent,
+                                  current + vg.free - section.reserve.resolve(vg.size))
     else:
         current = pool.metadata_total_bytes
         maximum = min(section.max_metadata_size.resolve(vg.size), MAX_METADATA_BYTES)

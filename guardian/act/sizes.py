@@ -57,6 +57,15 @@ def sized_by(growth_bytes, fixed_bytes, rate, seconds):
     return "{:g} s at {}/s".format(seconds, format_bytes(int(rate)))
 
 
+def next_data_size(current, used, fill_rate, section, high_percent, maximum, unit, room):
+    """(new data size or None, why it is larger than the fixed step): the fixed step, or the one
+    that absorbs grow.absorb of writing at the fill rate, as far as the room allows."""
+    fixed = next_size(current, section.step, section.min_step.bytes, maximum, unit)
+    wanted = absorbing_size(used, fill_rate, section.absorb, high_percent)
+    new = next_size(current, section.step, section.min_step.bytes, maximum, unit, wanted, room)
+    return new, sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
+
+
 def at_maximum(part, current, maximum):
     return "{} is {}, already at its maximum of {} (grow.max_{}_size)".format(
         part, format_bytes(current), format_bytes(maximum), part)
