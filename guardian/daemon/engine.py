@@ -36,14 +36,14 @@ class Engine:
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
         with self._busy:
             snapshot = self._observe(refresh_docker, reasons)
-            if self._wants_armed_mark(snapshot):
-                self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
+            self._arm_low_water_mark(snapshot)
             if "trim-window" in reasons:
                 snapshot = self._maintenance_trim(snapshot)
             current = plan(snapshot, self.settings, self.memory, self.clock())
             self.reporter.decision(current, reasons)
             if current.acts:
                 current = self._climb(current, snapshot)
+                self._arm_low_water_mark(self.last_snapshot)    # lvextend loads LVM's own table
             self.memory = self.memory._replace(remediating=current.remediating)
             self.last_plan = current
             return current
@@ -119,6 +119,10 @@ class Engine:
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
                              self.heartbeat, self.stopping.is_set, rate)
+
+    def _arm_low_water_mark(self, snapshot):
+        if self._wants_armed_mark(snapshot):
+            self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
 
     def _wants_armed_mark(self, snapshot):
         """Arm the low water mark in enforce mode (or always/never as configured)."""

@@ -122,3 +122,22 @@ def test_too_little_room_underneath_grow_is_refused_and_the_alert_is_critical(sm
     assert "not growing data of {}".format(pool.name) in line
     assert "refusing to promise space that is not there" in line
     assert pool.status()["data_total_blocks"] == 4096 and pool.status()["mode"] == "rw"
+
+
+def test_after_lvextend_the_daemon_arms_the_low_water_mark_again(lvm_thin_pool, guardian):
+    """lvextend loads LVM's own table, with LVM's low water mark: the next crossing would go
+    unheard until the poll, so the daemon arms it again right after the grow."""
+    vg = lvm_thin_pool.vg
+    sh("lvcreate -q -y -V 900M -T {}/thinpool -n thin && udevadm settle".format(vg))
+    name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
+    guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=name) +
+                          "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    min_step: 256M\n")
+    daemon = guardian.start_daemon()
+
+    def armed():
+        total = int(out("dmsetup status " + name).split()[5].split("/")[1])
+        return out("dmsetup table " + name).split()[6] == str(-(-total * 20 // 100))
+    assert wait_until(armed, timeout=60), log_lines(daemon)
+    sh("dd if=/dev/zero of=/dev/mapper/{}-thin bs=1M count=840 oflag=direct status=none".format(vg))
+    line, _ = wait_for_line(daemon, r"action\.finished grew data 1 GiB -> ", timeout=120)
+    assert wait_until(armed, timeout=30), (line, out("dmsetup table " + name), log_lines(daemon)[-10:])
