@@ -1,6 +1,7 @@
 """`pool-guardian run` on a real dm-thin pool: woken by the kernel's event, by udev, and surviving
 the pool going away and coming back (what dockerd does when it restarts)."""
 import re
+import subprocess
 import time
 
 from tests.integration.bedlib import out, sh
@@ -141,3 +142,22 @@ def test_after_lvextend_the_daemon_arms_the_low_water_mark_again(lvm_thin_pool, 
     sh("dd if=/dev/zero of=/dev/mapper/{}-thin bs=1M count=840 oflag=direct status=none".format(vg))
     line, _ = wait_for_line(daemon, r"action\.finished grew data 1 GiB -> ", timeout=120)
     assert wait_until(armed, timeout=30), (line, out("dmsetup table " + name), log_lines(daemon)[-10:])
+
+
+def test_a_pool_out_of_data_space_is_grown_and_its_queued_writes_complete(make_thin_pool, guardian):
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(400 * MiB)
+    writer = subprocess.Popen(["dd", "if=/dev/zero", "of=" + thin.path, "bs=1M", "count=300", "oflag=direct",
+                               "status=none"])
+    try:
+        assert wait_until(lambda: pool.status()["mode"] == "out_of_data_space", timeout=60)
+        guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=pool.name) +
+                              "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    min_step: 256M\n")
+        daemon = guardian.start_daemon()
+        assert writer.wait(timeout=50) == 0, log_lines(daemon)    # the kernel queues for 60 s
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    status = pool.status()
+    assert status["mode"] == "rw" and status["data_total_blocks"] > 4096
+    wait_for_line(daemon, r"decision\.made the pool is out of data space: writes are queued or failing; remediating")

@@ -81,9 +81,14 @@ def test_observe_mode_plans_nothing_but_says_what_it_would_do(settings):
 
 
 def test_unhealthy_pool_gets_alerts_only(settings):
-    for mode in ("ro", "out_of_data_space"):
-        p = plan(pool_snapshot(99.0, mode=mode), settings(ENFORCE), Memory(), now=0)
-        assert p.steps == () and p.level == "critical" and p.alert.startswith("alert only")
+    p = plan(pool_snapshot(99.0, mode="ro"), settings(ENFORCE), Memory(), now=0)
+    assert p.steps == () and p.level == "critical" and p.alert.startswith("alert only")
+
+
+def test_a_pool_out_of_data_space_climbs_the_ladder_while_its_writes_are_queued(settings):
+    p = plan(pool_snapshot(100.0, mode="out_of_data_space"), settings(ENFORCE), Memory(), now=0)
+    assert p.level == "critical" and p.acts and "grow" in [s.rung for s in p.steps]
+    assert p.alert == "the pool is out of data space: writes are queued or failing; remediating"
 
 
 def test_critical_with_nothing_left_to_try_alerts_with_what_was_tried(settings):
