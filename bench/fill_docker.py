@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from grow_race import Watch, print_rows  # noqa: E402  (bench/ is not a package)
-from tests.integration.bedlib import out  # noqa: E402
+from tests.integration.bedlib import SCRATCH, out  # noqa: E402
 from tests.integration.bedlib.docker import IMAGE, Dockerd  # noqa: E402
 from tests.integration.bedlib.guardian import Guardian  # noqa: E402
 
@@ -45,8 +45,10 @@ ladder:
 log: {{target: console, level: info}}
 """
 
-WRITER = "i=0; while [ $i -lt {files} ]; do dd if=/dev/zero of=/fill$i bs=1M count=64 conv=fsync " \
-         "2>/dev/null || exit 1; i=$((i+1)); done"
+# Every container is started first and waits for /go/start (a bind mount outside the pool), so
+# that the last one is not refused by Docker's own minimum free space while the first ones write.
+WRITER = "while [ ! -e /go/start ]; do sleep 0.1; done; i=0; while [ $i -lt {files} ]; do " \
+         "dd if=/dev/zero of=/fill$i bs=1M count=64 conv=fsync 2>/dev/null || exit 1; i=$((i+1)); done"
 
 
 def start_guardian(dockerd, events, absorb, log):
@@ -70,12 +72,15 @@ def run_one(writers, events, delay, args, log):
     try:
         guardian, pool = start_guardian(dockerd, events, args.absorb, log)
         files = args.total // writers // (64 * MiB)
+        gate = tempfile.mkdtemp(dir=SCRATCH)
+        names = ["fill{}".format(i) for i in range(writers)]
+        for name in names:
+            dockerd.docker("run", "-d", "--name", name, "-v", gate + ":/go:ro", IMAGE, "sh", "-c",
+                           WRITER.format(files=files))
         time.sleep(delay)   # where the crossing falls in the 10 s poll period
         watch = Watch(pool)
         started = time.time()
-        names = ["fill{}".format(i) for i in range(writers)]
-        for name in names:
-            dockerd.docker("run", "-d", "--name", name, IMAGE, "sh", "-c", WRITER.format(files=files))
+        open(os.path.join(gate, "start"), "w").close()
         codes = [int(dockerd.docker("wait", name, timeout=1800).stdout.strip()) for name in names]
         seconds = time.time() - started
         time.sleep(1)
