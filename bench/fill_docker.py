@@ -112,18 +112,19 @@ def main():
     parser.add_argument("--modes", default="events,poll")
     parser.add_argument("--total", type=int, default=3 * GiB)
     parser.add_argument("--absorb", default="30s")
+    parser.add_argument("--name", default="fill_docker", help="of the .json and .log files in $BED_OUT")
     parser.add_argument("--poll-delays", default="0,4,8",
                         help="seconds after the daemon's start at which poll-only writers start")
     args = parser.parse_args()
     outdir = os.environ.get("BED_OUT", "/tmp")
-    log = open(os.path.join(outdir, "fill_docker.log"), "wb")
+    log = open(os.path.join(outdir, args.name + ".log"), "wb")
     print("| daemon | containers | start delay | MB/s | peak used | pool modes seen | exit codes | "
           "crossing -> grown, median / max | absorbed |")
     print("|---|---|---|---|---|---|---|---|---|")
     cases = [("{} | {} | {}".format(mode, w, d), (lambda m=mode, w=int(w), d=float(d): run_one(w, m == "events", d, args, log)))
              for mode in args.modes.split(",") for w in args.writers.split(",")
              for d in (args.poll_delays.split(",") if mode == "poll" else ["0"])]
-    print_rows(cases, fmt, os.path.join(outdir, "fill_docker.json"))
+    print_rows(cases, fmt, os.path.join(outdir, args.name + ".json"))
     return 0
 
 
