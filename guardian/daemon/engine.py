@@ -9,7 +9,7 @@ import time
 from guardian.act import RUNGS, low_water_mark, recover
 from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
 from guardian.decide.fill_rate import add_sample, fill_rate
-from guardian.decide.ladder import Memory, plan, remember_run
+from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.host.lock import LockBusy, action_lock
 
@@ -27,6 +27,7 @@ class Engine:
         self.last_snapshot = None
         self.last_plan = None
         self.last_result = None
+        self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
         self.heartbeat = lambda: None
         self.stopping = threading.Event()
@@ -45,6 +46,9 @@ class Engine:
                 current = self._climb(current, snapshot)
                 self._arm_low_water_mark(self.last_snapshot)    # lvextend loads LVM's own table
             self.memory = self.memory._replace(remediating=current.remediating)
+            self.retry_at = None
+            if current.remediating and current.mode != "observe":
+                self.retry_at = next_ready_at(self.settings.ladder, self.memory, self.clock())
             self.last_plan = current
             return current
 

@@ -60,7 +60,9 @@ class Service:
 
     def _loop(self):
         while not self.stopping:
-            reasons = self.wake.wait(self._heartbeat_seconds())
+            reasons = self.wake.wait(self._wait_seconds())
+            if not reasons and self._retry_due():
+                reasons = frozenset(["retry"])
             self.notifier.watchdog()
             if "reload" in reasons:
                 self._reload()
@@ -68,6 +70,16 @@ class Service:
                 continue
             self.engine.evaluate(reasons, refresh_docker="docker-refresh" in reasons or "start" in reasons)
             self._tell_systemd()
+
+    def _wait_seconds(self):
+        """Until the next heartbeat, or sooner when a rung that had to wait becomes ready."""
+        timeout = self._heartbeat_seconds()
+        if self.engine.retry_at is not None:
+            timeout = max(0.0, min(timeout, self.engine.retry_at - time.time()))
+        return timeout
+
+    def _retry_due(self):
+        return self.engine.retry_at is not None and time.time() >= self.engine.retry_at
 
     def _heartbeat_seconds(self):
         """Wake at least twice per watchdog period, so a healthy loop always feeds it in time."""

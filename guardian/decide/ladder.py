@@ -112,6 +112,22 @@ def rung_blocked(rung, remembered, now):
     return None
 
 
+def next_ready_at(ladder, memory, now):
+    """When the first enabled rung now cooling down or backing off may run again, or None.
+    The daemon wakes itself then (dmeventd's safety timer): a kernel event has already fired and
+    will not come again, so a pool left above its high mark would otherwise wait for the poll."""
+    times = []
+    for name in ladder.order:
+        rung, remembered = getattr(ladder, name), memory.rung(name)
+        if not rung.enabled:
+            continue
+        cooled = remembered.last_run + rung.cooldown if remembered.last_run is not None else now
+        ready = max(cooled, remembered.retry_after or now)
+        if ready > now:
+            times.append(ready)
+    return min(times) if times else None
+
+
 def remember_run(memory, name, succeeded, now, ladder):
     """Record a run: cooldown and budget count every run; failures back off exponentially."""
     old = memory.rung(name)

@@ -1,5 +1,5 @@
 """The ladder's policy, stepped through a fake clock: band, order, cooldown, budget, back-off."""
-from guardian.decide.ladder import Memory, plan, remember_run
+from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from tests.unit.conftest import pool_snapshot
 
 ENFORCE = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
@@ -107,3 +107,22 @@ def test_no_pool_is_an_alert_naming_the_problem(settings):
     snapshot = compose_snapshot(None, [], None, problems=["kernel: dmsetup: command not found"])
     p = plan(snapshot, settings(), Memory(), now=0)
     assert p.level == "unknown" and "dmsetup: command not found" in p.alert
+
+
+def test_the_daemon_wakes_itself_when_the_first_waiting_rung_is_ready(settings):
+    s = settings(ENFORCE + "    cooldown: 1s\n")
+    memory = remember_run(Memory(), "grow", True, now=100.0, ladder=s.ladder)
+    assert next_ready_at(s.ladder, memory, now=100.2) == 101.0
+    assert next_ready_at(s.ladder, memory, now=101.5) is None       # ready now: nothing to wait for
+
+
+def test_a_rung_backing_off_is_waited_for_until_its_retry_time(settings):
+    s = settings(ENFORCE + "    cooldown: 1s\n")
+    memory = remember_run(Memory(), "grow", False, now=100.0, ladder=s.ladder)
+    assert next_ready_at(s.ladder, memory, now=100.5) == 100.0 + s.ladder.backoff_initial
+
+
+def test_disabled_rungs_are_never_waited_for(settings):
+    s = settings("mode: enforce\n")
+    memory = remember_run(Memory(), "grow", True, now=100.0, ladder=s.ladder)
+    assert next_ready_at(s.ladder, memory, now=100.5) is None
