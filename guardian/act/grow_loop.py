@@ -159,10 +159,10 @@ def reload_table(ctx, plan):
 def resume_pool(ctx, plan):
     """Resume; if that fails, drop the inactive table and resume the old one: never left suspended."""
     try:
-        _change(ctx, ["dmsetup", "resume", plan.pool], devmapper.resume_device, plan.pool)
+        _change(ctx, ["dmsetup", "resume", "--noflush", plan.pool], devmapper.resume_device, plan.pool)
     except CommandError as exc:
         for argv, fn in ((["dmsetup", "clear", plan.pool], devmapper.clear_inactive),
-                         (["dmsetup", "resume", plan.pool], devmapper.resume_device)):
+                         (["dmsetup", "resume", "--noflush", plan.pool], devmapper.resume_device)):
             try:
                 _change(ctx, argv, fn, plan.pool)
             except CommandError:

@@ -17,11 +17,12 @@ def table_line(table, length_sectors=None, low_water_mark=None):
 
 
 def resume(runner, name):
-    """Resume; if that fails, drop the inactive table and resume the old one: never left suspended."""
-    result = runner.run(["dmsetup", "resume", name], changes=True, check=False)
+    """Resume; if that fails, drop the inactive table and resume the old one: never left suspended.
+    --noflush: writes queued by a pool out of data space must not hold up its own rescue."""
+    result = runner.run(["dmsetup", "resume", "--noflush", name], changes=True, check=False)
     if result.returncode:
-        for word in ("clear", "resume"):
-            runner.run(["dmsetup", word, name], changes=True, check=False)
+        for argv in (["dmsetup", "clear", name], ["dmsetup", "resume", "--noflush", name]):
+            runner.run(argv, changes=True, check=False)
         raise CommandError("dmsetup resume {} failed (exit {}): {}; the previous table was restored".format(
             name, result.returncode, first_line(result.stderr)))
 

@@ -81,6 +81,7 @@ def _load():
         lib.dm_task_add_target.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64,
                                            ctypes.c_char_p, ctypes.c_char_p]
         lib.dm_udev_set_sync_support.argtypes = [ctypes.c_int]
+        lib.dm_task_no_flush.argtypes = [ctypes.c_void_p]
         lib.dm_get_next_target.restype = ctypes.c_void_p
         lib.dm_get_next_target.argtypes = [
             ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64),
@@ -229,8 +230,12 @@ def _simple(kind, name, what):
 
 
 def resume_device(name):
-    """`dmsetup resume NAME`: the inactive table (if any) becomes live and I/O flows again."""
-    _simple(DM_DEVICE_RESUME, name, "resume")
+    """`dmsetup resume --noflush NAME`: the inactive table (if any) becomes live and I/O flows
+    again. No flush: a pool out of data space holds queued writes that only the new, larger
+    table can complete; a flushing suspend would wait for them until the kernel fails them."""
+    with _dm_task(DM_DEVICE_RESUME, name, "resume", lambda lib, task: lib.dm_task_no_flush(task),
+                  lib=_no_udev_sync()):
+        pass
 
 
 def clear_inactive(name):

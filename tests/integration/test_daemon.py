@@ -1,10 +1,11 @@
 """`pool-guardian run` on a real dm-thin pool: woken by the kernel's event, by udev, and surviving
 the pool going away and coming back (what dockerd does when it restarts)."""
+import os
 import re
 import subprocess
 import time
 
-from tests.integration.bedlib import out, sh
+from tests.integration.bedlib import SCRATCH, out, sh
 from tests.integration.bedlib.pools import wait_until
 
 pytest_plugins = ("tests.integration.actions_helpers",)   # small_fs
@@ -145,9 +146,14 @@ def test_after_lvextend_the_daemon_arms_the_low_water_mark_again(lvm_thin_pool, 
 
 
 def test_a_pool_out_of_data_space_is_grown_and_its_queued_writes_complete(make_thin_pool, guardian):
+    """xfs on a thin device, as Docker has it: its queued writes and log flushes must not hold up
+    the resume that gives the pool room (a flushing suspend waits for them until the kernel's
+    no_space_timeout fails them, 60 s)."""
     pool = make_thin_pool(data_size=256 * MiB)
     thin = pool.create_thin(400 * MiB)
-    writer = subprocess.Popen(["dd", "if=/dev/zero", "of=" + thin.path, "bs=1M", "count=300", "oflag=direct",
+    mnt = os.path.join(SCRATCH, pool.name + "-mnt")
+    sh("mkfs.xfs -q -f {0} && mkdir -p {1} && mount {0} {1}".format(thin.path, mnt))
+    writer = subprocess.Popen(["dd", "if=/dev/zero", "of=" + mnt + "/fill", "bs=1M", "count=300", "conv=fsync",
                                "status=none"])
     try:
         assert wait_until(lambda: pool.status()["mode"] == "out_of_data_space", timeout=60)
@@ -158,6 +164,7 @@ def test_a_pool_out_of_data_space_is_grown_and_its_queued_writes_complete(make_t
     finally:
         if writer.poll() is None:
             writer.kill()
+        sh("umount {}".format(mnt), check=False)
     status = pool.status()
     assert status["mode"] == "rw" and status["data_total_blocks"] > 4096
     wait_for_line(daemon, r"decision\.made the pool is out of data space: writes are queued or failing; remediating")
