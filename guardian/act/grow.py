@@ -11,9 +11,6 @@ from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.units import format_bytes
 
-PARTS = ("data", "metadata")
-
-
 def parts_to_grow(pool, settings):
     """Data above its high mark; metadata above its own, when grow.metadata allows it."""
     marks, parts = settings.watermarks, []

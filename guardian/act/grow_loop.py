@@ -9,7 +9,7 @@ import os
 from typing import NamedTuple
 
 from guardian.act import low_water_mark
-from guardian.act.table import table_line
+from guardian.act.table import restoring_resume, table_line
 from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_data_size, next_size,
                                 room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
@@ -51,19 +51,13 @@ def device_bytes(device):
         return int(handle.read()) * 512
 
 
-def would_arm(settings):
-    """The engine arms the low water mark in enforce mode (or always, as configured)."""
-    setting = settings.events.arm_low_water_mark
-    return setting == "yes" or (setting == "auto" and settings.mode == "enforce")
-
-
 def new_table_line(pool, growth, settings):
     table = pool.table
     if growth.part == "metadata":
         return table_line(table)
     length = growth.new_bytes // 512 // table.data_block_sectors * table.data_block_sectors
     mark = None
-    if would_arm(settings):
+    if low_water_mark.armed_by(settings):
         mark = low_water_mark.wanted_low_water_mark(length // table.data_block_sectors,
                                                     settings.watermarks.data.high)
     return table_line(table, length_sectors=length, low_water_mark=mark)
@@ -82,8 +76,7 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
     if target is None:
         return "the pool's {} device is not a loop device with a known file".format(part)
     section = settings.ladder.grow
-    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
-    other_path = other.path if other else ""
+    other_path = other_file(pool, part)
     fs = os.statvfs(os.path.dirname(target.file))
     current = os.stat(target.file).st_size
     maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
@@ -98,6 +91,12 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
         return at_maximum(part, current, maximum)
     growth = Growth(part, current, new, why)
     return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, settings), other_path)
+
+
+def other_file(pool, part):
+    """The pool's other loop file, whose promise counts too ("" when unknown)."""
+    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
+    return other.path if other else ""
 
 
 def room_for(path, other_path, section):
@@ -157,17 +156,10 @@ def reload_table(ctx, plan):
 
 
 def resume_pool(ctx, plan):
-    """Resume; if that fails, drop the inactive table and resume the old one: never left suspended."""
-    try:
-        _change(ctx, ["dmsetup", "resume", "--noflush", plan.pool], devmapper.resume_device, plan.pool)
-    except CommandError as exc:
-        for argv, fn in ((["dmsetup", "clear", plan.pool], devmapper.clear_inactive),
-                         (["dmsetup", "resume", "--noflush", plan.pool], devmapper.resume_device)):
-            try:
-                _change(ctx, argv, fn, plan.pool)
-            except CommandError:
-                pass
-        raise CommandError("{}; the previous table was restored".format(exc))
+    """Resume by ioctl (no flush, see devmapper.resume_device), restoring the old table on failure."""
+    restoring_resume(plan.pool,
+                     lambda n: _change(ctx, ["dmsetup", "resume", "--noflush", n], devmapper.resume_device, n),
+                     lambda n: _change(ctx, ["dmsetup", "clear", n], devmapper.clear_inactive, n))
 
 
 STEPS = (truncate_file, refresh_loop, reload_table, resume_pool)

@@ -15,6 +15,12 @@ def wanted_low_water_mark(total_blocks, high_percent):
     return max(1, int(math.ceil(total_blocks * (100.0 - high_percent) / 100.0)))
 
 
+def armed_by(settings):
+    """Whether the daemon keeps the mark armed: in enforce mode, or always, as configured."""
+    setting = settings.events.arm_low_water_mark
+    return setting == "yes" or (setting == "auto" and settings.mode == "enforce")
+
+
 def arm(snapshot, ctx):
     pool = snapshot.pool
     if pool is None or pool.table is None or not pool.healthy:

@@ -8,8 +8,8 @@ still allow it, and reported otherwise; nothing is ever shrunk.
 import os
 
 from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResult
-from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, refresh_loop,
-                                    reload_table, resume_pool, room_check)
+from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, other_file,
+                                    refresh_loop, reload_table, resume_pool, room_check)
 from guardian.act.sizes import Growth
 from guardian.act.table import resume
 from guardian.config.schema import MAX_METADATA_BYTES
@@ -71,9 +71,8 @@ def unfinished_growth(ctx, pool, part):
     if not behind:
         return None
     growth = Growth(part, used, file_bytes)
-    other = pool.backing.metadata_file if part == "data" else pool.backing.data_file
     return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, ctx.settings),
-                    other.path if other else "")
+                    other_file(pool, part))
 
 
 def finish_growth(ctx, plan):

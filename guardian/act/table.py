@@ -4,7 +4,6 @@ Growing the pool and arming its low water mark both reload the table with everyt
 unchanged; resume must never leave the pool suspended or with an inactive table pending.
 """
 from guardian.errors import CommandError
-from guardian.host.runner import first_line
 
 
 def table_line(table, length_sectors=None, low_water_mark=None):
@@ -16,15 +15,25 @@ def table_line(table, length_sectors=None, low_water_mark=None):
                                        else length_sectors, " ".join(args))
 
 
-def resume(runner, name):
+def restoring_resume(name, resume_device, clear_inactive):
     """Resume; if that fails, drop the inactive table and resume the old one: never left suspended.
-    --noflush: writes queued by a pool out of data space must not hold up its own rescue."""
-    result = runner.run(["dmsetup", "resume", "--noflush", name], changes=True, check=False)
-    if result.returncode:
-        for argv in (["dmsetup", "clear", name], ["dmsetup", "resume", "--noflush", name]):
-            runner.run(argv, changes=True, check=False)
-        raise CommandError("dmsetup resume {} failed (exit {}): {}; the previous table was restored".format(
-            name, result.returncode, first_line(result.stderr)))
+    The same for both doors: commands (arm, recover) and ioctls (grow)."""
+    try:
+        resume_device(name)
+    except CommandError as exc:
+        for step in (clear_inactive, resume_device):
+            try:
+                step(name)
+            except CommandError:
+                pass
+        raise CommandError("{}; the previous table was restored".format(exc))
+
+
+def resume(runner, name):
+    """`dmsetup resume --noflush`, restoring the old table if it fails. No flush: writes queued by
+    a pool out of data space must not hold up its own rescue."""
+    restoring_resume(name, lambda n: runner.run(["dmsetup", "resume", "--noflush", n], changes=True),
+                     lambda n: runner.run(["dmsetup", "clear", n], changes=True))
 
 
 def reload_and_resume(runner, name, line):

@@ -13,10 +13,10 @@ import time
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.errors import CommandError
 from guardian.observe.holders import docker_daemon_pid, read_mounts
+from guardian.observe.sources import SYS_DEV_BLOCK
 from guardian.units import format_bytes
 
 SYS_BLOCK = "/sys/block"
-SYS_DEV_BLOCK = "/sys/dev/block"
 DEFAULT_BLOCK_BYTES = 64 * 1024
 MIN_STEP_SECONDS = 5.0      # a device is not started with less of the budget left than this
 _TRIMMED = re.compile(r"\((\d+) bytes\) trimmed")

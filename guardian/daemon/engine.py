@@ -130,10 +130,7 @@ class Engine:
 
     def _wants_armed_mark(self, snapshot):
         """Arm the low water mark in enforce mode (or always/never as configured)."""
-        setting = self.settings.events.arm_low_water_mark
-        if setting == "no" or snapshot.pool is None or snapshot.pool.table is None:
-            return False
-        if setting == "auto" and self.settings.mode != "enforce":
+        if not low_water_mark.armed_by(self.settings) or snapshot.pool is None or snapshot.pool.table is None:
             return False
         wanted = low_water_mark.wanted_low_water_mark(snapshot.pool.status.data_total_blocks,
                                                       self.settings.watermarks.data.high)

@@ -168,3 +168,21 @@ def test_a_pool_out_of_data_space_is_grown_and_its_queued_writes_complete(make_t
     status = pool.status()
     assert status["mode"] == "rw" and status["data_total_blocks"] > 4096
     wait_for_line(daemon, r"decision\.made the pool is out of data space: writes are queued or failing; remediating")
+
+
+def test_a_grow_that_had_to_cool_down_runs_when_the_cooldown_ends_not_at_the_next_poll(make_thin_pool, guardian):
+    """The second crossing comes while grow cools down; its event has fired and the poll is an
+    hour away: only the daemon's own wake-up at the end of the cooldown can grow the pool."""
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(900 * MiB)
+    guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=pool.name) +
+                          "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    cooldown: 10s\n"
+                          "    step: 20%\n    min_step: 64M\n    absorb: 0s\n")
+    daemon = guardian.start_daemon()
+    assert wait_until(lambda: table_low_water_mark(pool) == 820, timeout=60), log_lines(daemon)
+    write(thin, 0, 215)                       # 84% of 256 MiB: the event, and a grow to 320 MiB
+    wait_for_line(daemon, r"action\.finished grew data 256 MiB -> 320 MiB", timeout=60)
+    first = time.time()
+    write(thin, 215, 50)                      # 83% of 320 MiB, within the 10 s cooldown
+    _, at = wait_for_line(daemon, r"action\.finished grew data 320 MiB -> ", timeout=40)
+    assert at - first >= 8, "grew again before the cooldown ended"
