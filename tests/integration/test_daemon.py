@@ -6,16 +6,12 @@ import subprocess
 import time
 
 from tests.integration.bedlib import SCRATCH, out, sh
+from tests.integration.bedlib.guardian import BARE_POOL_CONFIG
 from tests.integration.bedlib.pools import wait_until
 
 pytest_plugins = ("tests.integration.actions_helpers",)   # small_fs
 
-CONFIG = """\
-mode: observe
-pool:
-  name: {pool}
-  docker_host: unix:///run/no-docker-here.sock
-  docker_timeout: 1s
+CONFIG = "mode: observe\n" + BARE_POOL_CONFIG + """\
 events:
   arm_low_water_mark: "yes"
 schedule:

@@ -18,6 +18,7 @@ import sys
 import time
 
 from tests.integration.bedlib import REPO, ROOTFS_TAR, SCRATCH
+from tests.integration.bedlib import run as run_argv
 from tests.integration.bedlib.docker import DOCKER, DOCKERD, IMAGE, LvmThinPool, remove_docker_devices
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -26,13 +27,8 @@ XFS_MIN_BASE_SIZE = "320M"
 
 
 def run(*argv, check=True, timeout=300, **kwargs):
-    """Run argv; text output; a failure shows its output in the assertion."""
-    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                            timeout=timeout, **kwargs)
-    if check and result.returncode != 0:
-        raise AssertionError("{} exited {}:\n{}{}".format(" ".join(argv), result.returncode, result.stdout,
-                                                          result.stderr))
-    return result
+    """bedlib.run with the arguments spread and the longer timeout Docker's tools need here."""
+    return run_argv(argv, check=check, timeout=timeout, **kwargs)
 
 
 class RestartableDockerd:

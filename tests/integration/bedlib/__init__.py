@@ -15,14 +15,20 @@ def in_guest():
     return os.environ.get("BED_GUEST") == "1"
 
 
-def sh(command, check=True, timeout=120, input=None, env=None):
-    """Run a bash command line; returns CompletedProcess with text stdout/stderr.
+def run(argv, check=True, timeout=120, **kwargs):
+    """Run argv (no shell); returns CompletedProcess with text stdout/stderr.
     A failure raises AssertionError naming the command, its exit code and its output."""
-    proc = subprocess.run(["bash", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout, input=input, env=env)
+    proc = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=timeout, **kwargs)
     if check and proc.returncode != 0:
-        raise AssertionError("`{}` exited {}:\n{}{}".format(command, proc.returncode, proc.stdout, proc.stderr))
+        raise AssertionError("`{}` exited {}:\n{}{}".format(" ".join(argv), proc.returncode, proc.stdout,
+                                                             proc.stderr))
     return proc
+
+
+def sh(command, check=True, timeout=120, input=None, env=None):
+    """Run a bash command line, as run() does."""
+    return run(["bash", "-c", command], check=check, timeout=timeout, input=input, env=env)
 
 
 def out(command, **kwargs):

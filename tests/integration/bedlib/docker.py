@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 
-from . import ROOTFS_TAR, SCRATCH, out, sh
+from . import ROOTFS_TAR, SCRATCH, out, run, sh
 
 DOCKER = "/usr/bin/docker"     # not /usr/local/bin/docker: an unrelated Docker 28 client
 DOCKERD = "/usr/sbin/dockerd"   # Debian docker.io 20.10
@@ -57,12 +57,7 @@ class Dockerd:
 
     def docker(self, *args, check=True, timeout=120):
         """Run the docker CLI; CompletedProcess with text output; failure -> AssertionError."""
-        proc = subprocess.run([DOCKER] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
-        if check and proc.returncode != 0:
-            raise AssertionError("docker {} exited {}:\n{}{}".format(" ".join(args), proc.returncode,
-                                                                     proc.stdout, proc.stderr))
-        return proc
+        return run([DOCKER] + list(args), check=check, timeout=timeout)
 
     def info(self):
         return json.loads(self.docker("info", "--format", "{{json .}}").stdout)

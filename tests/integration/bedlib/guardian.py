@@ -5,9 +5,16 @@ import signal
 import subprocess
 import time
 
-from . import REPO
+from . import REPO, run
 
 EXE = os.path.join(REPO, ".venv", "bin", "pool-guardian")
+# A bare pool with no Docker: the config head of the daemon tests (format with pool=NAME).
+BARE_POOL_CONFIG = """\
+pool:
+  name: {pool}
+  docker_host: unix:///run/no-docker-here.sock
+  docker_timeout: 1s
+"""
 
 
 class Guardian:
@@ -29,12 +36,7 @@ class Guardian:
 
     def cli(self, *args, check=True, timeout=120):
         """Run `pool-guardian ARGS`; CompletedProcess with text output; failure -> AssertionError."""
-        proc = subprocess.run(self.argv(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout)
-        if check and proc.returncode != 0:
-            raise AssertionError("pool-guardian {} exited {}:\n{}{}".format(" ".join(args), proc.returncode,
-                                                                           proc.stdout, proc.stderr))
-        return proc
+        return run(self.argv(args), check=check, timeout=timeout)
 
     def status_json(self):
         return json.loads(self.cli("status", "--json").stdout)

@@ -7,16 +7,12 @@ import time
 import pytest
 
 from tests.integration.bedlib import REPO, out, sh
+from tests.integration.bedlib.guardian import BARE_POOL_CONFIG
 from tests.integration.bedlib.pools import wait_until
 
 UNIT = "/run/systemd/system/pool-guardian.service"
 DROPIN = "/run/systemd/system/pool-guardian.service.d"
-CONFIG = """\
-mode: observe
-pool:
-  name: {pool}
-  docker_host: unix:///run/no-docker-here.sock
-  docker_timeout: 1s
+CONFIG = "mode: observe\n" + BARE_POOL_CONFIG + """\
 schedule:
   poll_interval: 2s
 """
