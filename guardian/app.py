@@ -18,5 +18,6 @@ def build_app(config_path=None, dry_run=False, log_target=None, mode=None):
     if mode:
         settings = settings._replace(mode=mode)
     log = configure_logging(settings.log.level, log_target or settings.log.target)
-    runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
+    runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout,
+                    lvm_in_process=settings.pool.lvm_in_process)
     return App(settings, log, runner)

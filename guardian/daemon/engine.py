@@ -6,11 +6,12 @@ its low marks (earlyoom re-reads before it acts; kubelet once evicted on stale s
 import threading
 import time
 
-from guardian.act import RUNGS, low_water_mark, recover
+from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
+from guardian.errors import GuardianError
 from guardian.host.lock import LockBusy, action_lock
 
 
@@ -58,6 +59,21 @@ class Engine:
             snapshot = self._observe(refresh_docker=True, reasons={"start"})
             if snapshot.pool is not None:
                 self._run_action("recover", recover, snapshot)
+                self._warm_up_lvm(snapshot.pool)
+
+    def _warm_up_lvm(self, pool):
+        """A direct-lvm pool the daemon may grow: LVM is read once now, not first under fire."""
+        if pool.kind != "direct-lvm" or self.settings.mode == "observe" or not self.settings.ladder.grow.enabled:
+            return
+        try:
+            found = grow_lvm.warm_up(pool, self.runner)
+        except GuardianError as exc:
+            self.log.warning("source.unavailable", source="lvm", pool=pool.name, message=str(exc))
+            return
+        if found:
+            lv, vg = found
+            self.log.info("grow.lvm_ready", pool=pool.name, lv=lv, vg_free_bytes=vg.free,
+                          lvm_in_process=self.runner.lvm_runs_in_process())
 
     def _maintenance_trim(self, snapshot):
         """The trim window runs fstrim whatever the usage (not in observe mode)."""

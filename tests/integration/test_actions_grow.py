@@ -1,6 +1,8 @@
 """grow on real pools: loop-lvm files, loop devices and table; direct-lvm with lvextend."""
 import os
 
+import pytest
+
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
 from tests.integration.actions_helpers import context, pool_config, suspended
@@ -22,8 +24,9 @@ class LvmPool:
         return int(out("lvs --noheadings --units b --nosuffix -o lv_size " + self.lv))
 
 
-def grow_now(pool, config, parts=("data",), dry_run=False, fill_rate=0.0):
-    ctx, observer = context(pool_config(pool, config), dry_run=dry_run, with_docker=False)
+def grow_now(pool, config, parts=("data",), dry_run=False, fill_rate=0.0, lvm_in_process=True):
+    pool_part = pool_config(pool, "  lvm_in_process: {}\n".format(lvm_in_process))
+    ctx, observer = context(pool_part + config, dry_run=dry_run, with_docker=False)
     ctx = ctx._replace(data_fill_rate=fill_rate)
     result = grow_parts(observer.snapshot(), ctx, list(parts))
     print(result)
@@ -97,13 +100,33 @@ def test_oneshot_grow_dry_run_through_the_cli(make_thin_pool, guardian):
     assert pool.status() == before
 
 
-def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool):
+@pytest.mark.parametrize("in_process", [True, False], ids=["liblvm2cmd", "lvm-processes"])
+def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool, in_process, capfd):
     pool = LvmPool(lvm_thin_pool)
     before = pool.bytes()
-    result = grow_now(pool, GROW.format("256M"))
+    result = grow_now(pool, GROW.format("256M"), lvm_in_process=in_process)
     assert result.outcome == DONE, result.summary
     assert pool.bytes() == before + before // 2
     assert "and rw" in result.summary
+    logged = capfd.readouterr().err
+    assert "lvextend " in logged and " -l +" in logged
+    assert ("via=liblvm2cmd" in logged) == in_process
+
+
+def test_direct_lvm_grow_leaves_the_pool_unmonitored_when_it_was(lvm_thin_pool):
+    """lvextend would otherwise register the pool with dmeventd (lvm.conf has monitoring = 1)."""
+    pool = LvmPool(lvm_thin_pool)
+    sh("lvchange --monitor n " + pool.lv)
+    result = grow_now(pool, GROW.format("256M"))
+    assert result.outcome == DONE, result.summary
+    assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "not monitored"
+
+
+def test_direct_lvm_grow_keeps_a_monitored_pool_monitored(lvm_thin_pool):
+    pool = LvmPool(lvm_thin_pool)
+    sh("lvchange --monitor y " + pool.lv)
+    assert grow_now(pool, GROW.format("256M")).outcome == DONE
+    assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "monitored"
 
 
 def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):

@@ -111,7 +111,8 @@ class LvmThinPool:
         self.image = os.path.join(SCRATCH, self.vg + ".pv")
         sh("truncate -s {} {}".format(size, self.image))
         self.loop = out("losetup -f --show " + self.image)
-        # --monitor n: no dmeventd in the guest; autoextension is pool-guardian's business here.
+        # --monitor n; the guest's udev autoactivation still has dmeventd monitor it (with lvm.conf's
+        # threshold of 100: no autoextension). Tests that need it unmonitored say so.
         sh("pvcreate -q {0} && vgcreate -q {1} {0}".format(self.loop, self.vg))
         sh("lvcreate -q -y --type thin-pool --monitor n -Zn -L {} --poolmetadatasize {} -n thinpool {}".format(
             pool_size, metadata_size, self.vg))

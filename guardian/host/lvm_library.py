@@ -1,0 +1,109 @@
+"""LVM's commands inside this process, through liblvm2cmd, as dmeventd runs its lvextend.
+
+Growing a direct-lvm pool under fire is a race: every LVM process pays its start-up (0.1-0.2 s
+under load: config, device scan, locale) before it reads a byte, and a grow needs three of them.
+liblvm2cmd (lvm2-libs on CentOS 7, liblvm2cmd2.03 on Debian) runs the very same command lines in
+a context that stays warm. It is loaded only when the first LVM command is run, so a daemon that
+watches a loop-lvm pool never pays for it.
+
+The library is not thread-safe and cannot be killed at a timeout: one command at a time, under a
+lock, and the daemon's systemd watchdog is the timeout. Output arrives line by line through a
+log callback; print-level lines (reports, notices) become stdout, errors become stderr.
+"""
+import atexit
+import ctypes
+import ctypes.util
+import threading
+from typing import NamedTuple, Optional
+
+LIBRARY_NAMES = ("liblvm2cmd.so.2.03", "liblvm2cmd.so.2.02", ctypes.util.find_library("lvm2cmd"))
+PROCESSED = 1       # ECMD_PROCESSED: lvm2_run's success
+LOG_ERROR = 3       # syslog levels, as lvm2cmd.h passes them to the callback
+LOG_PRINT = 4       # log_print and log_warn: report lines, notices, warnings
+COMMAND_NAMES = frozenset(("lvs", "vgs", "lvextend", "lvm"))
+
+# lvm2_log_fn_t(level, file, line, dm_errno, message)
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+
+
+class LvmOutput(NamedTuple):
+    returncode: int     # 0 on success, as the lvm process would exit
+    stdout: str
+    stderr: str
+
+
+def command_line(argv):
+    """lvm2_run's words for argv ('lvm config ...' is 'config ...'), or None when a word has
+    whitespace: lvm2_run splits on it and has no quoting."""
+    words = list(argv[1:] if argv[0] == "lvm" else argv)
+    if argv[0] not in COMMAND_NAMES or not words or any(not w or w != "".join(w.split()) for w in words):
+        return None
+    return " ".join(words)
+
+
+class LvmLibrary:
+    """One warm LVM command context; `run` takes a command line and returns its output."""
+
+    def __init__(self, lib):
+        self._lib = lib
+        self._lock = threading.Lock()
+        self._lines = None
+        self._runner_thread = None
+        # The callback also receives libdevmapper's messages from other threads (LVM installs
+        # itself as libdevmapper's logger): only the running command's own lines are kept.
+        self._callback = _LOG_FN(self._collect)
+        lib.lvm2_log_fn(self._callback)
+        # Library destructors may still log while Python finalizes: give LVM its default logger back.
+        atexit.register(lib.lvm2_log_fn, _LOG_FN())
+        self.handle = lib.lvm2_init()
+        if self.handle:     # frees LVM's memory pools, which libdevmapper otherwise reports as leaks
+            atexit.register(lib.lvm2_exit, ctypes.c_void_p(self.handle))
+
+    def _collect(self, level, _file, _line, _errno, message):
+        if self._lines is not None and threading.get_ident() == self._runner_thread and level <= LOG_PRINT:
+            self._lines.append((level, (message or b"").decode("utf-8", "replace")))
+
+    def run(self, line):
+        # type: (str) -> LvmOutput
+        with self._lock:
+            self._lines, self._runner_thread = [], threading.get_ident()
+            try:
+                code = self._lib.lvm2_run(self.handle, line.encode())
+            finally:
+                lines, self._lines, self._runner_thread = self._lines, None, None
+        stdout = "".join(text + "\n" for level, text in lines if level == LOG_PRINT)
+        stderr = "".join(text + "\n" for level, text in lines if level < LOG_PRINT)
+        return LvmOutput(0 if code == PROCESSED else code, stdout, stderr)
+
+
+_library = None     # type: Optional[LvmLibrary]
+_loaded = False
+_load_lock = threading.Lock()
+
+
+def lvm_library():
+    """The process' LvmLibrary, loaded at the first call; None where liblvm2cmd is missing or
+    does not start (the caller then runs the lvm commands as processes)."""
+    global _library, _loaded
+    with _load_lock:
+        if not _loaded:
+            _loaded = True
+            _library = _load()
+        return _library
+
+
+def _load():
+    for name in LIBRARY_NAMES:
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        lib.lvm2_init.restype = ctypes.c_void_p
+        lib.lvm2_run.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.lvm2_log_fn.argtypes = [_LOG_FN]
+        lib.lvm2_exit.argtypes = [ctypes.c_void_p]
+        library = LvmLibrary(lib)
+        return library if library.handle else None
+    return None

@@ -1,0 +1,40 @@
+"""LVM commands in-process through liblvm2cmd: the same reports and errors as the lvm processes."""
+import pytest
+
+from guardian.act.grow_lvm import LV_FIELDS, read_pool_lv, read_threshold
+from guardian.errors import CommandError
+from guardian.host.runner import Runner
+from guardian.report.log import configure_logging
+
+
+def runners():
+    """Built inside the test, so that capfd sees the log."""
+    log = configure_logging("debug", "console")
+    return Runner(log, lvm_in_process=True), Runner(log, lvm_in_process=False)
+
+
+def test_lvs_reports_the_same_rows_in_process_as_the_lvs_process(lvm_thin_pool):
+    argv = ["lvs", "--noheadings", "--nameprefixes", "--units", "b", "--nosuffix", "-o", LV_FIELDS,
+            lvm_thin_pool.vg + "/thinpool"]
+    inside, outside = (runner.run(argv).stdout for runner in runners())
+    assert "LVM2_VG_EXTENT_SIZE=" in inside
+    assert inside.split() == outside.split()
+
+
+def test_the_pool_lv_and_its_threshold_read_alike_both_ways(lvm_thin_pool):
+    lv = lvm_thin_pool.vg + "/thinpool"
+    inside, outside = ((read_pool_lv(runner, lv), read_threshold(runner, "")) for runner in runners())
+    assert inside == outside
+    assert inside[0][0].name == lvm_thin_pool.vg and inside[1] is not None
+
+
+def test_a_failing_lvextend_in_process_is_a_one_line_error_and_changes_nothing(lvm_thin_pool, capfd):
+    lv = lvm_thin_pool.vg + "/thinpool"
+    runner = runners()[0]
+    before = read_pool_lv(runner, lv)
+    with pytest.raises(CommandError) as error:
+        runner.run(["lvextend", "-l", "+999999", lv])
+    assert "lvextend -l +999999 {} failed (exit 5): ".format(lv) in str(error.value)
+    assert "Insufficient free space" in str(error.value)
+    assert read_pool_lv(runner, lv) == before
+    assert "via=liblvm2cmd" in capfd.readouterr().err

@@ -1,0 +1,50 @@
+"""`lvs --nameprefixes` rows and `lvm config` values, as pool-guardian's direct-lvm grow reads them.
+
+Fixtures recorded in the test-bed guest (LVM 2.03.16, Debian 12), 2026-11-24, from
+`lvs --noheadings --nameprefixes --units b --nosuffix -o seg_monitor,lv_profile,vg_name,vg_size,
+vg_free,vg_extent_size vgp/pool` and `lvm config --type full --file F activation/thin_pool_autoextend_threshold`.
+"""
+from guardian.observe.lvm_report import config_integer, name_prefixed_row
+
+MONITORED = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='' LVM2_VG_NAME='vgp' LVM2_VG_SIZE='4290772992' "
+             "LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
+NOT_MONITORED = ("  LVM2_SEG_MONITOR='not monitored' LVM2_LV_PROFILE='' LVM2_VG_NAME='vgp' "
+                 "LVM2_VG_SIZE='4290772992' LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
+WITH_PROFILE = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='bed-ae' LVM2_VG_NAME='vgp' "
+                "LVM2_VG_SIZE='4290772992' LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
+# In-process, LVM's warnings arrive in the same stream as the report (this one from lvextend).
+WARNING = "WARNING: Sum of all thin volume sizes (2.00 GiB) exceeds the size of thin pool vgp/pool (1.06 GiB).\n"
+
+
+def test_a_row_reads_as_lowercase_field_names():
+    assert name_prefixed_row(MONITORED) == {
+        "seg_monitor": "monitored", "lv_profile": "", "vg_name": "vgp", "vg_size": "4290772992",
+        "vg_free": "3082813440", "vg_extent_size": "4194304"}
+
+
+def test_a_quoted_value_with_a_space_stays_one_value():
+    assert name_prefixed_row(NOT_MONITORED)["seg_monitor"] == "not monitored"
+
+
+def test_the_profile_is_read():
+    assert name_prefixed_row(WITH_PROFILE)["lv_profile"] == "bed-ae"
+
+
+def test_warnings_around_the_row_are_not_fields():
+    assert name_prefixed_row(WARNING + MONITORED + WARNING) == name_prefixed_row(MONITORED)
+
+
+def test_no_row_is_an_empty_dict():
+    assert name_prefixed_row(WARNING) == {}
+    assert name_prefixed_row("") == {}
+
+
+def test_the_threshold_as_lvm_config_writes_it():
+    assert config_integer("thin_pool_autoextend_threshold=100\n", "thin_pool_autoextend_threshold") == 100
+    assert config_integer("thin_pool_autoextend_threshold=80\n", "thin_pool_autoextend_threshold") == 80
+
+
+def test_a_missing_or_odd_setting_is_none():
+    assert config_integer("", "thin_pool_autoextend_threshold") is None
+    assert config_integer("thin_pool_autoextend_percent=20\n", "thin_pool_autoextend_threshold") is None
+    assert config_integer("thin_pool_autoextend_threshold=\"x\"\n", "thin_pool_autoextend_threshold") is None
