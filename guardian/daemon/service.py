@@ -5,6 +5,7 @@ STATUS. READY=1 is sent after the first good observation (the kernel's view coul
 this loop feeds the watchdog, so a hung loop is killed and restarted by systemd.
 """
 import signal
+import threading
 import time
 
 from guardian.app import build_app
@@ -18,6 +19,10 @@ from guardian.observe.sources import Observer
 from guardian.report.reporter import Reporter
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# The daemon's threads (event waits, udev, the schedule) are shallow. With the default 8 MiB
+# stacks, LVM's in-process lvextend, which mlocks every mapping while the pool is suspended,
+# faulted in 8 MiB per thread: 89 MiB RSS after a grow instead of 42 MiB.
+THREAD_STACK_BYTES = 1 << 20
 
 
 class Service:
@@ -43,6 +48,7 @@ class Service:
         return engine
 
     def run(self):
+        threading.stack_size(THREAD_STACK_BYTES)
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
