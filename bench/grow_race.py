@@ -6,7 +6,9 @@ Arms (each a 1 GiB pool, 64K chunks, a 4 GiB thin volume with xfs, high mark / t
   dmeventd   LVM pool on a loop PV, thin_pool_autoextend_threshold=70, _percent=20, `dmeventd -f`
              with a private LVM_SYSTEM_DIR
   pg-loop    pool-guardian (`run`, enforce, grow only) on a bare loop-lvm pool (two loop files)
-  pg-lvm     pool-guardian on an LVM pool like the first, not monitored (lvextend)
+  pg-lvm     pool-guardian on an LVM pool like the first, not monitored; lvs, lvm config and
+             lvextend run in the daemon through liblvm2cmd (pool.lvm_in_process, the default)
+  pg-lvm-cmd the same with lvm_in_process: false (each an lvm process)
 Scenarios: ~100 MB/s (paced 1 MiB writes), one unthrottled writer, two unthrottled writers; each
 writer does O_DIRECT 1 MiB writes into 64 MiB files until the writers together wrote --total.
 Measured from outside the grower: a thread waits on the pool's dm events and a sampler reads its
@@ -47,7 +49,7 @@ dmeventd {{ executable = "/usr/sbin/dmeventd" }}
 
 GUARDIAN_CONF = """\
 mode: enforce
-pool: {{name: {pool}, docker_host: "unix:///run/none.sock", docker_timeout: 1s}}
+pool: {{name: {pool}, docker_host: "unix:///run/none.sock", docker_timeout: 1s, lvm_in_process: {in_process}}}
 watermarks:
   data: {{warning: 60%, high: {high}%, low: 65%, critical: 95%}}
 events: {{device_mapper: true, udev: true, arm_low_water_mark: "yes"}}
@@ -58,7 +60,7 @@ ladder:
   fstrim: {{enabled: false}}
   grow: {{enabled: true, cooldown: 1s, budget: 1000, step: {step}, min_step: {min_step},
          absorb: {absorb}, max_data_size: {max_data}, reserve: 5%}}
-log: {{target: console, level: info}}
+log: {{target: console, level: {log_level}}}
 """
 
 
@@ -210,7 +212,7 @@ def race(arm, scenario, args, log):
     writers, rate = {"100MB/s": (1, 100e6), "full-1": (1, 0), "full-2": (2, 0)}[scenario]
     dmeventd = guardian = None
     pool = LvmPool("racevg", True, THRESHOLD) if arm == "dmeventd" else \
-        LvmPool("pgvg", False, 100) if arm == "pg-lvm" else LoopPool()
+        LvmPool("pgvg", False, 100) if arm.startswith("pg-lvm") else LoopPool()
     mnt = os.path.join(SCRATCH, "mnt-" + arm)
     try:
         sh("mkfs.xfs -q -f {}".format(pool.thin_path))
@@ -228,10 +230,14 @@ def race(arm, scenario, args, log):
             pool.lvm("lvchange --monitor y {}/pool".format(pool.vg))
             sh("dmsetup table " + pool.dm_name + " >&2")
         else:
+            if arm.startswith("pg-lvm"):
+                # The guest's udev autoactivation may have dmeventd monitor it (threshold 100):
+                # the race is against no other grower, so no monitoring.
+                pool.lvm("lvchange --monitor n {0}/pool; lvs -o lv_name,seg_monitor {0}/pool >&2".format(pool.vg))
             guardian = Guardian(tempfile.mkdtemp())
             guardian.write_config(GUARDIAN_CONF.format(
                 pool=pool.dm_name, high=THRESHOLD, step=args.step, min_step=args.min_step,
-                absorb=args.absorb, max_data=args.max_data))
+                absorb=args.absorb, max_data=args.max_data, log_level=args.log_level, in_process="false" if arm == "pg-lvm-cmd" else "true"))
             guardian.start_daemon()
             deadline = time.time() + 60
             while time.time() < deadline:   # armed: the low water mark is set from the 70% mark
@@ -282,13 +288,14 @@ def main():
         writer(directory, int(index), int(total), float(rate))
         return 0
     parser = argparse.ArgumentParser()
-    parser.add_argument("--arms", default="dmeventd,pg-loop,pg-lvm")
+    parser.add_argument("--arms", default="dmeventd,pg-loop,pg-lvm,pg-lvm-cmd")
     parser.add_argument("--scenarios", default="100MB/s,full-1,full-2")
     parser.add_argument("--total", type=int, default=3 * GiB)
     parser.add_argument("--step", default="20%")
     parser.add_argument("--min-step", default="64M")
     parser.add_argument("--max-data", default="6G")
     parser.add_argument("--absorb", default="30s", help="grow.absorb; 0s for fixed 20%% steps like LVM's")
+    parser.add_argument("--log-level", default="info", help="the daemons' log level (debug: every command's time)")
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
