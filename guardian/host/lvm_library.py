@@ -9,11 +9,19 @@ watches a loop-lvm pool never pays for it.
 The library is not thread-safe and cannot be killed at a timeout: one command at a time, under a
 lock, and the daemon's systemd watchdog is the timeout. Output arrives line by line through a
 log callback; print-level lines (reports, notices) become stdout, errors become stderr.
+
+LVM sets process-wide state as it starts: umask 077 (global/umask) and the environment's locale.
+The daemon keeps its own: LVM's umask is applied only while one of its commands runs, and the
+locale is put back (LVM's commands then run under the daemon's, C but for LC_CTYPE, as the lvm
+processes run under LC_ALL=C).
 """
 import atexit
 import ctypes
 import ctypes.util
+import locale
+import os
 import threading
+from contextlib import contextmanager
 from typing import NamedTuple, Optional
 
 LIBRARY_NAMES = ("liblvm2cmd.so.2.03", "liblvm2cmd.so.2.02", ctypes.util.find_library("lvm2cmd"))
@@ -41,6 +49,18 @@ def command_line(argv):
     return " ".join(words)
 
 
+@contextmanager
+def _process_state_kept():
+    """The daemon's umask and locale, as they were before, whatever LVM sets meanwhile."""
+    mask, where = os.umask(0o022), locale.setlocale(locale.LC_ALL, None)
+    os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(mask)
+        locale.setlocale(locale.LC_ALL, where)
+
+
 class LvmLibrary:
     """One warm LVM command context; `run` takes a command line and returns its output."""
 
@@ -55,7 +75,9 @@ class LvmLibrary:
         lib.lvm2_log_fn(self._callback)
         # Library destructors may still log while Python finalizes: give LVM its default logger back.
         atexit.register(lib.lvm2_log_fn, _LOG_FN())
-        self.handle = lib.lvm2_init()
+        with _process_state_kept():
+            self.handle = lib.lvm2_init()
+            self._umask = os.umask(0o077)     # LVM's own (global/umask), for its commands only
         if self.handle:     # frees LVM's memory pools, which libdevmapper otherwise reports as leaks
             atexit.register(lib.lvm2_exit, ctypes.c_void_p(self.handle))
 
@@ -65,7 +87,8 @@ class LvmLibrary:
 
     def run(self, line):
         # type: (str) -> LvmOutput
-        with self._lock:
+        with self._lock, _process_state_kept():
+            os.umask(self._umask)
             self._lines, self._runner_thread = [], threading.get_ident()
             try:
                 code = self._lib.lvm2_run(self.handle, line.encode())

@@ -1,4 +1,7 @@
 """LVM commands in-process through liblvm2cmd: the same reports and errors as the lvm processes."""
+import locale
+import os
+
 import pytest
 
 from guardian.act.grow_lvm import LV_FIELDS, read_pool_lv, read_threshold
@@ -38,3 +41,14 @@ def test_a_failing_lvextend_in_process_is_a_one_line_error_and_changes_nothing(l
     assert "Insufficient free space" in str(error.value)
     assert read_pool_lv(runner, lv) == before
     assert "via=liblvm2cmd" in capfd.readouterr().err
+
+
+def test_lvm_leaves_the_processes_umask_and_locale_as_they_were(lvm_thin_pool):
+    """LVM sets umask 077 and the environment's locale as it starts and runs."""
+    mask, where = os.umask(0o022), locale.setlocale(locale.LC_ALL, None)
+    try:
+        runners()[0].run(["lvs", lvm_thin_pool.vg + "/thinpool"])
+        assert os.umask(0o022) == 0o022
+        assert locale.setlocale(locale.LC_ALL, None) == where
+    finally:
+        os.umask(mask)
