@@ -9,6 +9,8 @@ Arms (each a 1 GiB pool, 64K chunks, a 4 GiB thin volume with xfs, high mark / t
   pg-lvm     pool-guardian on an LVM pool like the first, not monitored; lvs, lvm config and
              lvextend run in the daemon through liblvm2cmd (pool.lvm_in_process, the default)
   pg-lvm-cmd the same with lvm_in_process: false (each an lvm process)
+  Both pg-lvm arms run with the arm's LVM_SYSTEM_DIR, the same lvm.conf as dmeventd's but
+  monitoring = 0 and threshold 100.
 Scenarios: ~100 MB/s (paced 1 MiB writes), one unthrottled writer, two unthrottled writers; each
 writer does O_DIRECT 1 MiB writes into 64 MiB files until the writers together wrote --total.
 Measured from outside the grower: a thread waits on the pool's dm events and a sampler reads its
@@ -234,6 +236,8 @@ def race(arm, scenario, args, log):
                 # The guest's udev autoactivation may have dmeventd monitor it (threshold 100):
                 # the race is against no other grower, so no monitoring.
                 pool.lvm("lvchange --monitor n {0}/pool; lvs -o lv_name,seg_monitor {0}/pool >&2".format(pool.vg))
+            # pool-guardian's LVM commands read the arm's lvm.conf, as dmeventd's do
+            os.environ["LVM_SYSTEM_DIR"] = getattr(pool, "sysdir", "/etc/lvm")
             guardian = Guardian(tempfile.mkdtemp())
             guardian.write_config(GUARDIAN_CONF.format(
                 pool=pool.dm_name, high=THRESHOLD, step=args.step, min_step=args.min_step,
