@@ -29,6 +29,7 @@ PROCESSED = 1       # ECMD_PROCESSED: lvm2_run's success
 LOG_ERROR = 3       # syslog levels, as lvm2cmd.h passes them to the callback
 LOG_PRINT = 4       # log_print and log_warn: report lines, notices, warnings
 COMMAND_NAMES = frozenset(("lvs", "vgs", "lvextend", "lvm"))
+STICKY_OPTIONS = frozenset(("--metadataprofile", "--commandprofile", "--profile"))
 
 # lvm2_log_fn_t(level, file, line, dm_errno, message)
 _LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
@@ -41,10 +42,14 @@ class LvmOutput(NamedTuple):
 
 
 def command_line(argv):
-    """lvm2_run's words for argv ('lvm config ...' is 'config ...'), or None when a word has
-    whitespace: lvm2_run splits on it and has no quoting."""
+    """lvm2_run's words for argv ('lvm config ...' is 'config ...'), or None when the command
+    must be a process: a word with whitespace (lvm2_run splits on it and has no quoting), or a
+    profile option, whose profile stays applied in the library's context to the commands after
+    it (measured: `config --metadataprofile P` once, and every later `config` read P's values)."""
     words = list(argv[1:] if argv[0] == "lvm" else argv)
     if argv[0] not in COMMAND_NAMES or not words or any(not w or w != "".join(w.split()) for w in words):
+        return None
+    if any(w.split("=")[0] in STICKY_OPTIONS for w in words):
         return None
     return " ".join(words)
 

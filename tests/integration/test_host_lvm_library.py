@@ -52,3 +52,14 @@ def test_lvm_leaves_the_processes_umask_and_locale_as_they_were(lvm_thin_pool):
         assert locale.setlocale(locale.LC_ALL, None) == where
     finally:
         os.umask(mask)
+
+
+def test_a_profile_read_does_not_stick_to_the_next_threshold_read(lvm_thin_pool):
+    """In liblvm2cmd, --metadataprofile stays applied to later commands: with it in-process,
+    a pool without a profile read the last profile's threshold."""
+    os.makedirs("/etc/lvm/profile", exist_ok=True)
+    with open("/etc/lvm/profile/bed-sticky.profile", "w") as handle:
+        handle.write("activation {\n  thin_pool_autoextend_threshold = 80\n}\n")
+    inside = runners()[0]
+    assert read_threshold(inside, "bed-sticky") == 80
+    assert read_threshold(inside, "") == read_threshold(runners()[1], "") == 100

@@ -24,3 +24,9 @@ def test_a_word_lvm2_run_would_split_stays_a_process():
     assert command_line(("lvs", "-o", "lv_name, vg_name")) is None
     assert command_line(("lvs", "")) is None
     assert command_line(("lvm",)) is None
+
+
+def test_a_profile_option_stays_a_process_its_profile_would_stick_in_the_library():
+    assert command_line(("lvm", "config", "--metadataprofile", "p80", "activation/x")) is None
+    assert command_line(("lvs", "--commandprofile=p", "vg/pool")) is None
+    assert command_line(("lvm", "config", "--type", "full", "activation/x")) is not None
