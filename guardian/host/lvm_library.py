@@ -26,8 +26,8 @@ from typing import NamedTuple, Optional
 
 LIBRARY_NAMES = ("liblvm2cmd.so.2.03", "liblvm2cmd.so.2.02", ctypes.util.find_library("lvm2cmd"))
 PROCESSED = 1       # ECMD_PROCESSED: lvm2_run's success
-LOG_ERROR = 3       # syslog levels, as lvm2cmd.h passes them to the callback
-LOG_PRINT = 4       # log_print and log_warn: report lines, notices, warnings
+LOG_PRINT = 4       # syslog's warning level, as the callback gets it: log_print and log_warn
+                    # (reports, notices, warnings); below it are errors, above it debug
 COMMAND_NAMES = frozenset(("lvs", "vgs", "lvextend", "lvm"))
 STICKY_OPTIONS = frozenset(("--metadataprofile", "--commandprofile", "--profile"))
 
