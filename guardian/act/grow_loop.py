@@ -78,13 +78,14 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
     section = settings.ladder.grow
     other_path = other_file(pool, part)
     fs = os.statvfs(os.path.dirname(target.file))
-    current = os.stat(target.file).st_size
+    st = os.stat(target.file)
+    current = st.st_size
     maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
     why = ""
     if part == "data":
         new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
                                   settings.watermarks.data.high, maximum, pool.data_block_bytes,
-                                  room_for(target.file, other_path, section))
+                                  room_for(fs, st.st_blocks * 512, other_path, section))
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:
@@ -99,11 +100,11 @@ def other_file(pool, part):
     return other.path if other else ""
 
 
-def room_for(path, other_path, section):
-    """The largest size the file at path may be given with the reserve kept: what room_check allows."""
-    fs = os.statvfs(os.path.dirname(path))
+def room_for(fs, allocated, other_path, section):
+    """The largest size a loop file holding `allocated` bytes, on the filesystem `fs` (statvfs)
+    describes, may be given with the reserve kept: what room_check allows."""
     free = fs.f_bavail * fs.f_frsize
-    return _allocated(path) + free - section.reserve.resolve(fs.f_blocks * fs.f_frsize) - _promised(other_path)
+    return allocated + free - section.reserve.resolve(fs.f_blocks * fs.f_frsize) - _promised(other_path)
 
 
 def _promised(path):
