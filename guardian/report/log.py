@@ -59,7 +59,7 @@ def _add_message_id(logger, method_name, event_dict):
 
 
 class ConsoleSink:
-    """Short human lines: time, level, event, then key=value fields."""
+    """Short human lines: time (to the millisecond, for races), level, event, then key=value fields."""
 
     def __init__(self, stream):
         self.stream = stream
@@ -70,7 +70,9 @@ class ConsoleSink:
         event = event_dict.pop("event")
         message = event_dict.pop("message", None)
         fields = " ".join("{}={}".format(k, v) for k, v in event_dict.items())
-        head = "{} {:<7} {}".format(time.strftime("%H:%M:%S"), level.upper(), event)
+        now = time.time()
+        head = "{}.{:03d} {:<7} {}".format(time.strftime("%H:%M:%S", time.localtime(now)), int(now % 1 * 1000),
+                                           level.upper(), event)
         return " ".join(part for part in (head, message, fields) if part)
 
     def msg(self, line):
