@@ -31,8 +31,9 @@ LOG_PRINT = 4       # syslog's warning level, as the callback gets it: log_print
 COMMAND_NAMES = frozenset(("lvs", "vgs", "lvextend", "lvm"))
 STICKY_OPTIONS = frozenset(("--metadataprofile", "--commandprofile", "--profile"))
 
-# lvm2_log_fn_t(level, file, line, dm_errno, message)
-_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+# lvm2_log_fn_t(level, file, line, dm_errno, message). LVM calls it for every debug line too
+# (some 1500 for one lvextend): the strings come as addresses, read only for the lines kept.
+_LOG_FN = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
 
 
 class LvmOutput(NamedTuple):
@@ -87,8 +88,9 @@ class LvmLibrary:
             atexit.register(lib.lvm2_exit, ctypes.c_void_p(self.handle))
 
     def _collect(self, level, _file, _line, _errno, message):
-        if self._lines is not None and threading.get_ident() == self._runner_thread and level <= LOG_PRINT:
-            self._lines.append((level, (message or b"").decode("utf-8", "replace")))
+        if level <= LOG_PRINT and self._lines is not None and threading.get_ident() == self._runner_thread:
+            text = ctypes.string_at(message) if message else b""
+            self._lines.append((level, text.decode("utf-8", "replace")))
 
     def run(self, line):
         # type: (str) -> LvmOutput
