@@ -75,7 +75,7 @@ def _grow_loop(pool, ctx, part):
 
 
 def _grow_lvm(pool, ctx, part):
-    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate)
+    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate, ctx.pool_lv)
     if isinstance(plan, LeftToLvm):
         return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, plan))
     if isinstance(plan, str):

@@ -30,6 +30,7 @@ class Engine:
         self.last_result = None
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
+        self.pool_lv = None         # grow_lvm.PoolLv: a direct-lvm pool's LV, read ahead of a grow
         self.heartbeat = lambda: None
         self.stopping = threading.Event()
         self._busy = threading.Lock()
@@ -46,6 +47,7 @@ class Engine:
             if current.acts:
                 current = self._climb(current, snapshot)
                 self._arm_low_water_mark(self.last_snapshot)    # lvextend loads LVM's own table
+                self._keep_pool_lv(self.last_snapshot.pool)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
@@ -61,19 +63,26 @@ class Engine:
                 self._run_action("recover", recover, snapshot)
                 self._warm_up_lvm(snapshot.pool)
 
-    def _warm_up_lvm(self, pool):
-        """A direct-lvm pool the daemon may grow: LVM is read once now, not first under fire."""
-        if pool.kind != "direct-lvm" or self.settings.mode == "observe" or not self.settings.ladder.grow.enabled:
+    def _warm_up_lvm(self, pool, announce=True):
+        """A direct-lvm pool the daemon may grow: LVM is read now, not first under fire."""
+        self.pool_lv = None
+        if pool is None or pool.kind != "direct-lvm" or self.settings.mode == "observe" or \
+                not self.settings.ladder.grow.enabled:
             return
         try:
-            found = grow_lvm.warm_up(pool, self.runner)
+            self.pool_lv = grow_lvm.warm_up(pool, self.runner)
         except GuardianError as exc:
             self.log.warning("source.unavailable", source="lvm", pool=pool.name, message=str(exc))
-            return
-        if found:
-            lv, vg = found
-            self.log.info("grow.lvm_ready", pool=pool.name, lv=lv, vg_free_bytes=vg.free,
-                          lvm_in_process=self.runner.lvm_runs_in_process())
+        if self.pool_lv and announce:
+            self.log.info("grow.lvm_ready", pool=pool.name, lv=self.pool_lv.lv, vg_free_bytes=self.pool_lv.vg.free,
+                          lvm_in_process=self.runner.lvm_runs_in_process(),
+                          vg_backup=self.pool_lv.backup_file or "none (every grow runs lvs)")
+
+    def _keep_pool_lv(self, pool):
+        """After the ladder, the pool LV is read again if its VG changed (by our grow or not), so
+        that the next grow under fire need not."""
+        if self.pool_lv is None or not self.pool_lv.still_current():
+            self._warm_up_lvm(pool, announce=False)
 
     def _maintenance_trim(self, snapshot):
         """The trim window runs fstrim whatever the usage (not in observe mode)."""
@@ -138,7 +147,7 @@ class Engine:
     def _context(self):
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
-                             self.heartbeat, self.stopping.is_set, rate)
+                             self.heartbeat, self.stopping.is_set, rate, self.pool_lv)
 
     def _arm_low_water_mark(self, snapshot):
         if self._wants_armed_mark(snapshot):

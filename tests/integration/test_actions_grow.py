@@ -5,6 +5,7 @@ import pytest
 
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
+from guardian.act.grow_lvm import plan_lvm_grow, warm_up
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
 
@@ -111,6 +112,30 @@ def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool, in_process, capfd):
     logged = capfd.readouterr().err
     assert "lvextend " in logged and " -l +" in logged
     assert ("via=liblvm2cmd" in logged) == in_process
+
+
+def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd):
+    pool = LvmPool(lvm_thin_pool)
+    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+    snapshot = observer.snapshot()
+    known = warm_up(snapshot.pool, ctx.runner)
+    assert known.still_current()
+    capfd.readouterr()
+    result = grow_parts(snapshot, ctx._replace(pool_lv=known), ["data"])
+    assert result.outcome == DONE, result.summary
+    logged = capfd.readouterr().err
+    assert "argv=lvextend " in logged and "argv=lvs " not in logged
+    assert not known.still_current()    # the lvextend changed the VG, and its backup
+    known = warm_up(observer.snapshot().pool, ctx.runner)
+    sh("lvcreate -q -y -L 64M -n bedother " + lvm_thin_pool.vg)     # someone else takes room
+    try:
+        assert not known.still_current()
+        capfd.readouterr()
+        plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
+        assert "argv=lvs " in capfd.readouterr().err
+        assert not isinstance(plan, str), plan
+    finally:
+        sh("lvremove -q -y {}/bedother".format(lvm_thin_pool.vg))
 
 
 def test_direct_lvm_grow_leaves_the_pool_unmonitored_when_it_was(lvm_thin_pool):

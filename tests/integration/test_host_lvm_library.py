@@ -28,7 +28,7 @@ def test_the_pool_lv_and_its_threshold_read_alike_both_ways(lvm_thin_pool):
     lv = lvm_thin_pool.vg + "/thinpool"
     inside, outside = ((read_pool_lv(runner, lv), read_threshold(runner, "")) for runner in runners())
     assert inside == outside
-    assert inside[0][0].name == lvm_thin_pool.vg and inside[1] is not None
+    assert inside[0].vg.name == lvm_thin_pool.vg and inside[1] is not None
 
 
 def test_a_failing_lvextend_in_process_is_a_one_line_error_and_changes_nothing(lvm_thin_pool, capfd):
