@@ -13,25 +13,12 @@ import time
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.errors import CommandError
 from guardian.observe.holders import docker_daemon_pid, read_mounts
-from guardian.observe.sources import SYS_DEV_BLOCK
+from guardian.observe.sources import SYS_DEV_BLOCK, kernel_name
 from guardian.units import format_bytes
 
-SYS_BLOCK = "/sys/block"
 DEFAULT_BLOCK_BYTES = 64 * 1024
 MIN_STEP_SECONDS = 5.0      # a device is not started with less of the budget left than this
 _TRIMMED = re.compile(r"\((\d+) bytes\) trimmed")
-
-
-def kernel_name(dm_name, sys_block=SYS_BLOCK):
-    """'dm-3' for a device-mapper name, or None."""
-    for entry in os.listdir(sys_block):
-        try:
-            with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
-                if handle.read().strip() == dm_name:
-                    return entry
-        except OSError:
-            continue
-    return None
 
 
 def sits_on(device, pool_kernel_name, sys_dev_block=SYS_DEV_BLOCK):

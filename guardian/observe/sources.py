@@ -14,6 +14,7 @@ from guardian.observe.docker_info import parse_docker_info_api
 from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
 
 SYS_DEV_BLOCK = "/sys/dev/block"
+SYS_BLOCK = "/sys/block"
 
 
 def read_kernel(runner):
@@ -86,6 +87,18 @@ def device_name(dev):
         return os.path.basename(os.path.realpath(base)) if os.path.exists(base) else ""
     except OSError:
         return ""
+
+
+def kernel_name(dm_name, sys_block=SYS_BLOCK):
+    """'dm-3' for a device-mapper name, or None."""
+    for entry in os.listdir(sys_block):
+        try:
+            with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
+                if handle.read().strip() == dm_name:
+                    return entry
+        except OSError:
+            continue
+    return None
 
 
 def loop_backing_file(dev):

@@ -112,6 +112,21 @@ def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool, in_process, capfd):
     logged = capfd.readouterr().err
     assert "lvextend " in logged and " -l +" in logged
     assert ("via=liblvm2cmd" in logged) == in_process
+    # the guest's root is 9p and it has no swap: no page of the daemon can come from the pool
+    assert "mlock_filter" in logged
+
+
+def test_lvm_pins_the_daemons_memory_when_its_swap_sits_on_the_pool(lvm_thin_pool, capfd):
+    swap = "/dev/{}/bedswap".format(lvm_thin_pool.vg)
+    sh("lvcreate -q -y -V 128M -T {}/thinpool -n bedswap && mkswap -q {} && swapon {}".format(
+        lvm_thin_pool.vg, swap, swap))
+    try:
+        result = grow_now(LvmPool(lvm_thin_pool), GROW.format("256M"))   # named now: a thin LV adds -tpool
+    finally:
+        sh("swapoff {0}; lvremove -q -y {0}".format(swap))
+    assert result.outcome == DONE, result.summary
+    logged = capfd.readouterr().err
+    assert "lvextend " in logged and "mlock_filter" not in logged
 
 
 def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd):

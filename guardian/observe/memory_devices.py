@@ -1,0 +1,70 @@
+"""Which block devices this process' memory can be paged in from: its mapped files' and its swap's.
+
+While LVM suspends a pool it pins the memory of the process that runs the command (every
+mapping, read from /proc/self/maps), so that no page fault can wait for I/O on a suspended
+device. Where none of those devices is stacked on the pool, no fault can reach it, and the grow
+can skip the pinning (guardian.act.grow_lvm). The parsers here are pure; `devices_under_memory`
+reads the live process.
+"""
+import os
+
+from guardian.observe.sources import SYS_DEV_BLOCK
+
+
+def mapped_devices(maps_text):
+    """{'253:0', ...}: the devices (st_dev, decimal) of the files in a /proc/PID/maps text;
+    anonymous and special mappings (inode 0) have none."""
+    devices = set()
+    for line in maps_text.splitlines():
+        fields = line.split(None, 5)
+        if len(fields) >= 5 and fields[4] != "0":
+            major, _, minor = fields[3].partition(":")
+            devices.add("{}:{}".format(int(major, 16), int(minor, 16)))
+    return devices
+
+
+def swap_areas(swaps_text):
+    """[(path, 'partition' | 'file'), ...] from /proc/swaps (its header line skipped)."""
+    areas = []
+    for line in swaps_text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 2:
+            areas.append((fields[0].replace("\\040", " "), fields[1]))
+    return areas
+
+
+def devices_under_memory(proc="/proc"):
+    """The devices this process' mapped files live on, and those its swap areas are on."""
+    with open(os.path.join(proc, "self", "maps")) as handle:
+        devices = mapped_devices(handle.read())
+    with open(os.path.join(proc, "swaps")) as handle:
+        areas = swap_areas(handle.read())
+    for path, kind in areas:
+        st = os.stat(path)
+        number = st.st_rdev if kind == "partition" else st.st_dev
+        devices.add("{}:{}".format(os.major(number), os.minor(number)))
+    return devices
+
+
+def kernel_names_below(device, sys_dev_block=SYS_DEV_BLOCK):
+    """{'dm-3', 'dm-2', 'sda2', ...}: the block device major:minor and all it is stacked on
+    (sysfs slaves, followed down); None when sysfs does not know the device."""
+    base = os.path.join(sys_dev_block, device)
+    if not os.path.exists(base):
+        return None
+    names, pending = set(), [os.path.realpath(base)]
+    while pending:
+        path = pending.pop()
+        name = os.path.basename(path)
+        if name in names:
+            continue
+        names.add(name)
+        slaves = os.path.join(path, "slaves")
+        if os.path.isdir(slaves):
+            pending.extend(os.path.realpath(os.path.join(slaves, s)) for s in os.listdir(slaves))
+    return names
+
+
+def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
+    """'dm-0' for the block device '253:0'."""
+    return os.path.basename(os.path.realpath(os.path.join(sys_dev_block, device)))
