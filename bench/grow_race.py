@@ -148,20 +148,22 @@ class Watch:
 
 
 def analyse(looks):
-    """Crossing -> grown latencies, peak used share, whether it ever left rw."""
-    latencies, crossed, total, peak, modes = [], None, None, 0.0, set()
+    """Crossing -> grown latencies (and both times, to read beside a daemon's log), peak used
+    share, whether it ever left rw."""
+    latencies, crossings, crossed, total, peak, modes = [], [], None, None, 0.0, set()
     for t, used, size, mode in looks:
         modes.add(mode)
         if total is not None and size > total:
             if crossed is not None:
                 latencies.append(t - crossed)
+                crossings.append((crossed, t))
             crossed = None
         total = size
         share = used * 100.0 / size
         peak = max(peak, share)
         if crossed is None and share >= THRESHOLD:
             crossed = t
-    return {"latencies": latencies, "peak": peak, "modes": sorted(modes),
+    return {"latencies": latencies, "crossings": crossings, "peak": peak, "modes": sorted(modes),
             "final_total_blocks": total, "unresolved_crossing": crossed is not None}
 
 
@@ -258,6 +260,8 @@ def race(arm, scenario, args, log):
         seconds = time.time() - started
         time.sleep(1)
         seen = watch.finish()
+        if guardian:    # what the daemon holds after its grows (in-process LVM pins and faults in)
+            seen["daemon_rss_kib"] = rss_kib(guardian.daemons[0].pid)
         written = sum(r["written"] for r in results)
         errors = [e for r in results for e in r["errors"]]
         row = dict(arm=arm, scenario=scenario, mbps=written / seconds / 1e6, errors=errors, **seen)
@@ -276,14 +280,20 @@ def race(arm, scenario, args, log):
         log.flush()
 
 
+def rss_kib(pid):
+    with open("/proc/{}/status".format(pid)) as handle:
+        return int(next(line.split()[1] for line in handle if line.startswith("VmRSS:")))
+
+
 def fmt(row):
     lat = row["latencies"]
     oos = "yes" if (row["errors"] or set(row["modes"]) - {"rw"}) else "no"
     return "| {} | {} | {:.0f} | {:.1f}% | {} | {} | {} |".format(
         row["arm"], row["scenario"], row["mbps"], row["peak"], oos,
         "{:.2f} / {:.2f} s".format(statistics.median(lat), max(lat)) if lat else "-",
-        "{} grows{}{}".format(len(lat), ", errors: " + "; ".join(row["errors"][:2]) if row["errors"] else "",
-                              ", crossing never resolved" if row["unresolved_crossing"] else ""))
+        "{} grows{}{}{}".format(len(lat), ", errors: " + "; ".join(row["errors"][:2]) if row["errors"] else "",
+                                ", crossing never resolved" if row["unresolved_crossing"] else "",
+                                ", RSS after {:.0f} MiB".format(row["daemon_rss_kib"] / 1024) if "daemon_rss_kib" in row else ""))
 
 
 def main():
