@@ -9,7 +9,7 @@ import os
 from typing import NamedTuple
 
 from guardian.act import low_water_mark
-from guardian.act.table import restoring_resume, table_line
+from guardian.act.table import direct_change, load, resume, table_line
 from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_data_size, next_size,
                                 room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
@@ -133,34 +133,21 @@ def _allocated(path):
     return os.stat(path).st_blocks * 512
 
 
-def _change(ctx, argv, fn, *args):
-    """One step by syscall or ioctl (no process: four per grow cost a second under load), logged
-    as the command it stands for and skipped in dry-run, as guardian.host.runner does for commands."""
-    try:
-        devmapper.change(ctx.log, ctx.dry_run, argv, fn, *args)
-    except devmapper.DevmapperError as exc:
-        raise CommandError(str(exc))
-
-
 def truncate_file(ctx, plan):
-    _change(ctx, ["truncate", "-s", str(plan.growth.new_bytes), plan.target.file],
-            os.truncate, plan.target.file, plan.growth.new_bytes)
+    direct_change(ctx, ["truncate", "-s", str(plan.growth.new_bytes), plan.target.file],
+                  os.truncate, plan.target.file, plan.growth.new_bytes)
 
 
 def refresh_loop(ctx, plan):
-    _change(ctx, ["losetup", "-c", plan.target.loop], devmapper.loop_set_capacity, plan.target.loop)
+    direct_change(ctx, ["losetup", "-c", plan.target.loop], devmapper.loop_set_capacity, plan.target.loop)
 
 
 def reload_table(ctx, plan):
-    _change(ctx, ["dmsetup", "reload", plan.pool, "--table", plan.table_line],
-            devmapper.load_table, plan.pool, plan.table_line)
+    load(ctx, plan.pool, plan.table_line)
 
 
 def resume_pool(ctx, plan):
-    """Resume by ioctl (no flush, see devmapper.resume_device), restoring the old table on failure."""
-    restoring_resume(plan.pool,
-                     lambda n: _change(ctx, ["dmsetup", "resume", "--noflush", n], devmapper.resume_device, n),
-                     lambda n: _change(ctx, ["dmsetup", "clear", n], devmapper.clear_inactive, n))
+    resume(ctx, plan.pool)
 
 
 STEPS = (truncate_file, refresh_loop, reload_table, resume_pool)
@@ -178,8 +165,8 @@ def step_ready(plan, step):
 def undo(ctx, plan, done):
     """Put the file (and loop device) back: the pool never saw the larger size."""
     if done >= 1:
-        _change(ctx, ["truncate", "-s", str(plan.growth.old_bytes), plan.target.file],
-                os.truncate, plan.target.file, plan.growth.old_bytes)
+        direct_change(ctx, ["truncate", "-s", str(plan.growth.old_bytes), plan.target.file],
+                      os.truncate, plan.target.file, plan.growth.old_bytes)
     if done >= 2:
         refresh_loop(ctx, plan)
 

@@ -2,7 +2,7 @@
 
 Docker creates loop-lvm pools with a fixed low water mark of 32768 blocks (2 GiB at 64 KiB),
 which fires far too late on a big pool and at once on a small one. The mark lives in the pool's
-table, so arming it is a table reload with everything else unchanged, then a resume.
+table, so arming it is a table reload with everything else unchanged, then a resume (by ioctl).
 """
 import math
 
@@ -28,7 +28,7 @@ def arm(snapshot, ctx):
     wanted = wanted_low_water_mark(pool.status.data_total_blocks, ctx.settings.watermarks.data.high)
     if pool.table.low_water_mark_blocks == wanted:
         return ActionResult("arm_low_water_mark", NOTHING_TO_DO, "low water mark already {}".format(wanted))
-    reload_and_resume(ctx.runner, pool.name, table_line(pool.table, low_water_mark=wanted))
+    reload_and_resume(ctx, pool.name, table_line(pool.table, low_water_mark=wanted))
     return ActionResult("arm_low_water_mark", DONE, "low water mark {} -> {} blocks".format(
         pool.table.low_water_mark_blocks, wanted), {"from_blocks": pool.table.low_water_mark_blocks,
                                                       "to_blocks": wanted})

@@ -11,7 +11,7 @@ from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResul
 from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, other_file,
                                     refresh_loop, reload_table, resume_pool, room_check)
 from guardian.act.sizes import Growth
-from guardian.act.table import resume
+from guardian.act.table import clear, resume
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
@@ -35,7 +35,7 @@ def resume_suspended(ctx, pool):
         except devmapper.DevmapperError:
             continue
         if info.exists and info.suspended:
-            resume(ctx.runner, name)
+            resume(ctx, name)
             resumed.append(name)
     return resumed
 
@@ -49,9 +49,9 @@ def pending_table(ctx, pool):
     tables = [t for t in parse_table(text) if isinstance(t, ThinPoolTable)]
     fits = tables and tables[0].length_sectors * 512 <= device_bytes(tables[0].data_dev)
     if fits and ctx.settings.ladder.grow.enabled:
-        resume(ctx.runner, pool.name)
+        resume(ctx, pool.name)
         return "resumed the pool's pending table ({} sectors)".format(tables[0].length_sectors)
-    ctx.runner.run(["dmsetup", "clear", pool.name], changes=True)
+    clear(ctx, pool.name)
     return "dropped a pending table of the pool that was never resumed"
 
 
