@@ -9,10 +9,12 @@ A grow is one lvm config and one lvextend, run in-process where liblvm2cmd is pr
 (guardian.host.lvm_library), and one lvs unless the daemon read the pool LV before (PoolLv) and
 the VG has not changed since: LVM rewrites the VG's metadata backup (backup/backup_dir) at every
 change, so one stat of that file says whether lvs' sizes still hold (0.06-0.1 s of lvs saved in
-the race, measured in the test bed). A pool dmeventd does not monitor is extended with monitoring off:
-lvextend would otherwise register it (as lvm.conf's activation/monitoring says), which changes
-what the operator chose and costs a quarter of a second of waiting for dmeventd under load. A
-monitored pool is extended as LVM always does: unmonitored around the suspend, monitored again.
+the race, measured in the test bed). A pool dmeventd does not monitor is extended with
+monitoring off: lvextend would otherwise register it (as lvm.conf's activation/monitoring says),
+which changes what the operator chose and costs a quarter of a second of waiting for dmeventd
+under load. A monitored pool is extended as LVM always does: unmonitored around the suspend,
+monitored again. Where no page of the daemon can come from the pool, lvextend leaves its memory
+unpinned during the suspend (memory_may_stay_unpinned).
 """
 import os
 import tempfile
