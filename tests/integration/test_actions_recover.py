@@ -57,3 +57,19 @@ def test_recover_reports_a_larger_file_when_grow_is_disabled(make_thin_pool):
 def test_recover_of_a_sound_pool_does_nothing(make_thin_pool):
     pool = make_thin_pool()
     assert recover_now(pool, "true").summary == "pool {} is active and its files match its table".format(pool.name)
+
+
+def test_a_pending_table_is_dropped_when_grow_is_disabled(make_thin_pool):
+    """Killed after the reload, restarted with grow off: the loaded table is cleared (by ioctl),
+    the pool keeps its old size and stays writable."""
+    pool = make_thin_pool(data_size=GIB)
+    ctx, observer = context(pool_config(pool, CONFIG.format("true")), with_docker=False)
+    plan = plan_loop_grow(observer.snapshot().pool, "data", ctx.settings)
+    for step in STEPS[:3]:
+        step(ctx, plan)
+    assert "INACTIVE" in out("dmsetup info " + pool.name)
+    result = recover_now(pool, "false")
+    assert "dropped a pending table of the pool that was never resumed" in result.summary
+    assert "INACTIVE" not in out("dmsetup info " + pool.name)
+    status = pool.status()
+    assert (status["data_total_blocks"], status["mode"]) == (16384, "rw")
