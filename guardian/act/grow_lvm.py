@@ -135,9 +135,9 @@ def read_backup_file(runner, vg_name):
 
 
 def warm_up(pool, runner):
-    """Read the pool LV once at start, so that a grow under fire does not pay the first LVM
-    command's costs (the library's start-up, a cold device scan) nor, while the VG stays as it
-    is, an lvs; PoolLv or None."""
+    """Read the pool LV ahead of a grow (at start, and again after a ladder that changed the VG),
+    so that a grow under fire does not pay the first LVM command's costs (the library's start-up,
+    a cold device scan) nor, while the VG stays as it is, an lvs; PoolLv or None."""
     lv = lv_of(pool)
     return None if lv is None else read_pool_lv(runner, lv)
 
