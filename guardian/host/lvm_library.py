@@ -7,8 +7,14 @@ a context that stays warm. It is loaded only when the first LVM command is run, 
 watches a loop-lvm pool never pays for it.
 
 The library is not thread-safe and cannot be killed at a timeout: one command at a time, under a
-lock, and the daemon's systemd watchdog is the timeout. Output arrives line by line through a
-log callback; print-level lines (reports, notices) become stdout, errors become stderr.
+lock, and the daemon's systemd watchdog is the timeout. A report's output arrives line by line
+through a log callback; print-level lines (reports, notices) become stdout, errors become stderr.
+LVM calls that callback for each of its debug lines too, some 1350 for one lvextend, and each
+call into Python costs: measured in the test bed, 0.04 s of an lvextend's 0.17 s to the pool's
+resume. lvextend, whose output is not read, therefore runs without the callback, quiet, its
+errors written to a log file of its own on tmpfs (quiet_line). (Other commands stay with the
+callback: the log settings would come in a --config, and a --config costs a reload of LVM's
+configuration before and after the command, which lvextend pays anyway for its own.)
 
 LVM sets process-wide state as it starts: umask 077 (global/umask) and the environment's locale.
 The daemon keeps its own: LVM's umask is applied only while one of its commands runs, and the
@@ -20,6 +26,8 @@ import ctypes
 import ctypes.util
 import locale
 import os
+import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
 from typing import NamedTuple, Optional
@@ -29,6 +37,10 @@ PROCESSED = 1       # ECMD_PROCESSED: lvm2_run's success
 LOG_PRINT = 4       # syslog's warning level, as the callback gets it: log_print and log_warn
                     # (reports, notices, warnings); below it are errors, above it debug
 COMMAND_NAMES = frozenset(("lvs", "vgs", "lvextend", "lvm"))
+QUIET_COMMANDS = frozenset(("lvextend",))
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3     # glibc's mallopt parameters
+RESERVE_FAULTED = 10 << 20      # LVM's default reserved_memory, 8 MiB, and its 2 MB more
+RESERVE_KEPT = 16 << 20
 STICKY_OPTIONS = frozenset(("--metadataprofile", "--commandprofile", "--profile"))
 
 # lvm2_log_fn_t(level, file, line, dm_errno, message). LVM calls it for every debug line too
@@ -52,6 +64,21 @@ def command_line(argv):
         return None
     if any(w.split("=")[0] in STICKY_OPTIONS for w in words):
         return None
+    return " ".join(words)
+
+
+def quiet_line(line, log_file):
+    """The command line with LVM's logging set to write its errors, and nothing else, to
+    log_file (rewritten for each command, even while a device is suspended: it is on tmpfs) and
+    to print nothing: settings added to the command's --config, or a --config of their own."""
+    settings = ('log{{file="{}"}}log{{overwrite=1}}log{{level=3}}log{{activation=1}}'
+                'log{{debug_file_fields=["message"]}}log{{verbose=-2}}').format(log_file)
+    words = line.split()
+    if "--config" in words[:-1]:
+        at = words.index("--config") + 1
+        words[at] += settings
+    else:
+        words[1:1] = ["--config", settings]
     return " ".join(words)
 
 
@@ -79,6 +106,8 @@ class LvmLibrary:
         # itself as libdevmapper's logger): only the running command's own lines are kept.
         self._callback = _LOG_FN(self._collect)
         lib.lvm2_log_fn(self._callback)
+        self._log_dir = _private_tmpfs_dir()
+        _keep_lvm_reserve_resident()
         # Library destructors may still log while Python finalizes: give LVM its default logger back.
         atexit.register(lib.lvm2_log_fn, _LOG_FN())
         with _process_state_kept():
@@ -96,6 +125,8 @@ class LvmLibrary:
         # type: (str) -> LvmOutput
         with self._lock, _process_state_kept():
             os.umask(self._umask)
+            if self._log_dir and line.split()[0] in QUIET_COMMANDS:
+                return self._run_quiet(line)
             self._lines, self._runner_thread = [], threading.get_ident()
             try:
                 code = self._lib.lvm2_run(self.handle, line.encode())
@@ -103,7 +134,60 @@ class LvmLibrary:
                 lines, self._lines, self._runner_thread = self._lines, None, None
         stdout = "".join(text + "\n" for level, text in lines if level == LOG_PRINT)
         stderr = "".join(text + "\n" for level, text in lines if level < LOG_PRINT)
-        return LvmOutput(0 if code == PROCESSED else code, stdout, stderr)
+        return LvmOutput(_exit_code(code), stdout, stderr)
+
+    def _run_quiet(self, line):
+        log_file = os.path.join(self._log_dir, "errors")
+        self._lib.lvm2_log_fn(_LOG_FN())
+        try:
+            code = self._lib.lvm2_run(self.handle, quiet_line(line, log_file).encode())
+        finally:
+            self._lib.lvm2_log_fn(self._callback)
+        try:
+            with open(log_file, errors="replace") as handle:
+                errors = "".join(text.strip() + "\n" for text in handle if text.strip())
+        except OSError:
+            errors = ""
+        return LvmOutput(_exit_code(code), "", errors)
+
+
+def _exit_code(code):
+    return 0 if code == PROCESSED else code
+
+
+def _keep_lvm_reserve_resident():
+    """Before each suspend LVM mallocs its reserved memory (activation/reserved_memory, 8 MiB
+    by default, and 2 MB more), writes every page of it, and frees it; glibc gives it back to
+    the kernel, and the next grow faults it all in again (in the test bed, 0.02-0.04 s of each
+    grow). Here allocations up to RESERVE_KEPT come from the heap, up to RESERVE_KEPT of freed
+    heap stays in the process, and the reserve's pages are faulted in once, now, rather than in
+    the first grow: the daemon's RSS is that much higher from the first LVM command on. The
+    daemon's LVM commands run on its main thread, whose heap this is, as is this call's."""
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "mallopt"):    # not glibc: each grow pays the faults
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, RESERVE_KEPT)
+    libc.mallopt(M_TRIM_THRESHOLD, RESERVE_KEPT)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    reserve = libc.malloc(RESERVE_FAULTED)
+    if reserve:
+        ctypes.memset(reserve, 0, RESERVE_FAULTED)
+        libc.free(reserve)
+
+
+def _private_tmpfs_dir():
+    """A directory of this process' own for LVM's log file, on tmpfs (no write there can wait on
+    a suspended pool), removed at exit; None where there is none (every command then runs with
+    the callback)."""
+    for parent in ("/run", "/dev/shm"):
+        try:
+            directory = tempfile.mkdtemp(prefix="pool-guardian-lvm-", dir=parent)
+        except OSError:
+            continue
+        atexit.register(shutil.rmtree, directory, True)
+        return directory
+    return None
 
 
 _library = None     # type: Optional[LvmLibrary]

@@ -63,3 +63,21 @@ def test_a_profile_read_does_not_stick_to_the_next_threshold_read(lvm_thin_pool)
     inside = runners()[0]
     assert read_threshold(inside, "bed-sticky") == 80
     assert read_threshold(inside, "") == read_threshold(runners()[1], "") == 100
+
+
+def test_an_lvextend_in_process_prints_nothing_of_its_own_and_keeps_its_errors(lvm_thin_pool, capfd):
+    """lvextend runs without the log callback (quiet): LVM's notices and warnings go nowhere,
+    its errors to a log file the runner reads; the reports after it still come through."""
+    lv = lvm_thin_pool.vg + "/thinpool"
+    runner = runners()[0]
+    before = read_pool_lv(runner, lv)
+    capfd.readouterr()
+    runner.run(["lvextend", "-l", "+1", lv])
+    grown = read_pool_lv(runner, lv)
+    assert grown.vg.free == before.vg.free - before.vg.extent
+    printed = capfd.readouterr()
+    assert "resized" not in printed.out + printed.err and "Size of logical volume" not in printed.out + printed.err
+    with pytest.raises(CommandError) as error:
+        runner.run(["lvextend", "-l", "+999999", lv])
+    assert "Insufficient free space" in str(error.value)
+    runner.run(["lvextend", "-l", "+1", lv])    # the last error is not reported again
