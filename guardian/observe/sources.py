@@ -15,6 +15,8 @@ from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_sna
 
 SYS_DEV_BLOCK = "/sys/dev/block"
 SYS_BLOCK = "/sys/block"
+SYS_CLASS_BLOCK = "/sys/class/block"      # partitions too
+DEV_MAPPER = "/dev/mapper"
 
 
 def read_kernel(runner):
@@ -89,8 +91,19 @@ def device_name(dev):
         return ""
 
 
-def kernel_name(dm_name, sys_block=SYS_BLOCK):
-    """'dm-3' for a device-mapper name, or None."""
+def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_block=SYS_DEV_BLOCK):
+    """'dm-3' for a device-mapper name, or None: through /dev/mapper/NAME's device number where
+    udev made the node (and sysfs agrees on the name), else by reading every dm/name (a Docker
+    host has a thin device per container and image layer)."""
+    try:
+        number = os.stat(os.path.join(dev_mapper, dm_name)).st_rdev
+        entry = os.path.basename(os.readlink(os.path.join(sys_dev_block, "{}:{}".format(
+            os.major(number), os.minor(number)))))
+        with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
+            if handle.read().strip() == dm_name:
+                return entry
+    except OSError:
+        pass
     for entry in os.listdir(sys_block):
         try:
             with open(os.path.join(sys_block, entry, "dm", "name")) as handle:

@@ -41,3 +41,8 @@ def test_swap_partitions_and_files_with_their_escaped_names():
 
 def test_no_swap_is_the_header_alone():
     assert swap_areas(SWAPS.splitlines(True)[0]) == []
+
+
+def test_an_anonymous_mapping_at_the_end_of_the_text_has_no_device():
+    assert mapped_devices("7ffc8b5e0000-7ffc8b5e2000 rw-p 00000000 fe:00 0") == set()
+    assert mapped_devices("7ffc8b5e0000-7ffc8b5e2000 rw-p 00000000 fe:00 10") == {"254:0"}
