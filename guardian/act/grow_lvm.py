@@ -25,8 +25,8 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, align_up, at_maximum,
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.observe.lvm_report import config_integer, config_string, name_prefixed_row
-from guardian.observe.memory_devices import devices_under_memory, kernel_name_of, kernel_names_below
-from guardian.observe.sources import device_name, kernel_name
+from guardian.observe.memory_devices import devices_under_memory, kernel_names_below
+from guardian.observe.sources import device_name, kernel_name, kernel_name_of
 from guardian.units import format_bytes
 
 LVM_TIMEOUT = 120.0     # lvextend suspends and resumes the pool itself; give it time

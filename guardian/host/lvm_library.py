@@ -138,6 +138,10 @@ class LvmLibrary:
 
     def _run_quiet(self, line):
         log_file = os.path.join(self._log_dir, "errors")
+        try:
+            os.unlink(log_file)     # no earlier command's errors: LVM may fail before it logs
+        except OSError:
+            pass
         self._lib.lvm2_log_fn(_LOG_FN())
         try:
             code = self._lib.lvm2_run(self.handle, quiet_line(line, log_file).encode())
@@ -148,6 +152,8 @@ class LvmLibrary:
                 errors = "".join(text.strip() + "\n" for text in handle if text.strip())
         except OSError:
             errors = ""
+        if code != PROCESSED and not errors:
+            errors = "LVM failed before its log was set up; its message is in the daemon's stderr\n"
         return LvmOutput(_exit_code(code), "", errors)
 
 

@@ -9,7 +9,7 @@ reads the live process.
 import os
 import re
 
-from guardian.observe.sources import SYS_CLASS_BLOCK, SYS_DEV_BLOCK
+from guardian.observe.sources import SYS_CLASS_BLOCK, SYS_DEV_BLOCK, kernel_name_of
 
 # address perms offset dev inode: a file's device, as 'fe:00', where the inode is not 0
 _FILE_MAPPING = re.compile(r"^\S+ \S+ \S+ ([0-9a-f]+):([0-9a-f]+) (?!0\b)\d+", re.MULTILINE)
@@ -62,12 +62,3 @@ def kernel_names_below(device, sys_dev_block=SYS_DEV_BLOCK, sys_class_block=SYS_
         except OSError:
             continue        # a partition has no slaves directory
     return names
-
-
-def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
-    """'dm-0' for the block device '253:0' (its sysfs link ends in that name); None when sysfs
-    does not know it."""
-    try:
-        return os.path.basename(os.readlink(os.path.join(sys_dev_block, device)))
-    except OSError:
-        return None

@@ -91,27 +91,35 @@ def device_name(dev):
         return ""
 
 
+def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
+    """'dm-0' for the block device '253:0' (its sysfs link ends in that name); None when sysfs
+    does not know it."""
+    try:
+        return os.path.basename(os.readlink(os.path.join(sys_dev_block, device)))
+    except OSError:
+        return None
+
+
 def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_block=SYS_DEV_BLOCK):
     """'dm-3' for a device-mapper name, or None: through /dev/mapper/NAME's device number where
     udev made the node (and sysfs agrees on the name), else by reading every dm/name (a Docker
     host has a thin device per container and image layer)."""
     try:
         number = os.stat(os.path.join(dev_mapper, dm_name)).st_rdev
-        entry = os.path.basename(os.readlink(os.path.join(sys_dev_block, "{}:{}".format(
-            os.major(number), os.minor(number)))))
-        with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
-            if handle.read().strip() == dm_name:
-                return entry
+        entry = kernel_name_of("{}:{}".format(os.major(number), os.minor(number)), sys_dev_block)
     except OSError:
-        pass
-    for entry in os.listdir(sys_block):
-        try:
-            with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
-                if handle.read().strip() == dm_name:
-                    return entry
-        except OSError:
-            continue
-    return None
+        entry = None
+    if entry is not None and _dm_name_is(sys_block, entry, dm_name):
+        return entry
+    return next((e for e in os.listdir(sys_block) if _dm_name_is(sys_block, e, dm_name)), None)
+
+
+def _dm_name_is(sys_block, entry, dm_name):
+    try:
+        with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
+            return handle.read().strip() == dm_name
+    except OSError:
+        return False
 
 
 def loop_backing_file(dev):

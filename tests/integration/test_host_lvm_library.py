@@ -81,3 +81,16 @@ def test_an_lvextend_in_process_prints_nothing_of_its_own_and_keeps_its_errors(l
         runner.run(["lvextend", "-l", "+999999", lv])
     assert "Insufficient free space" in str(error.value)
     runner.run(["lvextend", "-l", "+1", lv])    # the last error is not reported again
+
+
+def test_an_lvextend_that_fails_before_lvm_logs_says_where_its_message_went(lvm_thin_pool):
+    """A --config LVM cannot parse fails before its log file is set: the error says so, and
+    does not repeat the errors of an earlier command."""
+    lv = lvm_thin_pool.vg + "/thinpool"
+    runner = runners()[0]
+    with pytest.raises(CommandError):
+        runner.run(["lvextend", "-l", "+999999", lv])
+    with pytest.raises(CommandError) as error:
+        runner.run(["lvextend", "--config", "activation{", "-l", "+1", lv])
+    assert "before its log was set up" in str(error.value)
+    assert "Insufficient free space" not in str(error.value)
