@@ -139,15 +139,21 @@ def wait_for_event(name, event_nr):
 
 def device_names():
     """Every dm device's name (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
+    return [name for name, _ in device_list()]
+
+
+def device_list():
+    """[(name, device number as the kernel encodes it), ...] of every dm device, in one ioctl."""
     with _dm_task(DM_DEVICE_LIST, what="listing") as (lib, task):
-        names, address = [], lib.dm_task_get_names(task)
+        devices, address = [], lib.dm_task_get_names(task)
         if not address or ctypes.c_uint64.from_address(address).value == 0:
-            return names
+            return devices
         while True:
-            names.append(ctypes.string_at(address + _NAMES_NAME_OFFSET).decode())
+            devices.append((ctypes.string_at(address + _NAMES_NAME_OFFSET).decode(),
+                            ctypes.c_uint64.from_address(address).value))
             step = ctypes.c_uint32.from_address(address + 8).value
             if not step:
-                return names
+                return devices
             address += step
 
 

@@ -19,10 +19,10 @@ SYS_CLASS_BLOCK = "/sys/class/block"      # partitions too
 DEV_MAPPER = "/dev/mapper"
 
 
-def read_kernel(runner):
+def read_kernel(runner, pool_devices=None):
     """Thin-pool status and table lines: by ioctl through libdevmapper, else from dmsetup."""
     try:
-        return read_kernel_by_ioctl()
+        return read_kernel_by_ioctl(pool_devices)
     except DevmapperError:
         pass
     try:
@@ -33,15 +33,48 @@ def read_kernel(runner):
     return parse_status(status), parse_table(table)
 
 
-def read_kernel_by_ioctl():
-    """The same lines `dmsetup status/table --target thin-pool` print, with no process per call."""
+def read_kernel_by_ioctl(pool_devices=None):
+    """The same lines `dmsetup status/table --target thin-pool` print, with no process per call.
+    pool_devices (PoolDevices): skip the devices known not to be pools."""
     status, table = [], []
-    for name in devmapper.device_names():
+    devices = devmapper.device_list()
+    to_ask = pool_devices.to_ask(devices) if pool_devices else devices
+    for name, dev in to_ask:
         lines = devmapper.target_lines(name)
-        if any(" thin-pool " in line for line in lines):
+        is_pool = any(" thin-pool " in line for line in lines)
+        if pool_devices:
+            pool_devices.learn(name, dev, is_pool)
+        if is_pool:
             status.extend(lines)
             table.extend(devmapper.target_lines(name, table=True))
     return parse_status("\n".join(status) or "No devices found"), parse_table("\n".join(table) or "No devices found")
+
+
+class PoolDevices:
+    """Which device-mapper devices are not thin-pools, remembered between the daemon's looks: a
+    Docker host has a thin device per running container, and asking each one costs (50 ms a
+    look with 200 thin devices in the test bed, bench/observe_cost.py). A device is asked when it
+    appears (a name with a device number not seen before) and again once its answer is
+    RECHECK_SECONDS old, so a table reloaded into a thin-pool under a device that was something
+    else is seen that much later; pools are asked at every look."""
+
+    RECHECK_SECONDS = 10.0
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._not_pools = {}      # (name, dev) -> when its table was last seen without a thin-pool
+
+    def to_ask(self, devices):
+        """The (name, dev) pairs of this listing to read; forgets those no longer listed."""
+        now, listed = self.clock(), set(devices)
+        self._not_pools = {k: t for k, t in self._not_pools.items() if k in listed}
+        return [d for d in devices if now - self._not_pools.get(d, -float("inf")) >= self.RECHECK_SECONDS]
+
+    def learn(self, name, dev, is_pool):
+        if is_pool:
+            self._not_pools.pop((name, dev), None)
+        else:
+            self._not_pools[(name, dev)] = self.clock()
 
 
 def read_docker(docker_host, timeout):
@@ -165,13 +198,14 @@ class Observer:
         self.with_docker = with_docker
         self.clock = clock
         self._docker = None            # (DockerInfo or None, problem or None, read_at)
+        self._pool_devices = PoolDevices(clock)
 
     def snapshot(self, refresh_docker=False):
         """A full snapshot; whatever fails becomes a problem line, not an exception."""
         problems = []
         statuses, tables = None, []
         try:
-            statuses, tables = read_kernel(self.runner)
+            statuses, tables = read_kernel(self.runner, self._pool_devices)
         except SourceUnavailable as exc:
             problems.append(str(exc))
         docker_info, docker_problem = self._docker_info(refresh_docker)
