@@ -4,12 +4,18 @@ A suspended pool blocks every write of every container; a loop file grown withou
 device or table following is room the pool cannot use. Resuming is always done (unless in
 dry-run): it only undoes a stop. A half-done grow is finished when grow is enabled and the limits
 still allow it, and reported otherwise; nothing is ever shrunk.
+
+A direct-lvm pool is LVM's: an lvextend killed with the daemon (in-process, mid-suspend) has
+already given its data LV the new extents in the kernel, maybe before LVM committed them. Its
+pending pool table is dropped, never resumed, and `lvchange --refresh` then loads the tables
+LVM's committed metadata describes: the pool never uses extents LVM may hand to another LV.
 """
 import os
 
 from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, other_file,
                                     refresh_loop, reload_table, resume_pool, room_check)
+from guardian.act.grow_lvm import LVM_TIMEOUT, lv_of
 from guardian.act.sizes import Growth
 from guardian.act.table import clear, resume
 from guardian.config.schema import MAX_METADATA_BYTES
@@ -48,11 +54,19 @@ def pending_table(ctx, pool):
     text = ctx.runner.run(["dmsetup", "table", "--inactive", pool.name]).stdout
     tables = [t for t in parse_table(text) if isinstance(t, ThinPoolTable)]
     fits = tables and tables[0].length_sectors * 512 <= device_bytes(tables[0].data_dev)
-    if fits and ctx.settings.ladder.grow.enabled:
+    if fits and ctx.settings.ladder.grow.enabled and pool.kind != "direct-lvm":
         resume(ctx, pool.name)
         return "resumed the pool's pending table ({} sectors)".format(tables[0].length_sectors)
     clear(ctx, pool.name)
     return "dropped a pending table of the pool that was never resumed"
+
+
+def refresh_from_lvm(ctx, pool):
+    """Have LVM load the pool's tables from its committed metadata (after a killed lvextend),
+    leaving dmeventd's monitoring as it is."""
+    lv = lv_of(pool)
+    ctx.runner.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
+    return "tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)
 
 
 def unfinished_growth(ctx, pool, part):
@@ -115,6 +129,8 @@ def recover(snapshot, ctx):
         if pool.kind == "loop-lvm":
             done, refused = finish_grows(ctx, ctx.observe().pool or pool)
             notes += done
+        elif pool.kind == "direct-lvm" and notes:
+            notes.append(refresh_from_lvm(ctx, pool))
     except (CommandError, devmapper.DevmapperError, OSError) as exc:
         return ActionResult("recover", REFUSED, "could not check pool {}: {}".format(pool.name, exc))
     if refused:

@@ -1,5 +1,8 @@
 """Crash safety: a grow interrupted after any step, then recover(), leaves a working pool."""
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -73,3 +76,60 @@ def test_a_pending_table_is_dropped_when_grow_is_disabled(make_thin_pool):
     assert "INACTIVE" not in out("dmsetup info " + pool.name)
     status = pool.status()
     assert (status["data_total_blocks"], status["mode"]) == (16384, "rw")
+
+
+KILLED_LVEXTEND = """
+from guardian.host.runner import Runner
+from guardian.report.log import configure_logging
+Runner(configure_logging("info", "console"), lvm_in_process=True).run(["lvextend", "-l", "+64", "{}"])
+"""
+
+
+def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_makes_sound(tmp_path):
+    """The pool's PV sits on dm-delay: LVM's metadata writes take 3 s, so the process running
+    lvextend in-process can be killed while LVM holds the pool suspended (its data LV already
+    extended in the kernel, the VG metadata not yet committed). recover() drops the pool's pending
+    table, resumes the stack and has LVM reload the tables: the kernel's pool is the size LVM's
+    metadata says, never more (before, the pending table was resumed: 512 MiB against LVM's 256)."""
+    image, vg, slow = str(tmp_path / "pv"), "bedkill{}".format(os.getpid()), "bedslow{}".format(os.getpid())
+    # LVM would see the PV twice, on the loop device and on the delay device over it
+    with open(str(tmp_path / "lvm.conf"), "w") as handle:
+        handle.write('devices {\n  global_filter = [ "r|^/dev/loop|" ]\n}\n')
+    env = dict(os.environ, LVM_SYSTEM_DIR=str(tmp_path))
+    sh("truncate -s 2G " + image)
+    loop = out("losetup -f --show " + image)
+    sectors = int(out("blockdev --getsz " + loop))
+    delay = "0 {} delay {} 0 0 {} 0 {{}}".format(sectors, loop, loop)
+    child = None
+    try:
+        sh("dmsetup create {} --table '{}' && udevadm settle".format(slow, delay.format(0)))
+        sh("pvcreate -q /dev/mapper/{0} && vgcreate -q {1} /dev/mapper/{0}".format(slow, vg), env=env)
+        sh("lvcreate -q -y --type thin-pool --monitor n -Zn -L 256M -n thinpool {}".format(vg), env=env)
+        sh("lvchange --monitor n {}/thinpool; udevadm settle".format(vg), env=env)
+        pool_name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
+        sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(3000)))
+        child = subprocess.Popen([sys.executable, "-c", KILLED_LVEXTEND.format(vg + "/thinpool")],
+                                 cwd=os.getcwd(), env=env, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline and not suspended(pool_name):
+            time.sleep(0.05)
+        assert suspended(pool_name), "lvextend never suspended the pool"
+        time.sleep(1)
+        child.kill()            # the daemon's watchdog, mid-lvextend
+        child.wait()
+        assert suspended(pool_name)
+        sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(0)))
+        result = recover_now(type("Pool", (), {"name": pool_name})(), "true")
+        assert result.outcome == DONE, result.summary
+        stack = out("dmsetup ls").split()
+        assert not any(suspended(n) for n in stack if n.startswith(vg + "-"))
+        lvm_bytes = int(out("lvs --noheadings --units b --nosuffix -o lv_size {}/thinpool".format(vg), env=env))
+        kernel_bytes = int(out("dmsetup table " + pool_name).split()[1]) * 512
+        assert kernel_bytes == lvm_bytes         # never more than LVM's metadata gives it
+        assert "lvchange --refresh" in result.summary
+        assert out("dmsetup status " + pool_name).split()[7] == "rw"
+    finally:
+        if child and child.poll() is None:
+            child.kill()
+        sh("dmsetup resume {} 2>/dev/null; vgremove -q -ff {}".format(slow, vg), check=False, env=env)
+        sh("dmsetup remove {}; losetup -d {}".format(slow, loop), check=False)
