@@ -27,7 +27,6 @@ import ctypes.util
 import locale
 import os
 import shutil
-import tempfile
 import threading
 from contextlib import contextmanager
 from typing import NamedTuple, Optional
@@ -41,6 +40,7 @@ QUIET_COMMANDS = frozenset(("lvextend",))
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3     # glibc's mallopt parameters
 RESERVE_FAULTED = 10 << 20      # LVM's default reserved_memory, 8 MiB, and its 2 MB more
 RESERVE_KEPT = 16 << 20
+LOG_DIR_PREFIX = "pool-guardian-lvm."
 STICKY_OPTIONS = frozenset(("--metadataprofile", "--commandprofile", "--profile"))
 
 # lvm2_log_fn_t(level, file, line, dm_errno, message). LVM calls it for every debug line too
@@ -184,11 +184,18 @@ def _keep_lvm_reserve_resident():
 
 def _private_tmpfs_dir():
     """A directory of this process' own for LVM's log file, on tmpfs (no write there can wait on
-    a suspended pool), removed at exit; None where there is none (every command then runs with
-    the callback)."""
+    a suspended pool), named by its pid and removed at exit; those of processes that are gone
+    (killed, so no exit) are removed first. None where there is none (every command then runs
+    with the callback)."""
     for parent in ("/run", "/dev/shm"):
         try:
-            directory = tempfile.mkdtemp(prefix="pool-guardian-lvm-", dir=parent)
+            for name in os.listdir(parent):
+                pid = name[len(LOG_DIR_PREFIX):]
+                if name.startswith(LOG_DIR_PREFIX) and pid.isdigit() and not os.path.exists("/proc/" + pid):
+                    shutil.rmtree(os.path.join(parent, name), True)
+            directory = os.path.join(parent, LOG_DIR_PREFIX + str(os.getpid()))
+            shutil.rmtree(directory, True)      # a pid reused since
+            os.mkdir(directory, 0o700)
         except OSError:
             continue
         atexit.register(shutil.rmtree, directory, True)

@@ -9,6 +9,7 @@ import pytest
 from guardian.act.base import DONE, REFUSED
 from guardian.act.grow_loop import STEPS, plan_loop_grow
 from guardian.act.recover import recover
+from guardian.host.lvm_library import LOG_DIR_PREFIX
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import out, sh
 
@@ -78,10 +79,10 @@ def test_a_pending_table_is_dropped_when_grow_is_disabled(make_thin_pool):
     assert (status["data_total_blocks"], status["mode"]) == (16384, "rw")
 
 
-KILLED_LVEXTEND = """
+IN_PROCESS = """
 from guardian.host.runner import Runner
 from guardian.report.log import configure_logging
-Runner(configure_logging("info", "console"), lvm_in_process=True).run(["lvextend", "-l", "+64", "{}"])
+Runner(configure_logging("info", "console"), lvm_in_process=True).run({!r})
 """
 
 
@@ -108,7 +109,7 @@ def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_mak
         sh("lvchange --monitor n {}/thinpool; udevadm settle".format(vg), env=env)
         pool_name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
         sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(3000)))
-        child = subprocess.Popen([sys.executable, "-c", KILLED_LVEXTEND.format(vg + "/thinpool")],
+        child = subprocess.Popen([sys.executable, "-c", IN_PROCESS.format(["lvextend", "-l", "+64", vg + "/thinpool"])],
                                  cwd=os.getcwd(), env=env, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline and not suspended(pool_name):
@@ -118,6 +119,8 @@ def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_mak
         child.kill()            # the daemon's watchdog, mid-lvextend
         child.wait()
         assert suspended(pool_name)
+        left = "/run/{}{}".format(LOG_DIR_PREFIX, child.pid)
+        assert os.path.isdir(left)      # no exit handler ran
         sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(0)))
         result = recover_now(type("Pool", (), {"name": pool_name})(), "true")
         assert result.outcome == DONE, result.summary
@@ -127,6 +130,9 @@ def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_mak
         kernel_bytes = int(out("dmsetup table " + pool_name).split()[1]) * 512
         assert kernel_bytes == lvm_bytes         # never more than LVM's metadata gives it
         assert "lvchange --refresh" in result.summary
+        # the next process that loads the library removes the killed one's log directory
+        subprocess.run([sys.executable, "-c", IN_PROCESS.format(["lvs", vg])], env=env, check=True)
+        assert not os.path.exists(left)
         assert out("dmsetup status " + pool_name).split()[7] == "rw"
     finally:
         if child and child.poll() is None:
