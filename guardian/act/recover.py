@@ -65,6 +65,9 @@ def refresh_from_lvm(ctx, pool):
     """Have LVM load the pool's tables from its committed metadata (after a killed lvextend),
     leaving dmeventd's monitoring as it is."""
     lv = lv_of(pool)
+    if lv is None:
+        return "no LVM volume found for the pool's data device {}: run lvchange --refresh on its pool LV".format(
+            pool.table.data_dev)
     ctx.runner.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
     return "tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)
 
