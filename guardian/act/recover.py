@@ -63,13 +63,13 @@ def pending_table(ctx, pool):
 
 def refresh_from_lvm(ctx, pool):
     """Have LVM load the pool's tables from its committed metadata (after a killed lvextend),
-    leaving dmeventd's monitoring as it is."""
+    leaving dmeventd's monitoring as it is: (notes, refused), as finish_grows."""
     lv = lv_of(pool)
     if lv is None:
-        return "no LVM volume found for the pool's data device {}: run lvchange --refresh on its pool LV".format(
-            pool.table.data_dev)
+        return [], ["no LVM volume found for the data device {}: run lvchange --refresh on the pool's "
+                    "LV".format(pool.table.data_dev)]
     ctx.runner.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
-    return "tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)
+    return ["tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)], []
 
 
 def unfinished_growth(ctx, pool, part):
@@ -133,7 +133,8 @@ def recover(snapshot, ctx):
             done, refused = finish_grows(ctx, ctx.observe().pool or pool)
             notes += done
         elif pool.kind == "direct-lvm" and notes:
-            notes.append(refresh_from_lvm(ctx, pool))
+            done, refused = refresh_from_lvm(ctx, pool)
+            notes += done
     except (CommandError, devmapper.DevmapperError, OSError) as exc:
         return ActionResult("recover", REFUSED, "could not check pool {}: {}".format(pool.name, exc))
     if refused:
