@@ -137,13 +137,9 @@ def wait_for_event(name, event_nr):
     return _task(DM_DEVICE_WAITEVENT, name, event_nr)
 
 
-def device_names():
-    """Every dm device's name (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
-    return [name for name, _ in device_list()]
-
-
 def device_list():
-    """[(name, device number as the kernel encodes it), ...] of every dm device, in one ioctl."""
+    """[(name, device number as the kernel encodes it), ...] of every dm device, in one ioctl
+    (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
     with _dm_task(DM_DEVICE_LIST, what="listing") as (lib, task):
         devices, address = [], lib.dm_task_get_names(task)
         if not address or ctypes.c_uint64.from_address(address).value == 0:

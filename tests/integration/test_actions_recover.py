@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_mak
         left = "/run/{}{}".format(LOG_DIR_PREFIX, child.pid)
         assert os.path.isdir(left)      # no exit handler ran
         sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(0)))
-        result = recover_now(type("Pool", (), {"name": pool_name})(), "true")
+        result = recover_now(SimpleNamespace(name=pool_name), "true")
         assert result.outcome == DONE, result.summary
         stack = out("dmsetup ls").split()
         assert not any(suspended(n) for n in stack if n.startswith(vg + "-"))
