@@ -10,8 +10,9 @@ Then `unshare -m` starts N - K namespaces of M sleepers, a tmpfs is mounted as t
 the mount is unmounted on the host. Timed side by side, same run, same processes:
   find-busy-mnt.sh   `grep -l PATTERN /proc/*/mounts` (one grep over every process' mounts, as
                      Red Hat's find-busy-mnt.sh does; its ps per pid found is not counted)
-  pool-guardian      guardian.observe.holders.find_holds (one mountinfo per namespace) with the
-                     container matcher `pool-guardian busy` uses
+  pool-guardian      guardian.observe.holders.find_holds (one mountstats per namespace, the
+                     processes split over two processes) with the container matcher
+                     `pool-guardian busy` uses
 Every sleeper is started here and killed here by its own process group.
 """
 import argparse

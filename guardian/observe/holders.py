@@ -3,16 +3,19 @@
 When `docker rm` fails with "device or resource busy", the container's thin device is still
 mounted in some other mount namespace (a service with PrivateTmp, a container with
 /var/lib/docker bind-mounted, an `unshare` started while the container ran). Processes are
-grouped by namespace (one readlink of /proc/PID/ns/mnt each) and ONE mountinfo is read per
-namespace: reading one per process costs minutes on a host with thousands of processes. A
-namespace's mountinfo is parsed only when it contains one of the query's needles, and only the
-processes of namespaces that hold something are named (cmdline and cgroup).
+grouped by namespace (one readlink of /proc/PID/ns/mnt each) and ONE file is read per namespace:
+reading one per process, as grep over /proc/*/mounts does, costs seconds on a host with
+thousands of processes. That file is mountstats when it can tell (see MountQuery); a namespace's
+mountinfo is read and parsed only when the first file contains one of the query's needles, and
+only the processes of namespaces that hold something are named (cmdline and cgroup). The work
+is split over two processes (guardian.host.halves): it is all system calls.
 """
 import os
 import re
 from typing import Callable, NamedTuple, Tuple
 
 from guardian.errors import ParseError
+from guardian.host.halves import in_halves
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 
 PROC = "/proc"
@@ -36,36 +39,38 @@ class Hold(NamedTuple):
 
 
 class MountQuery(NamedTuple):
-    """Which mounts to look for. Every mountinfo line of a wanted mount contains one of the
-    needles, so a namespace whose mountinfo contains none is skipped unparsed; () parses all."""
+    """Which mounts to look for.
+
+    needles: text that the line of every wanted mount contains, in mountinfo and in mountstats
+    alike (its source or its mount point, escaped as the kernel writes them); numbers: device
+    numbers ("253:7") of wanted mounts, which only mountinfo shows. A namespace is first looked
+    at through its mountstats when the query has no numbers (a third cheaper to read than
+    mountinfo: no options, no ids), through its mountinfo otherwise; its mountinfo is parsed
+    only when that first file contains a needle, and then only its lines with one. No needles
+    and no numbers: every namespace's mountinfo is parsed whole."""
     needles: Tuple[str, ...]
     wanted: Callable[[Mount], bool]
+    numbers: Tuple[str, ...] = ()
+
+    @property
+    def first_file(self):
+        return "mountinfo" if self.numbers else "mountstats"
+
+    def line_needles(self):
+        return self.needles + tuple(device_needle(n) for n in self.numbers)
 
     def find(self, text, source):
-        if self.needles:
-            if not any(n in text for n in self.needles):
+        needles = self.line_needles()
+        if needles:
+            if not any(n in text for n in needles):
                 return ()
-            text = "\n".join(line for line in text.splitlines() if any(n in line for n in self.needles))
+            text = "\n".join(line for line in text.splitlines() if any(n in line for n in needles))
         return tuple(m for m in parse_mountinfo(text, source) if self.wanted(m))
 
 
 def device_needle(number):
     """How a device number appears in a mountinfo line: its own field, between spaces."""
     return " {} ".format(number)
-
-
-def namespaces(proc=PROC):
-    """{namespace: [pids]}: one readlink per process (kernel threads are dropped when named)."""
-    groups = {}
-    for name in os.listdir(proc):
-        if name.isdigit():
-            try:
-                groups.setdefault(os.readlink(proc + "/" + name + "/ns/mnt"), []).append(int(name))
-            except OSError:
-                continue        # gone meanwhile, or one we may not look into
-    for pids in groups.values():
-        pids.sort()
-    return groups
 
 
 def read_mountinfo(pids, proc=PROC):
@@ -172,28 +177,99 @@ def docker_daemon_pid(proc=PROC):
 
 def find_holds(query, proc=PROC):
     # type: (MountQuery, str) -> list
-    """Every namespace with a mount the query wants, and who is in it."""
+    """Every namespace with a mount the query wants, and who is in it. The processes are split in
+    two halves by pid, each scanned by its own process (see guardian.host.halves): pids that are
+    near each other are mostly in the same namespaces, so few namespaces are read twice."""
+    pids = [name for name in os.listdir(proc) if name.isdigit()]
+    halves = in_halves(lambda part: _scan(part, query, proc), pids)
     holds = []
-    for namespace, pids in sorted(namespaces(proc).items()):
-        enter_pid, text = read_mountinfo(pids, proc)
-        try:
-            matched = query.find(text, "/proc/{}/mountinfo".format(enter_pid))
-        except ParseError:
-            continue        # the process exited while its mountinfo was read
+    for namespace, (enter_pid, text, pids, named) in sorted(_merged(halves).items()):
+        matched = _matched(query, text, enter_pid)
         if matched:
-            named = tuple(h for h in (holder(p, proc) for p in pids) if h is not None)
-            holds.append(Hold(namespace, enter_pid, named, matched,
+            known = {h[0] for h in named}
+            unnamed = (holder(p, proc) for p in pids if p not in known)     # seen by the other half only
+            named = sorted([Holder(*h) for h in named] + [h for h in unnamed if h is not None])
+            holds.append(Hold(namespace, enter_pid, tuple(named), matched,
                               any(is_docker_daemon_command(h.command) for h in named)))
     return holds
 
 
+def _scan(pids, query, proc):
+    """{namespace: [enter pid, mountinfo text, pids, holders]} for these processes: one readlink of
+    /proc/PID/ns/mnt each, one look into each namespace by its first process that can still be
+    read. The text is there only when the query finds something in it, and only then are the
+    namespace's processes named. Plain lists and tuples: they cross a pipe from a child."""
+    needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
+    scans = {}
+    readlink = os.readlink
+    for name in pids:
+        try:
+            namespace = readlink(proc + "/" + name + "/ns/mnt")
+        except OSError:
+            continue        # gone meanwhile, or one we may not look into
+        scan = scans.get(namespace)
+        if scan is None:
+            scan = scans[namespace] = [None, None, [], []]
+        scan[2].append(int(name))
+        if scan[0] is None:
+            scan[0], scan[1] = _look_into(name, query, needles, proc)
+    for scan in scans.values():
+        if _matched(query, scan[1], scan[0]):
+            scan[3] = [tuple(h) for h in (holder(p, proc) for p in scan[2]) if h is not None]
+        else:
+            scan[1] = None
+    return scans
+
+
+def _look_into(name, query, needles, proc):
+    """(pid, its mountinfo text when its first file has a needle, else None); (None, None) when
+    the process is gone."""
+    try:
+        raw = read_proc_file(proc + "/" + name + "/" + query.first_file)
+        if needles and not any(n in raw for n in needles):
+            return int(name), None
+        if query.first_file != "mountinfo":
+            raw = read_proc_file(proc + "/" + name + "/mountinfo")
+    except OSError:
+        return None, None
+    return int(name), raw.decode("utf-8", "surrogateescape")
+
+
+def _matched(query, text, pid):
+    if not text:
+        return ()
+    try:
+        return query.find(text, "/proc/{}/mountinfo".format(pid))
+    except ParseError:
+        return ()       # the process exited while its mountinfo was read
+
+
+def _merged(halves):
+    """The two halves' scans as one: a namespace seen in both has the pids and holders of both,
+    and the text of whichever half found something in it."""
+    merged = {}
+    for scans in halves:
+        for namespace, (enter_pid, text, pids, named) in scans.items():
+            into = merged.setdefault(namespace, [None, None, [], []])
+            if into[1] is None and (text is not None or into[0] is None):
+                into[0], into[1] = enter_pid, text
+            into[2].extend(pids)
+            into[3].extend(named)
+    return merged
+
+
 def container_mount_matcher(container_id, device_name, device_number=None):
     """The mounts of one container: its thin device (by name or major:minor), its
-    devicemapper/mnt/<hash> mount point, and anything under containers/<id>/ (shm, secrets)."""
+    devicemapper/mnt/<hash> mount point, and anything under containers/<id>/ (shm, secrets).
+
+    The device number is no needle, so that namespaces are looked at through the cheaper
+    mountstats. Docker mounts the device as /dev/mapper/NAME, which ends in the hash; mount(8)
+    names a device-mapper device that way too; /dev/dm-N and /dev/block/MAJOR:MINOR are needles.
+    Only a mount made through a device node of yet another name would be missed."""
     mount_hash = device_name.rsplit("-", 1)[-1] if device_name else None
     source = "/dev/mapper/" + device_name if device_name else None
-    needles = tuple(n for n in ("/containers/" + container_id, mount_hash and escape(mount_hash),
-                                device_number and device_needle(device_number)) if n)
+    other_names = ("/dev/dm-" + device_number.split(":")[1], "/dev/block/" + device_number) if device_number else ()
+    needles = tuple(n for n in ("/containers/" + container_id, mount_hash and escape(mount_hash)) if n) + other_names
 
     def wanted(mount):
         if source and mount.source == source:

@@ -56,7 +56,7 @@ def matcher(app, what, root):
         raise GuardianError("{}: {}".format(what, exc.strerror))
     if stat.S_ISBLK(st.st_mode):
         number = "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
-        return (holders.MountQuery((holders.device_needle(number),), lambda m: m.device == number),
+        return (holders.MountQuery((), lambda m: m.device == number, (number,)),
                 "device {} ({})".format(what, number), False)
     return path_matcher(os.path.realpath(what)), what, False
 
@@ -69,8 +69,7 @@ def path_matcher(path):
         here = [m for m in parse_mountinfo(handle.read(), "/proc/self/mountinfo") if m.mount_point == path]
     root_device = _root_device()
     devices = {m.device for m in here if m.root == "/" and m.device != root_device}
-    needles = (escape(path),) + tuple(holders.device_needle(d) for d in sorted(devices))
-    return holders.MountQuery(needles, lambda m: under(m) or m.device in devices)
+    return holders.MountQuery((escape(path),), lambda m: under(m) or m.device in devices, tuple(sorted(devices)))
 
 
 def _under(path):

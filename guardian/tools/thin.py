@@ -60,9 +60,9 @@ def mounts_of(dm_name):
     """Every mount namespace in which /dev/mapper/dm_name is mounted (holders engine)."""
     number = holders.device_number(dm_name)
     source = "/dev/mapper/" + dm_name
-    needles = (source,) + ((holders.device_needle(number),) if number else ())
     return holders.find_holds(holders.MountQuery(
-        needles, lambda m: m.source == source or (number is not None and m.device == number)))
+        (source,), lambda m: m.source == source or (number is not None and m.device == number),
+        (number,) if number else ()))
 
 
 def describe_active(names):

@@ -1,5 +1,7 @@
 """busy on a real Docker devicemapper pool: a holder in another mount namespace is named and released."""
+import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -42,6 +44,42 @@ def test_busy_names_a_holder_in_another_namespace_and_release_unmounts_without_k
     finally:
         holder.kill()
         holder.wait()
+
+
+MOUNT_BY_KERNEL_NAME = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+os.makedirs("/tmp/bydm", exist_ok=True)
+if libc.mount(sys.argv[1].encode(), b"/tmp/bydm", b"xfs", 0, b"nouuid") != 0:
+    sys.exit(os.strerror(ctypes.get_errno()))
+with open("/proc/self/mountinfo") as handle:
+    copies = [line.split()[4] for line in handle if sys.argv[2] in line or sys.argv[3] in line]
+for path in reversed(copies):
+    libc.umount2(path.encode(), 2)
+os.execvp("sleep", ["sleep", "600"])
+"""
+
+
+def test_busy_finds_the_device_mounted_by_its_kernel_name_in_another_namespace(bed):
+    """mount(2) itself, not mount(8), which would write /dev/mapper/NAME in the mount table; the
+    namespace's copies of the container's own mounts are dropped, so only the name can tell."""
+    bed.docker("run", "-d", "--name", "bydm", "--network", "none", IMAGE, "sleep", "600")
+    device_name = bed.inspect("bydm")["GraphDriver"]["Data"]["DeviceName"]
+    kernel_name = "/dev/dm-{}".format(os.minor(os.stat("/dev/mapper/" + device_name).st_rdev))
+    holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", sys.executable, "-c",
+                               MOUNT_BY_KERNEL_NAME, kernel_name, device_name.rsplit("-", 1)[-1],
+                               bed.inspect("bydm")["Id"]])
+    try:
+        wait_for_mount(holder.pid, "/tmp/bydm")
+        shown = bed.guardian("busy", "bydm")
+        assert shown.returncode == 0, shown.stderr
+        held = shown.stdout.split("\n" + os.readlink("/proc/{}/ns/mnt".format(holder.pid)))[1].split("\nmnt:")[0]
+        assert "mount /tmp/bydm (xfs {})".format(kernel_name) in held and held.count("  mount ") == 1
+        assert "pid {} sleep 600".format(holder.pid) in held
+    finally:
+        holder.kill()
+        holder.wait()
+        bed.docker("rm", "-f", "bydm")
 
 
 def mount_point(bed, container):

@@ -5,7 +5,8 @@ import os
 import pytest
 
 from guardian.errors import ParseError
-from guardian.observe.holders import container_in_cgroup, container_mount_matcher, is_docker_daemon_command
+from guardian.observe.holders import (MountQuery, container_in_cgroup, container_mount_matcher, find_holds,
+                                      is_docker_daemon_command)
 from guardian.observe.mountinfo import escape, parse_mountinfo
 
 HERE = os.path.join(os.path.dirname(__file__), "captured")
@@ -100,3 +101,39 @@ def test_escape_is_what_the_kernel_writes_and_unescape_reads_back(path):
 ])
 def test_the_docker_daemon_is_told_by_its_command_line(command, daemon):
     assert is_docker_daemon_command(command) is daemon
+
+
+def captured(name):
+    with open(os.path.join(HERE, name)) as handle:
+        return handle.read()
+
+
+def test_every_mounts_source_and_mount_point_are_written_alike_in_mountstats_and_mountinfo():
+    """Captured on the host in one namespace (kernel 6.18), with a space in a path and a source."""
+    stats = captured("mountstats-host-escapes.txt")
+    for mount in mounts("mountinfo-host-escapes.txt"):
+        assert "device {} mounted on {} with fstype {}".format(
+            escape(mount.source), escape(mount.mount_point), mount.fstype) in stats
+
+
+def test_a_namespace_is_first_read_by_mountstats_unless_the_query_knows_only_device_numbers():
+    assert container_mount_matcher(CONTAINER, RUNNING, "253:2").first_file == "mountstats"
+    by_number = MountQuery((), lambda m: m.device == "253:2", ("253:2",))
+    assert by_number.first_file == "mountinfo" and by_number.line_needles() == (" 253:2 ",)
+
+
+def test_a_containers_device_mounted_under_its_kernel_name_is_found_from_mountstats():
+    """The captured tmpfs stands in for a thin device that somebody mounted as /dev/dm-7."""
+    query = container_mount_matcher(CONTAINER, "docker-254:0-1-" + "f" * 64, "253:7")
+    stats = captured("mountstats-host-escapes.txt").splitlines()
+    assert [line for line in stats if any(n in line for n in query.line_needles())] == [
+        "device /dev/dm-7 mounted on /tmp/cap/tab with fstype tmpfs"]
+    assert "/dev/block/253:7" in query.needles
+
+
+def test_find_holds_finds_this_process_in_its_own_namespace():
+    query = MountQuery((" /proc ",), lambda m: m.mount_point == "/proc")
+    holds = find_holds(query)
+    mine = [h for h in holds if h.namespace == os.readlink("/proc/self/ns/mnt")]
+    assert len(mine) == 1 and os.getpid() in [h.pid for h in mine[0].holders]
+    assert [m.mount_point for m in mine[0].mounts] == ["/proc"]
