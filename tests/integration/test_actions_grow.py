@@ -169,12 +169,44 @@ def test_direct_lvm_grow_keeps_a_monitored_pool_monitored(lvm_thin_pool):
     assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "monitored"
 
 
-def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):
+def test_monitoring_turned_off_after_the_daemon_read_the_pool_stays_off(lvm_thin_pool):
+    """No VG change shows it, so the daemon's reading still says monitored: lvextend must leave
+    the registration as the operator left it."""
     pool = LvmPool(lvm_thin_pool)
+    sh("lvchange --monitor y " + pool.lv)
+    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+    known = warm_up(observer.snapshot().pool, ctx.runner)
+    assert known.monitored
+    sh("lvchange --monitor n " + pool.lv)
+    result = grow_parts(observer.snapshot(), ctx._replace(pool_lv=known), ["data"])
+    assert result.outcome == DONE, result.summary
+    assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "not monitored"
+
+
+def test_autoextend_monitoring_turned_off_after_the_read_lets_the_daemon_grow(lvm_thin_pool):
+    pool = LvmPool(lvm_thin_pool)
+    autoextend_profile(pool)
+    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+    known = warm_up(observer.snapshot().pool, ctx.runner)
+    assert known.monitored
+    sh("lvchange --monitor n " + pool.lv)
+    before = pool.bytes()
+    result = grow_parts(observer.snapshot(), ctx._replace(pool_lv=known), ["data"])
+    assert result.outcome == DONE, result.summary
+    assert pool.bytes() > before
+
+
+def autoextend_profile(pool):
+    """LVM set to grow the pool itself at 80%: a profile on the pool LV, monitored."""
     os.makedirs("/etc/lvm/profile", exist_ok=True)
     with open("/etc/lvm/profile/bed-autoextend.profile", "w") as handle:
         handle.write("activation {\n  thin_pool_autoextend_threshold = 80\n  thin_pool_autoextend_percent = 20\n}\n")
     sh("lvchange --metadataprofile bed-autoextend {0} && lvchange --monitor y {0}".format(pool.lv))
+
+
+def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):
+    pool = LvmPool(lvm_thin_pool)
+    autoextend_profile(pool)
     before = pool.bytes()
     result = grow_now(pool, GROW.format("256M"))
     assert result.outcome == REFUSED, result.summary
