@@ -183,11 +183,11 @@ def find_holds(query, proc=PROC):
     pids = [name for name in os.listdir(proc) if name.isdigit()]
     halves = in_halves(lambda part: _scan(part, query, proc), pids)
     holds = []
-    for namespace, (enter_pid, text, pids, named) in sorted(_merged(halves).items()):
+    for namespace, (enter_pid, text, members, named) in sorted(_merged(halves).items()):
         matched = _matched(query, text, enter_pid)
         if matched:
             known = {h[0] for h in named}
-            unnamed = (holder(p, proc) for p in pids if p not in known)     # seen by the other half only
+            unnamed = (holder(p, proc) for p in members if p not in known)     # seen by the other half only
             named = sorted([Holder(*h) for h in named] + [h for h in unnamed if h is not None])
             holds.append(Hold(namespace, enter_pid, tuple(named), matched,
                               any(is_docker_daemon_command(h.command) for h in named)))
