@@ -29,10 +29,18 @@ def in_halves(work, items):
         theirs = _receive(results)
     finally:
         os.close(results)
-        _, status = os.waitpid(child, 0)
-    if theirs is None or status != 0:
+        _reap(child)
+    if theirs is None:
         theirs = work(second)
     return [mine, theirs]
+
+
+def _reap(child):
+    """Wait for the child; its answer is judged by itself (a marshalled whole, or nothing)."""
+    try:
+        os.waitpid(child, 0)
+    except ChildProcessError:
+        pass        # reaped by someone else's waitpid(-1)
 
 
 def _fork(work, items):
@@ -73,7 +81,8 @@ def _child(work, items, read_end, write_end, blocked):
 
 
 def _receive(fd):
-    """The child's result, or None when it sent nothing whole."""
+    """The child's result, or None when it sent nothing whole: a cut marshal stream never loads,
+    since every container in it says its length first or ends with an end mark."""
     chunks = []
     while True:
         chunk = os.read(fd, 1 << 20)
