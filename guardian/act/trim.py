@@ -12,7 +12,8 @@ import time
 
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.errors import CommandError
-from guardian.observe.holders import docker_daemon_pid, read_mounts
+from guardian.observe.holders import read_mounts
+from guardian.observe.processes import docker_daemon_pid
 from guardian.observe.sources import SYS_DEV_BLOCK, kernel_name
 from guardian.units import format_bytes
 

@@ -11,22 +11,12 @@ only the processes of namespaces that hold something are named (cmdline and cgro
 is split over two processes (guardian.host.halves): it is all system calls.
 """
 import os
-import re
 from typing import Callable, NamedTuple, Tuple
 
 from guardian.errors import ParseError
 from guardian.host.halves import in_halves
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
-
-PROC = "/proc"
-DOCKER_DAEMONS = ("dockerd", "dockerd-current", "docker")   # docker: the daemon before 1.12
-_CONTAINER_ID = re.compile(r"(?:docker[-/]|/)([0-9a-f]{64})(?:\.scope)?(?:/|$)")
-
-
-class Holder(NamedTuple):
-    pid: int
-    command: str
-    container: str          # the container id from its cgroup, or "" for a host process
+from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
 
 class Hold(NamedTuple):
@@ -90,89 +80,6 @@ def read_mounts(pids, proc=PROC):
         return pid, parse_mountinfo(text, "/proc/{}/mountinfo".format(pid))
     except ParseError:
         return None, []
-
-
-def holder(pid, proc=PROC):
-    """Who a process is, or None for a kernel thread (no command line and no executable)."""
-    command = command_of(pid, proc)
-    if command.startswith("[") and not _has_executable(pid, proc):
-        return None
-    return Holder(pid, command, container_of(pid, proc))
-
-
-def _has_executable(pid, proc):
-    try:
-        os.readlink("{}/{}/exe".format(proc, pid))
-        return True
-    except OSError:
-        return False
-
-
-def read_proc_file(path, limit=None):
-    """A /proc file by raw reads (up to limit bytes): no buffered file object, which costs more
-    than the read itself when thousands of processes are looked at."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while limit is None or sum(map(len, chunks)) < limit:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)[:limit]
-    finally:
-        os.close(fd)
-
-
-def command_of(pid, proc=PROC):
-    try:
-        words = read_proc_file("{}/{}/cmdline".format(proc, pid), 4096).split(b"\0")
-        text = " ".join(w.decode("utf-8", "replace") for w in words if w)
-        if text:
-            return text[:120]
-        return "[{}]".format(read_proc_file("{}/{}/comm".format(proc, pid)).decode("utf-8", "replace").strip())
-    except OSError:
-        return "?"
-
-
-def container_of(pid, proc=PROC):
-    """The Docker container a process runs in, from its cgroup path (cgroupfs or systemd driver)."""
-    try:
-        return container_in_cgroup(read_proc_file("{}/{}/cgroup".format(proc, pid)).decode("utf-8", "replace"))
-    except OSError:
-        return ""
-
-
-def container_in_cgroup(text):
-    for line in text.splitlines():
-        match = _CONTAINER_ID.search(line.split(":", 2)[-1])
-        if match:
-            return match.group(1)
-    return ""
-
-
-def is_docker_daemon(pid, proc=PROC):
-    try:
-        with open(os.path.join(proc, str(pid), "comm")) as handle:
-            comm = handle.read().strip()
-    except OSError:
-        return False
-    return comm in DOCKER_DAEMONS[:2] or (comm == "docker" and " daemon" in command_of(pid, proc))
-
-
-def is_docker_daemon_command(command):
-    """The same test on a command line already read: 'dockerd ...' or 'docker daemon ...'."""
-    words = command.split()
-    program = os.path.basename(words[0]) if words else ""
-    return program in DOCKER_DAEMONS[:2] or (program == "docker" and words[1:2] == ["daemon"])
-
-
-def docker_daemon_pid(proc=PROC):
-    """The running Docker daemon's pid, or None."""
-    for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
-        if name.isdigit() and is_docker_daemon(int(name), proc):
-            return int(name)
-    return None
 
 
 def find_holds(query, proc=PROC):

@@ -12,7 +12,7 @@ import time
 
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.host.lock import action_lock
-from guardian.observe.holders import docker_daemon_pid
+from guardian.observe.processes import docker_daemon_pid
 from guardian.tools import thin
 from guardian.tools.target import docker_answers, docker_door, from_files, refuse_running
 from guardian.units import format_bytes, parse_size_option

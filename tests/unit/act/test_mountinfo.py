@@ -5,8 +5,8 @@ import os
 import pytest
 
 from guardian.errors import ParseError
-from guardian.observe.holders import (MountQuery, container_in_cgroup, container_mount_matcher, find_holds,
-                                      is_docker_daemon_command)
+from guardian.observe.holders import MountQuery, container_mount_matcher, find_holds
+from guardian.observe.processes import container_in_cgroup, is_docker_daemon_command
 from guardian.observe.mountinfo import escape, parse_mountinfo
 
 HERE = os.path.join(os.path.dirname(__file__), "captured")
