@@ -48,13 +48,16 @@ def cmd_run(args):
 
 
 def cmd_plan(args):
-    """What the daemon would do now and why, with no side effect."""
-    from guardian.decide.ladder import Memory, plan
+    """What the daemon would do now and why, with no side effect; with the running daemon's
+    memory (cooldowns, budgets, back-off) when there is one."""
+    from guardian.decide.ladder import plan
     from guardian.observe.sources import observe
+    from guardian.report.memory_file import read_daemon_memory
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
-    current = plan(observe(app.runner, app.settings), app.settings, Memory(), time.time())
-    print(plan_json(current) if args.json else render_plan(current))
+    memory, memory_from = read_daemon_memory()
+    current = plan(observe(app.runner, app.settings), app.settings, memory, time.time())
+    print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
     return EXIT_OK
 
 
@@ -158,7 +161,8 @@ def build_parser():
     p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="override the config's mode")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("plan", help="what the daemon would do now, and why; changes nothing")
+    p = sub.add_parser("plan", help="what the daemon would do now, and why, with the running daemon's "
+                                     "cooldowns, budgets and back-off; changes nothing")
     p.add_argument("--json", action="store_true")
     p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
     p.set_defaults(func=cmd_plan)

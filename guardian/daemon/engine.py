@@ -32,6 +32,7 @@ class Engine:
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
         self.pool_lv = None         # grow_lvm.PoolLv: a direct-lvm pool's LV, read ahead of a grow
         self.heartbeat = lambda: None
+        self.on_memory = lambda memory: None     # the memory file, for `plan` (report/memory_file)
         self.stopping = threading.Event()
         self._busy = threading.Lock()
 
@@ -49,6 +50,7 @@ class Engine:
                 self._arm_low_water_mark(self.last_snapshot)    # lvextend loads LVM's own table
                 self._keep_pool_lv(self.last_snapshot.pool)
             self.memory = self.memory._replace(remediating=current.remediating)
+            self.on_memory(self.memory)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
                 self.retry_at = next_ready_at(self.settings.ladder, self.memory, self.clock())

@@ -16,6 +16,7 @@ from guardian.daemon.wake import Wakeup
 from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.observe.sources import Observer
+from guardian.report.memory_file import MemoryFile
 from guardian.report.reporter import Reporter
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -33,6 +34,7 @@ class Service:
         self.settings = self.app.settings
         self.log = self.app.log
         self.notifier = Notifier()
+        self.memory_file = MemoryFile(self.log)
         self.wake = Wakeup()
         self.stopping = False
         self.ready = False
@@ -45,6 +47,7 @@ class Service:
         reporter = Reporter(self.log, settings, time.monotonic)
         engine = Engine(settings, self.app.runner, self.log, observer, reporter)
         engine.heartbeat = self.notifier.watchdog
+        engine.on_memory = self.memory_file.write
         return engine
 
     def run(self):
@@ -62,6 +65,7 @@ class Service:
             self.notifier.stopping()
             self.log.info("daemon.stopping")
             self._stop_watchers()
+            self.memory_file.remove()
         return EXIT_OK
 
     def _loop(self):

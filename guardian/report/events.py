@@ -15,6 +15,7 @@ CATALOGUE = {
     "daemon.started": EventKind("b598ac97f739478b98488ec505c5419b", "The daemon started and read its config."),
     "daemon.ready": EventKind("63255101996d486aae83f4959804cf61", "The first good observation of the pool; systemd is told READY."),
     "daemon.stopping": EventKind("f6d3b0df47a84fc2ae37a372815fbb4c", "The daemon is stopping."),
+    "daemon.memory_not_written": EventKind("306a08fc62964f0abff47180c2c2e4aa", "The daemon could not write its memory file; `plan` plans without it."),
     "config.loaded": EventKind("60174b703fa04649bb0c24182eb6e2a7", "A config was loaded (at start or on SIGHUP)."),
     "config.invalid": EventKind("7f51a33787af4c87a41e627a9b39ecd8", "A config was refused; the previous one stays in force."),
     "pool.observed": EventKind("e93de7cee76c42ef909ad5c49eaa72a0", "One observation of the pool (debug)."),

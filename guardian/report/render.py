@@ -157,13 +157,18 @@ def plan_dict(plan):
             "alert": plan.alert, "remediating": plan.remediating}
 
 
-def plan_json(plan):
-    return json.dumps(plan_dict(plan), indent=2, sort_keys=True)
+def plan_json(plan, memory_from=None):
+    data = plan_dict(plan)
+    if memory_from:
+        data["memory"] = memory_from
+    return json.dumps(data, indent=2, sort_keys=True)
 
 
-def render_plan(plan):
+def render_plan(plan, memory_from=None):
     lines = ["pool {}: {} ({} mode)".format(plan.pool or "-", plan.level.upper(), plan.mode),
              "  why: " + plan.why]
+    if memory_from:
+        lines.append("  memory: " + memory_from)
     lines.extend("  run  {}: {}".format(s.rung, s.why) for s in plan.steps)
     lines.extend("  skip {}: {}".format(s.rung, s.why) for s in plan.skipped)
     if plan.alert:

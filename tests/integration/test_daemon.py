@@ -181,5 +181,9 @@ def test_a_grow_that_had_to_cool_down_runs_when_the_cooldown_ends_not_at_the_nex
     wait_for_line(daemon, r"action\.finished grew data 256 MiB -> 320 MiB", timeout=60)
     first = time.time()
     write(thin, 215, 50)                      # 83% of 320 MiB, within the 10 s cooldown
+    planned = guardian.cli("plan").stdout     # from the command line, with the daemon's memory
+    assert "memory: the running daemon's (pid " in planned and "skip grow: cooling down for " in planned
     _, at = wait_for_line(daemon, r"action\.finished grew data 320 MiB -> ", timeout=40)
     assert at - first >= 8, "grew again before the cooldown ended"
+    guardian.stop_daemons()                   # SIGTERM: the daemon takes its memory file with it
+    assert "memory: empty: no daemon memory in " in guardian.cli("plan").stdout

@@ -54,13 +54,15 @@ def start():
 
 
 def test_the_service_reaches_ready_and_shows_its_status(service):
-    pool, _ = service
+    pool, config = service
     start()
     assert show("ActiveState") == "active"
     status = show("StatusText")
     assert status.startswith(pool.name + " data ") and "metadata" in status, status
     assert "Status: \"{}".format(pool.name) in out("systemctl status --no-pager pool-guardian.service",
                                                    check=False)
+    planned = out("{} --config {} plan".format(os.path.join(REPO, ".venv", "bin", "pool-guardian"), config))
+    assert "memory: the running daemon's (pid {}, ".format(show("MainPID")) in planned
 
 
 def test_journal_entries_carry_message_ids_and_queryable_fields(service):

@@ -1,0 +1,68 @@
+"""The daemon's memory file: what `plan` reads, and when it refuses to."""
+import json
+import os
+import subprocess
+import sys
+
+from guardian.decide.ladder import Memory, Plan, RungMemory, Step
+from guardian.report.memory_file import MemoryFile, read_daemon_memory
+from guardian.report.render import render_plan
+
+MEMORY = Memory(True, (("fstrim", RungMemory(100.0, (100.0, 50.0), 0, None)),
+                       ("grow", RungMemory(90.0, (90.0,), 2, 400.0))))
+
+
+class Log:
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, event, **fields):
+        self.warnings.append((event, fields))
+
+
+def test_the_running_daemons_memory_is_read_back_as_written(tmp_path):
+    path = str(tmp_path / "memory.json")
+    MemoryFile(Log(), path, clock=lambda: 123.0).write(MEMORY)
+    memory, source = read_daemon_memory(path)
+    assert memory == MEMORY
+    assert source == "the running daemon's (pid {}, {})".format(os.getpid(), path)
+
+
+def test_a_file_left_by_a_daemon_that_is_gone_is_not_used(tmp_path):
+    path = str(tmp_path / "memory.json")
+    code = ("from guardian.decide.ladder import Memory\n"
+            "from guardian.report.memory_file import MemoryFile\n"
+            "MemoryFile(None, {!r}).write(Memory(True))".format(path))
+    subprocess.run([sys.executable, "-c", code], check=True)
+    memory, source = read_daemon_memory(path)
+    assert memory == Memory() and "is no longer running" in source
+
+
+def test_no_file_is_an_empty_memory_that_says_why(tmp_path):
+    path = str(tmp_path / "memory.json")
+    assert read_daemon_memory(path) == (Memory(), "empty: no daemon memory in {} (no daemon running)".format(path))
+
+
+def test_a_file_that_is_not_a_memory_file_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "memory.json"
+    path.write_text(json.dumps({"pid": 1, "rungs": []}))
+    memory, source = read_daemon_memory(str(path))
+    assert memory == Memory() and source.startswith("empty: {}: not a pool-guardian memory file".format(path))
+    assert "\n" not in source
+
+
+def test_an_unwritable_place_is_one_warning_and_the_daemon_goes_on(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    log = Log()
+    writer = MemoryFile(log, str(blocker / "memory.json"))
+    writer.write(MEMORY)
+    writer.write(MEMORY._replace(remediating=False))
+    assert [event for event, _ in log.warnings] == ["daemon.memory_not_written"]
+
+
+def test_the_plan_says_whose_memory_it_used():
+    current = Plan("docker-pool", "enforce", "high", "above the high mark", (),
+                   (Step("grow", "cooling down for 7 s"),), None, True)
+    text = render_plan(current, "the running daemon's (pid 812, /run/pool-guardian/memory.json)")
+    assert text.splitlines()[2] == "  memory: the running daemon's (pid 812, /run/pool-guardian/memory.json)"
