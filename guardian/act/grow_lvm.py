@@ -141,9 +141,30 @@ def read_backup_file(runner, vg_name):
 def warm_up(pool, runner):
     """Read the pool LV ahead of a grow (at start, and again after a ladder that changed the VG),
     so that a grow under fire does not pay the first LVM command's costs (the library's start-up,
-    a cold device scan) nor, while the VG stays as it is, an lvs; PoolLv or None."""
+    a cold device scan) nor, while the VG stays as it is, an lvs; PoolLv or None. Where LVM runs
+    in this process, lvextend is rehearsed too."""
     lv = lv_of(pool)
-    return None if lv is None else read_pool_lv(runner, lv)
+    if lv is None:
+        return None
+    known = read_pool_lv(runner, lv)
+    if runner.lvm_runs_in_process():
+        rehearse_lvextend(pool, runner, lv)
+    return known
+
+
+def rehearse_lvextend(pool, runner, lv):
+    """`lvextend --test` of one extent with a grow's settings: LVM writes no metadata and loads no
+    table in test mode, and the real lvextend after it finds LVM in this process warm (test
+    bed, a writer at 100 MB/s: the first grow 0.13-0.14 s after it against 0.16-0.17 s, later
+    ones 0.11-0.12 against 0.14-0.15). It fails harmlessly where the VG has no extent free."""
+    runner.run(["lvextend", "--test", "--config", lvextend_config(pool), "-l", "+1", lv],
+               timeout=LVM_TIMEOUT, check=False)
+
+
+def lvextend_config(pool):
+    """lvextend's --config: the pool's registration with dmeventd left as it is, whatever it became
+    since the daemon read it, and the daemon's memory unpinned when it may be."""
+    return UNMONITORED + (UNPINNED if memory_may_stay_unpinned(pool) else "")
 
 
 def known_or_read(runner, lv, known):
@@ -197,9 +218,7 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
     problem = room_problem(need, vg.free, section.reserve.resolve(vg.size), "volume group " + vg.name)
     if problem:
         return problem
-    # The registration with dmeventd stays as it is, whatever it became since the daemon read it.
-    config = UNMONITORED + (UNPINNED if memory_may_stay_unpinned(pool) else "")
-    argv = ["lvextend", "--config", config]
+    argv = ["lvextend", "--config", lvextend_config(pool)]
     if part == "data":
         argv += ["-l", "+{}".format(step // vg.extent), lv]
     else:

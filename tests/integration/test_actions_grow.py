@@ -153,6 +153,21 @@ def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lv
         sh("lvremove -q -y {}/bedother".format(lvm_thin_pool.vg))
 
 
+def test_the_lvextend_rehearsal_at_warm_up_changes_nothing_and_prints_nothing(lvm_thin_pool, capfd):
+    pool = LvmPool(lvm_thin_pool)
+    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+
+    def lvm_state():
+        return (out("lvs --noheadings --units b -o lv_size,vg_seqno,vg_free,seg_monitor " + pool.lv),
+                out("dmsetup table " + pool.name))
+    before = lvm_state()
+    capfd.readouterr()
+    assert warm_up(observer.snapshot().pool, ctx.runner) is not None
+    seen = capfd.readouterr()
+    assert "argv=lvextend --test --config " in seen.err and "TEST MODE" not in seen.out + seen.err
+    assert lvm_state() == before
+
+
 def test_direct_lvm_grow_leaves_the_pool_unmonitored_when_it_was(lvm_thin_pool):
     """lvextend would otherwise register the pool with dmeventd (lvm.conf has monitoring = 1)."""
     pool = LvmPool(lvm_thin_pool)
