@@ -13,6 +13,7 @@ import time
 
 from guardian.decide.ladder import Memory, RungMemory
 from guardian.errors import ParseError
+from guardian.host.files import write_atomic
 
 MEMORY_FILE = "/run/pool-guardian/memory.json"
 
@@ -62,10 +63,7 @@ class MemoryFile:
             return
         try:
             os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
-            temporary = "{}.{}".format(self.path, self.pid)
-            with open(temporary, "w") as handle:
-                json.dump(memory_dict(memory, self.pid, self.started, self.clock()), handle)
-            os.rename(temporary, self.path)
+            write_atomic(self.path, json.dumps(memory_dict(memory, self.pid, self.started, self.clock())), 0o644)
             self.written, self.failed = memory, False
         except OSError as exc:
             if not self.failed:

@@ -11,6 +11,7 @@ import os
 import time
 
 from guardian.errors import EXIT_OK, GuardianError
+from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.observe.processes import docker_daemon_pid
 from guardian.tools import thin
@@ -106,24 +107,6 @@ def write_size(path, new_size):
     write_atomic(backup, text, mode)
     write_atomic(path, json.dumps(record, separators=(",", ":")), mode)
     return backup
-
-
-def write_atomic(path, text, mode):
-    """Temp file, fsync, rename, fsync the directory: the file is either old or new, never torn."""
-    folder, base = os.path.split(path)
-    tmp = os.path.join(folder, ".{}.pool-guardian-tmp".format(base.lstrip(".")))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _restore(backup, path):

@@ -1,0 +1,21 @@
+"""Files the guardian writes that a reader must find whole: Docker's device records (resize) and
+the daemon's memory for `plan`."""
+import os
+
+
+def write_atomic(path, text, mode):
+    """Temp file, fsync, rename, fsync the directory: the file is either old or new, never torn."""
+    folder, base = os.path.split(path)
+    tmp = os.path.join(folder, ".{}.pool-guardian-tmp".format(base.lstrip(".")))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
