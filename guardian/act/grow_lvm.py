@@ -5,11 +5,13 @@ often set through a profile as Docker's docs recommend). Two growers on one pool
 think the other's growth is their own room: a pool LVM monitors with autoextend on is refused,
 with a message saying so, and left to LVM.
 
-A grow is one lvm config and one lvextend, run in-process where liblvm2cmd is present
-(guardian.host.lvm_library), and one lvs unless the daemon read the pool LV before (PoolLv) and
-the VG has not changed since: LVM rewrites the VG's metadata backup (backup/backup_dir) at every
-change, so one stat of that file says whether lvs' sizes still hold (0.06-0.1 s of lvs saved in
-the race, measured in the test bed). With autoextend set, lvs runs at every grow all the same:
+A grow is one lvextend, run in-process where liblvm2cmd is present (guardian.host.lvm_library),
+and one lvs unless the daemon read the pool LV before (PoolLv) and the VG has not changed since:
+LVM rewrites the VG's metadata backup (backup/backup_dir) at every change, so one stat of that
+file says whether lvs' sizes still hold (0.06-0.1 s of lvs saved in the race, measured in the
+test bed). The autoextend threshold read with the pool LV holds while LVM's configuration files
+are as they were (LvmSettings), which a few stats tell; otherwise `lvm config` reads it again
+(about 0.012 s of each grow in the test bed). With autoextend set, lvs runs at every grow all the same:
 whether dmeventd monitors the pool decides who grows it, and monitoring is no VG change.
 lvextend runs with activation/monitoring off, which leaves the pool's registration with dmeventd
 as the operator made it, as dmeventd's own extends do. Otherwise lvextend registers an
@@ -45,15 +47,28 @@ class VolumeGroup(NamedTuple):
     extent: int
 
 
+class LvmSettings(NamedTuple):
+    """thin_pool_autoextend_threshold as LVM applies it to the pool (None: unset), and the files
+    LVM's configuration comes from as they were just before it was read (sources None: they are
+    not all known, and every grow reads it again)."""
+    threshold: Optional[int]
+    sources: Optional[tuple]    # ((path, file_stamp), ...)
+
+    def still_current(self):
+        return self.sources is not None and all(file_stamp(path) == stamp for path, stamp in self.sources)
+
+
 class PoolLv(NamedTuple):
-    """What one lvs said of the pool LV, and the VG's metadata backup file as it was just before
-    (backup_file None: LVM keeps no backup to go by, and every grow reads lvs again)."""
+    """What one lvs said of the pool LV, the VG's metadata backup file as it was just before
+    (backup_file None: LVM keeps no backup to go by, and every grow reads lvs again), and LVM's
+    settings for the pool."""
     lv: str
     vg: VolumeGroup
     monitored: bool
     profile: str
     backup_file: Optional[str]
     backup_stamp: Optional[tuple]
+    lvm: LvmSettings
 
     def still_current(self):
         return self.backup_file is not None and file_stamp(self.backup_file) == self.backup_stamp
@@ -77,6 +92,8 @@ class Autoextend(NamedTuple):
 
 LV_FIELDS = "seg_monitor,lv_profile,vg_name,vg_size,vg_free,vg_extent_size"
 THRESHOLD = "thin_pool_autoextend_threshold"
+PROFILE_DIR = "profile_dir"
+LVM_SYSTEM_DIR = "/etc/lvm"      # unless the environment's LVM_SYSTEM_DIR says otherwise, as for LVM
 BACKUP = ("backup/backup", "backup/backup_dir")
 # With monitoring off, lvextend neither registers the pool with dmeventd after the resume nor
 # unregisters it around the suspend (LVM 2.03.16, seen in the test bed): it stays as it was.
@@ -99,12 +116,14 @@ def read_pool_lv(runner, lv):
         vg = VolumeGroup(row["vg_name"], int(row["vg_size"]), int(row["vg_free"]), int(row["vg_extent_size"]))
     except (KeyError, ValueError):
         raise CommandError("lvs {}: no sizes in its report: {!r}".format(lv, text.strip()[:200]))
-    return PoolLv(lv, vg, row.get("seg_monitor") == "monitored", row.get("lv_profile", ""),
-                  backup_file if stamp else None, stamp)
+    profile = row.get("lv_profile", "")
+    return PoolLv(lv, vg, row.get("seg_monitor") == "monitored", profile,
+                  backup_file if stamp else None, stamp, read_lvm_settings(runner, profile))
 
 
 def file_stamp(path):
-    """(inode, mtime, size) of a file LVM replaces by rename when the VG changes; None if absent."""
+    """(inode, mtime, size) of a file or directory, None if absent: what a rewrite, a rename over
+    it or (for a directory) an entry added or taken away changes."""
     try:
         st = os.stat(path)
     except OSError:
@@ -128,7 +147,32 @@ def read_lvm_config(runner, keys, profile=""):
 
 def read_threshold(runner, profile):
     """thin_pool_autoextend_threshold as LVM would apply it to the pool (its profile included)."""
-    return config_integer(read_lvm_config(runner, ["activation/" + THRESHOLD], profile), THRESHOLD)
+    return read_lvm_settings(runner, profile).threshold
+
+
+def read_lvm_settings(runner, profile):
+    """LvmSettings: the threshold, and the files it comes from stamped before it is read, so that
+    a change during the read shows as a change. A profile is looked for where LVM keeps them by
+    default; one kept elsewhere (config/profile_dir) leaves the sources unknown."""
+    system_dir = os.path.normpath(os.environ.get("LVM_SYSTEM_DIR") or LVM_SYSTEM_DIR)
+    profile_dir = os.path.join(system_dir, "profile")
+    sources = config_sources(system_dir, profile and os.path.join(profile_dir, profile + ".profile"))
+    text = read_lvm_config(runner, ["activation/" + THRESHOLD, "config/" + PROFILE_DIR], profile)
+    if profile and os.path.normpath(config_string(text, PROFILE_DIR) or "") != profile_dir:
+        sources = None
+    return LvmSettings(config_integer(text, THRESHOLD), sources)
+
+
+def config_sources(system_dir, profile_file):
+    """((path, stamp), ...) of LVM's configuration: its system directory (a file added or taken
+    away), every *.conf in it (lvm.conf, lvmlocal.conf, host tag files) and the pool's profile;
+    None when the directory cannot be listed."""
+    try:
+        names = sorted(name for name in os.listdir(system_dir) if name.endswith(".conf"))
+    except OSError:
+        return None
+    paths = [system_dir] + [os.path.join(system_dir, name) for name in names] + ([profile_file] if profile_file else [])
+    return tuple((path, file_stamp(path)) for path in paths)
 
 
 def read_backup_file(runner, vg_name):
@@ -187,7 +231,8 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
         return "cannot tell which LVM volume is the pool (data device {})".format(
             pool.table and pool.table.data_dev)
     facts = known_or_read(runner, lv, known)
-    auto = Autoextend(facts.monitored, read_threshold(runner, facts.profile), facts.profile)
+    lvm = facts.lvm if facts.lvm.still_current() else read_lvm_settings(runner, facts.profile)
+    auto = Autoextend(facts.monitored, lvm.threshold, facts.profile)
     if facts is known and auto.threshold is not None and auto.threshold < 100:
         # Monitoring is no VG change: with autoextend set, dmeventd may have been given the pool
         # since, or had it taken away, and that decides who grows it.

@@ -5,7 +5,7 @@ import pytest
 
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
-from guardian.act.grow_lvm import plan_lvm_grow, warm_up
+from guardian.act.grow_lvm import LeftToLvm, plan_lvm_grow, warm_up
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
 
@@ -211,12 +211,35 @@ def test_autoextend_monitoring_turned_off_after_the_read_lets_the_daemon_grow(lv
     assert pool.bytes() > before
 
 
-def autoextend_profile(pool):
+def test_the_threshold_is_read_again_only_when_lvms_configuration_changes(lvm_thin_pool, capfd):
+    """The threshold read at warm-up holds while lvm.conf, lvmlocal.conf and the profile are as
+    they were; a profile rewritten since is seen at the next grow."""
+    pool = LvmPool(lvm_thin_pool)
+    autoextend_profile(pool, threshold=100)
+    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+    known = warm_up(observer.snapshot().pool, ctx.runner)
+    assert known.lvm.threshold == 100 and known.lvm.still_current()
+    capfd.readouterr()
+    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
+    assert not isinstance(plan, str), plan
+    assert "argv=lvm config" not in capfd.readouterr().err
+    write_profile(threshold=80)      # no VG change: the pool LV's facts still hold
+    assert known.still_current() and not known.lvm.still_current()
+    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
+    assert isinstance(plan, LeftToLvm) and "thin_pool_autoextend_threshold=80" in plan
+
+
+def autoextend_profile(pool, threshold=80):
     """LVM set to grow the pool itself at 80%: a profile on the pool LV, monitored."""
+    write_profile(threshold)
+    sh("lvchange --metadataprofile bed-autoextend {0} && lvchange --monitor y {0}".format(pool.lv))
+
+
+def write_profile(threshold):
     os.makedirs("/etc/lvm/profile", exist_ok=True)
     with open("/etc/lvm/profile/bed-autoextend.profile", "w") as handle:
-        handle.write("activation {\n  thin_pool_autoextend_threshold = 80\n  thin_pool_autoextend_percent = 20\n}\n")
-    sh("lvchange --metadataprofile bed-autoextend {0} && lvchange --monitor y {0}".format(pool.lv))
+        handle.write("activation {{\n  thin_pool_autoextend_threshold = {}\n  thin_pool_autoextend_percent = 20\n}}\n".format(
+            threshold))
 
 
 def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):
