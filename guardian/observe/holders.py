@@ -7,8 +7,9 @@ grouped by namespace (one readlink of /proc/PID/ns/mnt each) and ONE file is rea
 reading one per process, as grep over /proc/*/mounts does, costs seconds on a host with
 thousands of processes. That file is mountstats when it can tell (see MountQuery); a namespace's
 mountinfo is read and parsed only when the first file contains one of the query's needles, and
-only the processes of namespaces that hold something are named (cmdline and cgroup). The work
-is split over two processes (guardian.host.halves): it is all system calls.
+only the processes of namespaces that hold something are named (cmdline and cgroup), as they
+are found. The work is shared by two processes that take the processes from both ends
+(guardian.host.halves): it is all system calls.
 """
 import os
 from typing import Callable, NamedTuple, Tuple
@@ -84,8 +85,8 @@ def read_mounts(pids, proc=PROC):
 
 def find_holds(query, proc=PROC):
     # type: (MountQuery, str) -> list
-    """Every namespace with a mount the query wants, and who is in it. The processes are split in
-    two halves by pid, each scanned by its own process (see guardian.host.halves): pids that are
+    """Every namespace with a mount the query wants, and who is in it. The processes, in pid
+    order, are taken from both ends by two processes (see guardian.host.halves): pids that are
     near each other are mostly in the same namespaces, so few namespaces are read twice."""
     pids = [name for name in os.listdir(proc) if name.isdigit()]
     halves = in_halves(lambda part: _scan(part, query, proc), pids)
@@ -93,19 +94,19 @@ def find_holds(query, proc=PROC):
     for namespace, (enter_pid, text, members, named) in sorted(_merged(halves).items()):
         matched = _matched(query, text, enter_pid)
         if matched:
-            known = {h[0] for h in named}
-            unnamed = (holder(p, proc) for p in members if p not in known)     # seen by the other half only
-            named = sorted([Holder(*h) for h in named] + [h for h in unnamed if h is not None])
-            holds.append(Hold(namespace, enter_pid, tuple(named), matched,
-                              any(is_docker_daemon_command(h.command) for h in named)))
+            unnamed = (holder(p, proc) for p in members if p not in named)     # seen by the other end only
+            holders = sorted([Holder(*h) for h in named.values()] + [h for h in unnamed if h is not None])
+            holds.append(Hold(namespace, enter_pid, tuple(holders), matched,
+                              any(is_docker_daemon_command(h.command) for h in holders)))
     return holds
 
 
 def _scan(pids, query, proc):
     """{namespace: [enter pid, mountinfo text, pids, holders]} for these processes: one readlink of
     /proc/PID/ns/mnt each, one look into each namespace by its first process that can still be
-    read. The text is there only when the query finds something in it, and only then are the
-    namespace's processes named. Plain lists and tuples: they cross a pipe from a child."""
+    read. The text is there only when the query finds something in it, and then the namespace's
+    processes are named as they come, so that the naming is shared out with the rest of the
+    work. Plain lists and tuples: they cross a pipe from a child."""
     needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
     scans = {}
     readlink = os.readlink
@@ -117,14 +118,16 @@ def _scan(pids, query, proc):
         scan = scans.get(namespace)
         if scan is None:
             scan = scans[namespace] = [None, None, [], []]
-        scan[2].append(int(name))
+        pid = int(name)
+        scan[2].append(pid)
         if scan[0] is None:
             scan[0], scan[1] = _look_into(name, query, needles, proc)
-    for scan in scans.values():
-        if _matched(query, scan[1], scan[0]):
-            scan[3] = [tuple(h) for h in (holder(p, proc) for p in scan[2]) if h is not None]
-        else:
-            scan[1] = None
+            if not _matched(query, scan[1], scan[0]):
+                scan[1] = None
+        if scan[1] is not None:
+            named = holder(pid, proc)
+            if named is not None:
+                scan[3].append(tuple(named))
     return scans
 
 
@@ -152,16 +155,17 @@ def _matched(query, text, pid):
 
 
 def _merged(halves):
-    """The two halves' scans as one: a namespace seen in both has the pids and holders of both,
-    and the text of whichever half found something in it."""
+    """Both ends' scans as one: {namespace: [enter pid, text, {pids}, {pid: holder}]}. A namespace
+    seen by both has the pids and holders of both (a process seen by both, once), and the text
+    of whichever found something in it."""
     merged = {}
     for scans in halves:
         for namespace, (enter_pid, text, pids, named) in scans.items():
-            into = merged.setdefault(namespace, [None, None, [], []])
+            into = merged.setdefault(namespace, [None, None, set(), {}])
             if into[1] is None and (text is not None or into[0] is None):
                 into[0], into[1] = enter_pid, text
-            into[2].extend(pids)
-            into[3].extend(named)
+            into[2].update(pids)
+            into[3].update((h[0], h) for h in named)
     return merged
 
 
