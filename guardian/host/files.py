@@ -1,5 +1,5 @@
-"""Files the guardian writes that a reader must find whole: Docker's device records (resize) and
-the daemon's memory for `plan`."""
+"""Files the guardian writes that a reader must find whole: Docker's device records (resize), the
+daemon's memory for `plan` and the rescue state that `rescue --undo` goes by."""
 import os
 
 
@@ -9,7 +9,9 @@ def write_atomic(path, text, mode):
     tmp = os.path.join(folder, ".{}.pool-guardian-tmp".format(base.lstrip(".")))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        os.write(fd, text.encode())
+        view = memoryview(text.encode())
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)

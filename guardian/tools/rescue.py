@@ -10,6 +10,7 @@ import os
 from typing import NamedTuple
 
 from guardian.errors import EXIT_OK, GuardianError
+from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.tools import thin
 from guardian.tools.target import refuse_running, resolve
@@ -92,11 +93,9 @@ def _make_dir(path):
 
 
 def _write_state(state):
+    """Whole or not at all: `rescue --undo` after a crash goes by this file."""
     os.makedirs(RESCUE_DIR, mode=0o755, exist_ok=True)
-    tmp = state_path(state.container_id) + ".tmp"
-    with open(tmp, "w") as handle:
-        json.dump(state._asdict(), handle)
-    os.rename(tmp, state_path(state.container_id))
+    write_atomic(state_path(state.container_id), json.dumps(state._asdict()), 0o644)
 
 
 def find_state(query):
