@@ -9,13 +9,13 @@ thousands of processes. That file is mountstats when it can tell (see MountQuery
 mountinfo is read and parsed only when the first file contains one of the query's needles, and
 only the processes of namespaces that hold something are named (cmdline and cgroup), as they
 are found. The work is shared by two processes that take the processes from both ends
-(guardian.host.halves): it is all system calls.
+(guardian.host.both_ends): it is all system calls.
 """
 import os
 from typing import Callable, NamedTuple, Tuple
 
 from guardian.errors import ParseError
-from guardian.host.halves import in_halves
+from guardian.host.both_ends import from_both_ends
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
@@ -86,12 +86,12 @@ def read_mounts(pids, proc=PROC):
 def find_holds(query, proc=PROC):
     # type: (MountQuery, str) -> list
     """Every namespace with a mount the query wants, and who is in it. The processes, in pid
-    order, are taken from both ends by two processes (see guardian.host.halves): pids that are
+    order, are taken from both ends by two processes (see guardian.host.both_ends): pids that are
     near each other are mostly in the same namespaces, so few namespaces are read twice."""
     pids = [name for name in os.listdir(proc) if name.isdigit()]
-    halves = in_halves(lambda part: _scan(part, query, proc), pids)
+    ends = from_both_ends(lambda part: _scan(part, query, proc), pids)
     holds = []
-    for namespace, (enter_pid, text, members, named) in sorted(_merged(halves).items()):
+    for namespace, (enter_pid, text, members, named) in sorted(_merged(ends).items()):
         matched = _matched(query, text, enter_pid)
         if matched:
             unnamed = (holder(p, proc) for p in members if p not in named)     # seen by the other end only
@@ -154,12 +154,12 @@ def _matched(query, text, pid):
         return ()       # the process exited while its mountinfo was read
 
 
-def _merged(halves):
+def _merged(ends):
     """Both ends' scans as one: {namespace: [enter pid, text, {pids}, {pid: holder}]}. A namespace
     seen by both has the pids and holders of both (a process seen by both, once), and the text
     of whichever found something in it."""
     merged = {}
-    for scans in halves:
+    for scans in ends:
         for namespace, (enter_pid, text, pids, named) in scans.items():
             into = merged.setdefault(namespace, [None, None, set(), {}])
             if into[1] is None and (text is not None or into[0] is None):

@@ -66,7 +66,7 @@ class _Meeting:
         return self.items[self.front_stop * self.chunk:]
 
 
-def in_halves(work, items):
+def from_both_ends(work, items):
     """[work(the front's items), work(the back's items)]: each from a generator of items, the
     back's in a forked child when one can run. An item may be in both parts."""
     meeting = _Meeting(items)
