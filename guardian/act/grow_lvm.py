@@ -233,15 +233,19 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
     facts = known_or_read(runner, lv, known)
     lvm = facts.lvm if facts.lvm.still_current() else read_lvm_settings(runner, facts.profile)
     auto = Autoextend(facts.monitored, lvm.threshold, facts.profile)
-    if facts is known and auto.threshold is not None and auto.threshold < 100:
-        # Monitoring is no VG change: with autoextend set, dmeventd may have been given the pool
-        # since, or had it taken away, and that decides who grows it.
+    if facts is known and (auto.threshold is None or auto.threshold < 100):
+        # Monitoring is no VG change: with autoextend set (or not known to be off), dmeventd may
+        # have been given the pool since, or had it taken away, and that decides who grows it.
         facts = read_pool_lv(runner, lv)
         auto = auto._replace(monitored=facts.monitored)
     vg = facts.vg
     if auto.active:
         return LeftToLvm("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "
                          "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv)))
+    if auto.monitored and auto.threshold is None:
+        # lvm config --type full always gives the threshold, its default included: it failed
+        return "LVM monitors {} but `lvm config` gave no {}{}: not growing a pool LVM may be growing itself".format(
+            lv, THRESHOLD, " (profile {})".format(auto.profile) if auto.profile else "")
     section = settings.ladder.grow
     why = ""
     if part == "data":

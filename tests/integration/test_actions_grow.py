@@ -242,6 +242,19 @@ def write_profile(threshold):
             threshold))
 
 
+def test_a_monitored_pool_whose_threshold_lvm_cannot_give_is_not_grown(lvm_thin_pool):
+    """Its profile removed: `lvm config` fails for it, so nobody can tell whether dmeventd grows it."""
+    pool = LvmPool(lvm_thin_pool)
+    autoextend_profile(pool)
+    os.unlink("/etc/lvm/profile/bed-autoextend.profile")
+    before = pool.bytes()
+    result = grow_now(pool, GROW.format("256M"))
+    assert result.outcome == REFUSED and result.critical, result.summary
+    assert "LVM monitors {} but `lvm config` gave no thin_pool_autoextend_threshold (profile bed-autoextend)".format(
+        pool.lv) in result.summary
+    assert pool.bytes() == before
+
+
 def test_direct_lvm_grow_refuses_a_pool_lvm_autoextends(lvm_thin_pool):
     pool = LvmPool(lvm_thin_pool)
     autoextend_profile(pool)
