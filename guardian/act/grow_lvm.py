@@ -95,6 +95,9 @@ THRESHOLD = "thin_pool_autoextend_threshold"
 PROFILE_DIR = "profile_dir"
 LVM_SYSTEM_DIR = "/etc/lvm"      # unless the environment's LVM_SYSTEM_DIR says otherwise, as for LVM
 BACKUP = ("backup/backup", "backup/backup_dir")
+# lvs reports seg_monitor only while activation/monitoring is 1: with it off in lvm.conf, a pool
+# registered by hand (lvchange --monitor y) would read as unmonitored (LVM 2.03.16, test bed).
+MONITORING_REPORTED = "activation{monitoring=1}"
 # With monitoring off, lvextend neither registers the pool with dmeventd after the resume nor
 # unregisters it around the suspend (LVM 2.03.16, seen in the test bed): it stays as it was.
 UNMONITORED = "activation{monitoring=0}"
@@ -109,8 +112,8 @@ def read_pool_lv(runner, lv):
     the VG's backup file is looked at first, so that a change during lvs shows as a change."""
     backup_file = read_backup_file(runner, lv.partition("/")[0])
     stamp = file_stamp(backup_file) if backup_file else None
-    text = runner.run(["lvs", "--noheadings", "--nameprefixes", "--units", "b", "--nosuffix", "-o", LV_FIELDS, lv],
-                      timeout=LVM_TIMEOUT).stdout
+    text = runner.run(["lvs", "--config", MONITORING_REPORTED, "--noheadings", "--nameprefixes", "--units", "b",
+                       "--nosuffix", "-o", LV_FIELDS, lv], timeout=LVM_TIMEOUT).stdout
     row = name_prefixed_row(text)
     try:
         vg = VolumeGroup(row["vg_name"], int(row["vg_size"]), int(row["vg_free"]), int(row["vg_extent_size"]))

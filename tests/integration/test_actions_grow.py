@@ -1,4 +1,5 @@
 """grow on real pools: loop-lvm files, loop devices and table; direct-lvm with lvextend."""
+import contextlib
 import os
 
 import pytest
@@ -252,6 +253,37 @@ def test_a_monitored_pool_whose_threshold_lvm_cannot_give_is_not_grown(lvm_thin_
     assert result.outcome == REFUSED and result.critical, result.summary
     assert "LVM monitors {} but `lvm config` gave no thin_pool_autoextend_threshold (profile bed-autoextend)".format(
         pool.lv) in result.summary
+    assert pool.bytes() == before
+
+
+@contextlib.contextmanager
+def monitoring_off_in_lvm_conf():
+    """activation/monitoring = 0 for every LVM command, as a host may set it (lvmlocal.conf)."""
+    path = "/etc/lvm/lvmlocal.conf"
+    with open(path) as handle:
+        before = handle.read()
+    with open(path, "a") as handle:
+        handle.write("activation {\n\tmonitoring = 0\n}\n")
+    try:
+        yield
+    finally:
+        with open(path, "w") as handle:
+            handle.write(before)
+
+
+def test_a_pool_monitored_by_hand_is_left_to_lvm_when_lvm_conf_turns_monitoring_off(lvm_thin_pool):
+    """With monitoring = 0, lvs reports no seg_monitor at all unless asked with monitoring on; a
+    pool registered by `lvchange --monitor y` and autoextended is still dmeventd's to grow."""
+    pool = LvmPool(lvm_thin_pool)
+    with monitoring_off_in_lvm_conf():
+        autoextend_profile(pool)
+        assert out("lvs --noheadings -o seg_monitor " + pool.lv) == ""
+        assert out("lvs --config activation{monitoring=1} --noheadings -o seg_monitor " + pool.lv) == "monitored"
+        before = pool.bytes()
+        result = grow_now(pool, GROW.format("256M"))
+        sh("lvchange --monitor n " + pool.lv)
+    assert result.outcome == REFUSED, result.summary
+    assert "LVM monitors {} with thin_pool_autoextend_threshold=80".format(pool.lv) in result.summary
     assert pool.bytes() == before
 
 
