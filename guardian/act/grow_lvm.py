@@ -98,6 +98,7 @@ BACKUP = ("backup/backup", "backup/backup_dir")
 # lvs reports seg_monitor only while activation/monitoring is 1: with it off in lvm.conf, a pool
 # registered by hand (lvchange --monitor y) would read as unmonitored (LVM 2.03.16, test bed).
 MONITORING_REPORTED = "activation{monitoring=1}"
+MONITORED = ("monitored", "pending")    # pending: dmeventd is taking the pool on right now
 # With monitoring off, lvextend neither registers the pool with dmeventd after the resume nor
 # unregisters it around the suspend (LVM 2.03.16, seen in the test bed): it stays as it was.
 UNMONITORED = "activation{monitoring=0}"
@@ -120,7 +121,7 @@ def read_pool_lv(runner, lv):
     except (KeyError, ValueError):
         raise CommandError("lvs {}: no sizes in its report: {!r}".format(lv, text.strip()[:200]))
     profile = row.get("lv_profile", "")
-    return PoolLv(lv, vg, row.get("seg_monitor") == "monitored", profile,
+    return PoolLv(lv, vg, row.get("seg_monitor") in MONITORED, profile,
                   backup_file if stamp else None, stamp, read_lvm_settings(runner, profile))
 
 
