@@ -149,11 +149,6 @@ def read_lvm_config(runner, keys, profile=""):
             return handle.read()
 
 
-def read_threshold(runner, profile):
-    """thin_pool_autoextend_threshold as LVM would apply it to the pool (its profile included)."""
-    return read_lvm_settings(runner, profile).threshold
-
-
 def read_lvm_settings(runner, profile):
     """LvmSettings: the threshold, and the files it comes from stamped before it is read, so that
     a change during the read shows as a change. A profile is looked for where LVM keeps them by
@@ -241,7 +236,7 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
         # Monitoring is no VG change: with autoextend set (or not known to be off), dmeventd may
         # have been given the pool since, or had it taken away, and that decides who grows it.
         facts = read_pool_lv(runner, lv)
-        auto = auto._replace(monitored=facts.monitored)
+        auto = Autoextend(facts.monitored, facts.lvm.threshold, facts.profile)
     vg = facts.vg
     if auto.active:
         return LeftToLvm("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "

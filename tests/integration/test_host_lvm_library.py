@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from guardian.act.grow_lvm import LV_FIELDS, read_pool_lv, read_threshold
+from guardian.act.grow_lvm import LV_FIELDS, read_lvm_settings, read_pool_lv
 from guardian.errors import CommandError
 from guardian.host.runner import Runner
 from guardian.report.log import configure_logging
@@ -26,7 +26,7 @@ def test_lvs_reports_the_same_rows_in_process_as_the_lvs_process(lvm_thin_pool):
 
 def test_the_pool_lv_and_its_threshold_read_alike_both_ways(lvm_thin_pool):
     lv = lvm_thin_pool.vg + "/thinpool"
-    inside, outside = ((read_pool_lv(runner, lv), read_threshold(runner, "")) for runner in runners())
+    inside, outside = ((read_pool_lv(runner, lv), read_lvm_settings(runner, "").threshold) for runner in runners())
     assert inside == outside
     assert inside[0].vg.name == lvm_thin_pool.vg and inside[1] is not None
 
@@ -61,8 +61,8 @@ def test_a_profile_read_does_not_stick_to_the_next_threshold_read(lvm_thin_pool)
     with open("/etc/lvm/profile/bed-sticky.profile", "w") as handle:
         handle.write("activation {\n  thin_pool_autoextend_threshold = 80\n}\n")
     inside = runners()[0]
-    assert read_threshold(inside, "bed-sticky") == 80
-    assert read_threshold(inside, "") == read_threshold(runners()[1], "") == 100
+    assert read_lvm_settings(inside, "bed-sticky").threshold == 80
+    assert read_lvm_settings(inside, "").threshold == read_lvm_settings(runners()[1], "").threshold == 100
 
 
 def test_an_lvextend_in_process_prints_nothing_of_its_own_and_keeps_its_errors(lvm_thin_pool, capfd):
