@@ -112,7 +112,7 @@ class Watch:
             t.start()
 
     def look(self):
-        lines = devmapper.target_lines(self.name)
+        lines = devmapper.target_lines(self.name, commit=True)
         if not lines:
             raise devmapper.DevmapperError("no table")
         words = lines[0].split()

@@ -26,7 +26,7 @@ def read_kernel(runner, pool_devices=None):
     except DevmapperError:
         pass
     try:
-        status = runner.run(["dmsetup", "status", "--target", "thin-pool"]).stdout
+        status = runner.run(["dmsetup", "status", "--noflush", "--target", "thin-pool"]).stdout
         table = runner.run(["dmsetup", "table", "--target", "thin-pool"]).stdout
     except CommandError as exc:
         raise SourceUnavailable("kernel: {}".format(exc))
@@ -34,7 +34,8 @@ def read_kernel(runner, pool_devices=None):
 
 
 def read_kernel_by_ioctl(pool_devices=None):
-    """The same lines `dmsetup status/table --target thin-pool` print, with no process per call.
+    """The same lines `dmsetup status --noflush`/`table --target thin-pool` print, with no process
+    per call (see devmapper.target_lines for why no flush).
     pool_devices (PoolDevices): skip the devices known not to be pools."""
     status, table = [], []
     devices = devmapper.device_list()

@@ -1,8 +1,12 @@
 """The daemon reads the kernel by ioctl (libdevmapper); it must see exactly what dmsetup prints."""
+import os
+import subprocess
+import threading
+
 from guardian.host import devmapper
 from guardian.observe.dmsetup import parse_status, parse_table
 from guardian.observe.sources import PoolDevices, read_kernel_by_ioctl
-from tests.integration.bedlib import out
+from tests.integration.bedlib import SCRATCH, out, sh
 
 
 def test_ioctl_reading_matches_dmsetup_status_and_table(make_thin_pool):
@@ -26,3 +30,38 @@ def test_the_daemons_looks_leave_out_thin_devices_and_still_see_a_new_pool(make_
     assert statuses == parse_status(out("dmsetup status --target thin-pool"))
     assert tables == parse_table(out("dmsetup table --target thin-pool"))
     assert {first.name, second.name} <= {s.name for s in statuses}
+
+
+def test_a_look_at_a_pool_commits_nothing_so_it_never_waits_on_the_metadata_device():
+    """`dmsetup status` without --noflush commits the pool's metadata first. With the metadata
+    device suspended that commit waits; the daemon's look must come back all the same."""
+    name = "bednoflush{}".format(os.getpid())
+    data, meta = (os.path.join(SCRATCH, name + suffix) for suffix in (".data", ".meta"))
+    sh("truncate -s 64M {} && truncate -s 16M {}".format(data, meta))
+    data_loop, meta_loop = out("losetup -f --show " + data), out("losetup -f --show " + meta)
+    sh("dd if=/dev/zero of={} bs=4096 count=1 conv=notrunc status=none".format(meta_loop))
+    sh("dmsetup create {0}-meta --table '0 32768 linear {1} 0'".format(name, meta_loop))
+    sh("dmsetup create {0} --table '0 131072 thin-pool /dev/mapper/{0}-meta {1} 128 0 0'".format(name, data_loop))
+    sh("dmsetup message {} 0 'create_thin 0'; sleep 2".format(name))     # changed once; committed since
+    committing, looks, look_returned, commit_waited = None, [], False, False
+    try:
+        sh("dmsetup suspend {}-meta".format(name))
+        looking = threading.Thread(target=lambda: looks.append(read_kernel_by_ioctl()), daemon=True)
+        looking.start()
+        looking.join(20)
+        look_returned = not looking.is_alive()      # before the resume lets a waiting one go on
+        committing = subprocess.Popen(["dmsetup", "status", name], stdout=subprocess.DEVNULL)
+        try:
+            committing.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        commit_waited = committing.returncode is None
+    finally:
+        sh("dmsetup resume {}-meta".format(name))
+        if committing:
+            committing.wait(60)
+        sh("dmsetup remove {0}; dmsetup remove {0}-meta; losetup -d {1} {2}; rm -f {3} {4}".format(
+            name, data_loop, meta_loop, data, meta), check=False)
+    assert look_returned, "the look waited on the suspended metadata device"
+    assert name in {s.name for s in looks[0][0]}
+    assert commit_waited, "a committing status did not wait either: this test cannot tell"
