@@ -29,7 +29,7 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, align_up, at_maximum,
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.observe.lvm_report import config_integer, config_string, name_prefixed_row
-from guardian.observe.memory_devices import devices_under_memory, kernel_names_below
+from guardian.observe.memory_devices import kernel_names_below, mapped_file_devices, swap_devices
 from guardian.observe.sources import device_name, kernel_name, kernel_name_of
 from guardian.units import format_bytes
 
@@ -60,8 +60,9 @@ class LvmSettings(NamedTuple):
 
 class PoolLv(NamedTuple):
     """What one lvs said of the pool LV, the VG's metadata backup file as it was just before
-    (backup_file None: LVM keeps no backup to go by, and every grow reads lvs again), and LVM's
-    settings for the pool."""
+    (backup_file None: LVM keeps no backup to go by, and every grow reads lvs again), LVM's
+    settings for the pool, and the devices of the daemon's mapped files when it was read at
+    warm-up (None: read them at the grow; see memory_may_stay_unpinned)."""
     lv: str
     vg: VolumeGroup
     monitored: bool
@@ -69,6 +70,7 @@ class PoolLv(NamedTuple):
     backup_file: Optional[str]
     backup_stamp: Optional[tuple]
     lvm: LvmSettings
+    mapped: Optional[frozenset] = None
 
     def still_current(self):
         return self.backup_file is not None and file_stamp(self.backup_file) == self.backup_stamp
@@ -184,30 +186,34 @@ def read_backup_file(runner, vg_name):
 def warm_up(pool, runner):
     """Read the pool LV ahead of a grow (at start, and again after a ladder that changed the VG),
     so that a grow under fire does not pay the first LVM command's costs (the library's start-up,
-    a cold device scan) nor, while the VG stays as it is, an lvs; PoolLv or None. Where LVM runs
-    in this process, lvextend is rehearsed too."""
+    a cold device scan) nor, while the VG stays as it is, an lvs or a read of the daemon's
+    mapped files; PoolLv or None. Where LVM runs in this process, lvextend is rehearsed too."""
     lv = lv_of(pool)
     if lv is None:
         return None
-    known = read_pool_lv(runner, lv)
+    known = read_pool_lv(runner, lv)     # in-process, the LVM libraries are mapped from here on
+    try:
+        known = known._replace(mapped=frozenset(mapped_file_devices()))
+    except OSError:
+        pass
     if runner.lvm_runs_in_process():
-        rehearse_lvextend(pool, runner, lv)
+        rehearse_lvextend(pool, runner, lv, known.mapped)
     return known
 
 
-def rehearse_lvextend(pool, runner, lv):
+def rehearse_lvextend(pool, runner, lv, mapped):
     """`lvextend --test` of one extent with a grow's settings: LVM writes no metadata and loads no
     table in test mode, and the real lvextend after it finds LVM in this process warm (test
     bed, a writer at 100 MB/s: the first grow 0.13-0.14 s after it against 0.16-0.17 s, later
     ones 0.11-0.12 against 0.14-0.15). It fails harmlessly where the VG has no extent free."""
-    runner.run(["lvextend", "--test", "--config", lvextend_config(pool), "-l", "+1", lv],
+    runner.run(["lvextend", "--test", "--config", lvextend_config(pool, mapped), "-l", "+1", lv],
                timeout=LVM_TIMEOUT, check=False)
 
 
-def lvextend_config(pool):
+def lvextend_config(pool, mapped=None):
     """lvextend's --config: the pool's registration with dmeventd left as it is, whatever it became
     since the daemon read it, and the daemon's memory unpinned when it may be."""
-    return UNMONITORED + (UNPINNED if memory_may_stay_unpinned(pool) else "")
+    return UNMONITORED + (UNPINNED if memory_may_stay_unpinned(pool, mapped) else "")
 
 
 def known_or_read(runner, lv, known):
@@ -266,7 +272,7 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
     problem = room_problem(need, vg.free, section.reserve.resolve(vg.size), "volume group " + vg.name)
     if problem:
         return problem
-    argv = ["lvextend", "--config", lvextend_config(pool)]
+    argv = ["lvextend", "--config", lvextend_config(pool, facts.mapped)]
     if part == "data":
         argv += ["-l", "+{}".format(step // vg.extent), lv]
     else:
@@ -274,15 +280,21 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
     return lv, growth, argv, auto
 
 
-def memory_may_stay_unpinned(pool):
+def memory_may_stay_unpinned(pool, mapped=None):
     """Whether LVM may leave this process' memory unpinned while it suspends the pool: none of
     the devices its pages come from (mapped files, swap) is stacked on the pool's devices. Pinning
     faults in and locks every mapping (60 MiB of a Python daemon): in the test bed about 0.05 s of
     each grow and more of the first, and 15 MiB of RSS that stays after. Devices with major 0
     (tmpfs, nfs, 9p, overlay) are no block devices and cannot wait on a suspend; a device sysfs
-    does not know is taken as stacked on the pool."""
+    does not know is taken as stacked on the pool.
+
+    mapped: the devices of the mapped files as the warm-up read them. Reading /proc/self/maps
+    again took 10-20 ms of a grow under a writer in the test bed (350 mappings); what the daemon
+    maps later (a module imported late, a library LVM opens) comes from where its code and those
+    libraries already came from. Swap is read at every grow: an area may be added at any time.
+    Which devices are stacked on the pool is read at every grow too."""
     try:
-        devices = devices_under_memory()
+        devices = (set(mapped) if mapped is not None else mapped_file_devices()) | swap_devices()
     except OSError:
         return False
     # lvextend suspends the pool and its data and metadata LVs, and with them all stacked on those

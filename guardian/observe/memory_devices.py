@@ -3,8 +3,8 @@
 While LVM suspends a pool it pins the memory of the process that runs the command (every
 mapping, read from /proc/self/maps), so that no page fault can wait for I/O on a suspended
 device. Where none of those devices is stacked on the pool, no fault can reach it, and the grow
-can skip the pinning (guardian.act.grow_lvm). The parsers here are pure; `devices_under_memory`
-reads the live process.
+can skip the pinning (guardian.act.grow_lvm). The parsers here are pure; `mapped_file_devices`
+and `swap_devices` read the live process and host.
 """
 import os
 import re
@@ -32,12 +32,17 @@ def swap_areas(swaps_text):
     return areas
 
 
-def devices_under_memory(proc="/proc"):
-    """The devices this process' mapped files live on, and those its swap areas are on."""
+def mapped_file_devices(proc="/proc"):
+    """The devices this process' mapped files live on."""
     with open(os.path.join(proc, "self", "maps")) as handle:
-        devices = mapped_devices(handle.read())
+        return mapped_devices(handle.read())
+
+
+def swap_devices(proc="/proc"):
+    """The devices the host's swap areas are on: a partition's own, a swap file's filesystem's."""
     with open(os.path.join(proc, "swaps")) as handle:
         areas = swap_areas(handle.read())
+    devices = set()
     for path, kind in areas:
         st = os.stat(path)
         number = st.st_rdev if kind == "partition" else st.st_dev

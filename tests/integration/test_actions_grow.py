@@ -130,6 +130,28 @@ def test_lvm_pins_the_daemons_memory_when_its_swap_sits_on_the_pool(lvm_thin_poo
     assert "lvextend " in logged and "mlock_filter" not in logged
 
 
+def test_a_swap_area_turned_on_after_the_warm_up_still_has_lvm_pin_the_daemon(lvm_thin_pool, capfd):
+    """The daemon's mapped files are read at warm-up, its swap at every grow: swapon needs no VG
+    change, so the pool LV read before still holds and only the grow can see it."""
+    swap = "/dev/{}/bedswap".format(lvm_thin_pool.vg)
+    sh("lvcreate -q -y -V 128M -T {}/thinpool -n bedswap && mkswap -q {}".format(lvm_thin_pool.vg, swap))
+    try:
+        pool = LvmPool(lvm_thin_pool)
+        ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
+        snapshot = observer.snapshot()
+        known = warm_up(snapshot.pool, ctx.runner)
+        assert known.mapped, "the warm-up read no mapped files"
+        sh("swapon " + swap)
+        capfd.readouterr()
+        result = grow_parts(snapshot, ctx._replace(pool_lv=known), ["data"])
+        logged = capfd.readouterr().err
+    finally:
+        sh("swapoff {0}; lvremove -q -y {0}".format(swap), check=False)
+    assert result.outcome == DONE, result.summary
+    assert "argv=lvextend " in logged and "argv=lvs " not in logged
+    assert "mlock_filter" not in logged
+
+
 def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd):
     pool = LvmPool(lvm_thin_pool)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
