@@ -289,7 +289,7 @@ def memory_may_stay_unpinned(pool, mapped=None):
     does not know is taken as stacked on the pool.
 
     mapped: the devices of the mapped files as the warm-up read them. Reading /proc/self/maps
-    again took 10-20 ms of a grow under a writer in the test bed (350 mappings); what the daemon
+    again took about 10 ms of a grow under a writer in the test bed (350 mappings); what the daemon
     maps later (a module imported late, a library LVM opens) comes from where its code and those
     libraries already came from. Swap is read at every grow: an area may be added at any time.
     Which devices are stacked on the pool is read at every grow too."""
