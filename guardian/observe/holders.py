@@ -91,20 +91,19 @@ def find_holds(query, proc=PROC):
     pids = [name for name in os.listdir(proc) if name.isdigit()]
     ends = from_both_ends(lambda part: _scan(part, query, proc), pids)
     holds = []
-    for namespace, (enter_pid, text, members, named) in sorted(_merged(ends).items()):
-        matched = _matched(query, text, enter_pid)
-        if matched:
+    for namespace, (enter_pid, mounts, members, named) in sorted(_merged(ends).items()):
+        if mounts:
             unnamed = (holder(p, proc) for p in members if p not in named)     # seen by the other end only
             holders = sorted([Holder(*h) for h in named.values()] + [h for h in unnamed if h is not None])
-            holds.append(Hold(namespace, enter_pid, tuple(holders), matched,
+            holds.append(Hold(namespace, enter_pid, tuple(holders), tuple(Mount(*m) for m in mounts),
                               any(is_docker_daemon_command(h.command) for h in holders)))
     return holds
 
 
 def _scan(pids, query, proc):
-    """{namespace: [enter pid, mountinfo text, pids, holders]} for these processes: one readlink of
+    """{namespace: [enter pid, mounts, pids, holders]} for these processes: one readlink of
     /proc/PID/ns/mnt each, one look into each namespace by its first process that can still be
-    read. The text is there only when the query finds something in it, and then the namespace's
+    read. The mounts are those the query wants, None when there are none; then the namespace's
     processes are named as they come, so that the naming is shared out with the rest of the
     work. Plain lists and tuples: they cross a pipe from a child."""
     needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
@@ -121,9 +120,8 @@ def _scan(pids, query, proc):
         pid = int(name)
         scan[2].append(pid)
         if scan[0] is None:
-            scan[0], scan[1] = _look_into(name, query, needles, proc)
-            if not _matched(query, scan[1], scan[0]):
-                scan[1] = None
+            scan[0], text = _look_into(name, query, needles, proc)
+            scan[1] = tuple(tuple(m) for m in _matched(query, text, scan[0])) or None
         if scan[1] is not None:
             named = holder(pid, proc)
             if named is not None:
@@ -155,15 +153,15 @@ def _matched(query, text, pid):
 
 
 def _merged(ends):
-    """Both ends' scans as one: {namespace: [enter pid, text, {pids}, {pid: holder}]}. A namespace
-    seen by both has the pids and holders of both (a process seen by both, once), and the text
-    of whichever found something in it."""
+    """Both ends' scans as one: {namespace: [enter pid, mounts, {pids}, {pid: holder}]}. A
+    namespace seen by both has the pids and holders of both (a process seen by both, once), and
+    the mounts of whichever found some in it."""
     merged = {}
     for scans in ends:
-        for namespace, (enter_pid, text, pids, named) in scans.items():
+        for namespace, (enter_pid, mounts, pids, named) in scans.items():
             into = merged.setdefault(namespace, [None, None, set(), {}])
-            if into[1] is None and (text is not None or into[0] is None):
-                into[0], into[1] = enter_pid, text
+            if into[1] is None and (mounts is not None or into[0] is None):
+                into[0], into[1] = enter_pid, mounts
             into[2].update(pids)
             into[3].update((h[0], h) for h in named)
     return merged
