@@ -109,6 +109,11 @@ def _dm_task(kind, name=None, what="read", prepare=None, lib=None):
         lib.dm_task_destroy(task)
 
 
+def _no_flush(lib, task):
+    """A task's `--noflush`: no metadata commit for a status, no flush for a resume."""
+    lib.dm_task_no_flush(task)
+
+
 def _task(kind, name, event_nr=None):
     """Run one dm task on a device and return its info."""
     def set_event_nr(lib, task):
@@ -159,15 +164,14 @@ def target_lines(name, table=False, commit=False):
 
     Without --noflush a thin-pool's status first commits the pool's metadata, and with it flushes
     its data device: a look would be a flush the writers wait on, and would itself wait on a
-    metadata device that is slow, stuck or suspended, where the daemon must still see the pool. On the event path under a writer (test bed) a look took 12-29 ms
-    with the commit, 6-20 ms without. The counts are the same either way (the kernel counts the
-    open transaction's blocks). commit=True asks for the commit (the grow_race sampler keeps the
-    conditions its earlier rows were measured in).
+    metadata device that is slow, stuck or suspended, where the daemon must still see the pool.
+    On the event path under a writer (test bed) a look took 12-29 ms with the commit, 6-20 ms
+    without. The counts are the same either way (the kernel counts the open transaction's
+    blocks). commit=True asks for the commit (the grow_race sampler keeps the conditions its
+    earlier rows were measured in). A table read commits nothing either way.
     """
-    def no_flush(lib, task):
-        if not commit:
-            lib.dm_task_no_flush(task)
-    with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name, prepare=no_flush) as (lib, task):
+    prepare = None if table or commit else _no_flush
+    with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name, prepare=prepare) as (lib, task):
         lines, cursor = [], None
         start, length = ctypes.c_uint64(), ctypes.c_uint64()
         target, params = ctypes.c_char_p(), ctypes.c_char_p()
@@ -243,8 +247,7 @@ def resume_device(name):
     """`dmsetup resume --noflush NAME`: the inactive table (if any) becomes live and I/O flows
     again. No flush: a pool out of data space holds queued writes that only the new, larger
     table can complete; a flushing suspend would wait for them until the kernel fails them."""
-    with _dm_task(DM_DEVICE_RESUME, name, "resume", lambda lib, task: lib.dm_task_no_flush(task),
-                  lib=_no_udev_sync()):
+    with _dm_task(DM_DEVICE_RESUME, name, "resume", _no_flush, lib=_no_udev_sync()):
         pass
 
 
