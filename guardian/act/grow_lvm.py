@@ -220,7 +220,13 @@ def known_or_read(runner, lv, known):
     """The daemon's PoolLv while it still holds, else a fresh one."""
     if known is not None and known.lv == lv and known.still_current():
         return known
-    return read_pool_lv(runner, lv)
+    return read_again(runner, lv, known)
+
+
+def read_again(runner, lv, known):
+    """A fresh PoolLv that keeps the devices of the daemon's mapped files as the warm-up read
+    them: a change of the VG, or of the pool's monitoring, is no change of what the daemon maps."""
+    return read_pool_lv(runner, lv)._replace(mapped=known.mapped if known is not None else None)
 
 
 def lv_of(pool):
@@ -241,7 +247,7 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0, known=None):
     if facts is known and (auto.threshold is None or auto.threshold < 100):
         # Monitoring is no VG change: with autoextend set (or not known to be off), dmeventd may
         # have been given the pool since, or had it taken away, and that decides who grows it.
-        facts = read_pool_lv(runner, lv)
+        facts = read_again(runner, lv, known)
         auto = Autoextend(facts.monitored, facts.lvm.threshold, facts.profile)
     vg = facts.vg
     if auto.active:

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from guardian.act.base import DONE, DRY_RUN, REFUSED
+from guardian.act import grow_lvm
 from guardian.act.grow import grow_parts
 from guardian.act.grow_lvm import LeftToLvm, plan_lvm_grow, warm_up
 from tests.integration.actions_helpers import context, pool_config, suspended
@@ -152,7 +153,7 @@ def test_a_swap_area_turned_on_after_the_warm_up_still_has_lvm_pin_the_daemon(lv
     assert "mlock_filter" not in logged
 
 
-def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd):
+def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd, monkeypatch):
     pool = LvmPool(lvm_thin_pool)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
     snapshot = observer.snapshot()
@@ -169,9 +170,12 @@ def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lv
     try:
         assert not known.still_current()
         capfd.readouterr()
+        # the VG changed, not the daemon's mappings: the warm-up's devices are kept, not read again
+        monkeypatch.setattr(grow_lvm, "mapped_file_devices", lambda: pytest.fail("/proc/self/maps read again"))
         plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
         assert "argv=lvs " in capfd.readouterr().err
         assert not isinstance(plan, str), plan
+        assert "mlock_filter" in " ".join(plan[2])
     finally:
         sh("lvremove -q -y {}/bedother".format(lvm_thin_pool.vg))
 
