@@ -14,7 +14,8 @@ Arms (each a 1 GiB pool, 64K chunks, a 4 GiB thin volume with xfs, high mark / t
 Scenarios: ~100 MB/s (paced 1 MiB writes), one unthrottled writer, two unthrottled writers; each
 writer does O_DIRECT 1 MiB writes into 64 MiB files until the writers together wrote --total.
 Measured from outside the grower: a thread waits on the pool's dm events and a sampler reads its
-status every 20 ms (both by ioctl). Crossing = first look at >= 70% since the last growth; grown =
+status every 20 ms (both by ioctl; --sampler says whether a look commits the pool's metadata, which
+flushes its data device). Crossing = first look at >= 70% since the last growth; grown =
 first look at a larger data size. Peak = highest used/total seen. Out of space = a look at a mode
 other than rw, or a write that failed.
 """
@@ -100,8 +101,8 @@ def writer(directory, index, total, rate, file_bytes=64 * MiB, chunk=MiB):
 class Watch:
     """dm events + a 20 ms status sampler on the pool; every look is (time, used, total, mode)."""
 
-    def __init__(self, dm_name, period=0.02):
-        self.name, self.period = dm_name, period
+    def __init__(self, dm_name, period=0.02, commit=False):
+        self.name, self.period, self.commit = dm_name, period, commit
         self.looks, self.grows = [], []
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -112,7 +113,7 @@ class Watch:
             t.start()
 
     def look(self):
-        lines = devmapper.target_lines(self.name, commit=True)
+        lines = devmapper.target_lines(self.name, commit=self.commit)
         if not lines:
             raise devmapper.DevmapperError("no table")
         words = lines[0].split()
@@ -251,7 +252,7 @@ def race(arm, scenario, args, log):
                     break
                 time.sleep(0.3)
             time.sleep(1)
-        watch = Watch(pool.dm_name)
+        watch = Watch(pool.dm_name, commit=args.sampler == "commit")
         started = time.time()
         procs = [subprocess.Popen([sys.executable, __file__, "--writer", mnt, str(i),
                                    str(args.total // writers), str(rate / writers)],
@@ -309,6 +310,9 @@ def main():
     parser.add_argument("--min-step", default="64M")
     parser.add_argument("--max-data", default="6G")
     parser.add_argument("--absorb", default="30s", help="grow.absorb; 0s for fixed 20%% steps like LVM's")
+    parser.add_argument("--sampler", choices=("noflush", "commit"), default="noflush",
+                        help="noflush: looks that change nothing in the pool (from 2026-11-25 on); commit: each "
+                             "look commits the pool's metadata and flushes its data device, as in the rows before")
     parser.add_argument("--log-level", default="info", help="the daemons' log level (debug: every command's time)")
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()
