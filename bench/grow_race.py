@@ -265,7 +265,8 @@ def race(arm, scenario, args, log):
             seen["daemon_rss_kib"] = rss_kib(guardian.daemons[0].pid)
         written = sum(r["written"] for r in results)
         errors = [e for r in results for e in r["errors"]]
-        row = dict(arm=arm, scenario=scenario, mbps=written / seconds / 1e6, errors=errors, **seen)
+        row = dict(arm=arm, scenario=scenario, sampler=args.sampler, mbps=written / seconds / 1e6, errors=errors,
+                   **seen)
         return row
     finally:
         if guardian:

@@ -61,8 +61,8 @@ class LvmSettings(NamedTuple):
 class PoolLv(NamedTuple):
     """What one lvs said of the pool LV, the VG's metadata backup file as it was just before
     (backup_file None: LVM keeps no backup to go by, and every grow reads lvs again), LVM's
-    settings for the pool, and the devices of the daemon's mapped files when it was read at
-    warm-up (None: read them at the grow; see memory_may_stay_unpinned)."""
+    settings for the pool, and the devices of the daemon's mapped files as the last warm-up read
+    them (None: read them at the grow; see memory_may_stay_unpinned)."""
     lv: str
     vg: VolumeGroup
     monitored: bool
@@ -186,7 +186,7 @@ def read_backup_file(runner, vg_name):
 def warm_up(pool, runner):
     """Read the pool LV ahead of a grow (at start, and again after a ladder that changed the VG),
     so that a grow under fire does not pay the first LVM command's costs (the library's start-up,
-    a cold device scan) nor, while the VG stays as it is, an lvs or a read of the daemon's
+    a cold device scan), nor an lvs while the VG stays as it is, nor a read of the daemon's
     mapped files; PoolLv or None. Where LVM runs in this process, lvextend is rehearsed too."""
     lv = lv_of(pool)
     if lv is None:
@@ -225,7 +225,8 @@ def known_or_read(runner, lv, known):
 
 def read_again(runner, lv, known):
     """A fresh PoolLv that keeps the devices of the daemon's mapped files as the warm-up read
-    them: a change of the VG, or of the pool's monitoring, is no change of what the daemon maps."""
+    them: a change of the VG, of the pool's monitoring or of which LV is the pool is no change of
+    what the daemon itself maps."""
     return read_pool_lv(runner, lv)._replace(mapped=known.mapped if known is not None else None)
 
 

@@ -167,8 +167,8 @@ def target_lines(name, table=False, commit=False):
     metadata device that is slow, stuck or suspended, where the daemon must still see the pool.
     On the event path under a writer (test bed) a look took 12-29 ms with the commit, 6-20 ms
     without. The counts are the same either way (the kernel counts the open transaction's
-    blocks). commit=True asks for the commit (the grow_race sampler keeps the conditions its
-    earlier rows were measured in). A table read commits nothing either way.
+    blocks). commit=True asks for the commit (grow_race's `--sampler commit`, which reproduces the
+    conditions of its rows before 2026-11-25). A table read commits nothing either way.
     """
     prepare = None if table or commit else _no_flush
     with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name, prepare=prepare) as (lib, task):

@@ -225,14 +225,16 @@ def test_monitoring_turned_off_after_the_daemon_read_the_pool_stays_off(lvm_thin
     assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "not monitored"
 
 
-def test_autoextend_monitoring_turned_off_after_the_read_lets_the_daemon_grow(lvm_thin_pool):
+def test_autoextend_monitoring_turned_off_after_the_read_lets_the_daemon_grow(lvm_thin_pool, monkeypatch):
     pool = LvmPool(lvm_thin_pool)
     autoextend_profile(pool)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
     known = warm_up(observer.snapshot().pool, ctx.runner)
-    assert known.monitored
+    assert known.monitored and known.mapped
     sh("lvchange --monitor n " + pool.lv)
     before = pool.bytes()
+    # lvs runs again (autoextend is set), but the warm-up's mapped files are kept
+    monkeypatch.setattr(grow_lvm, "mapped_file_devices", lambda: pytest.fail("/proc/self/maps read again"))
     result = grow_parts(observer.snapshot(), ctx._replace(pool_lv=known), ["data"])
     assert result.outcome == DONE, result.summary
     assert pool.bytes() > before
