@@ -7,6 +7,7 @@ with numbers. It raises nothing an operator should not see: failures are results
 from typing import Callable, NamedTuple
 
 DONE = "done"
+PARTLY_DONE = "partly done"     # some of the work done, some failed: freed space counts, no back-off
 NOTHING_TO_DO = "nothing to do"
 DRY_RUN = "dry-run"
 REFUSED = "refused"
@@ -37,4 +38,12 @@ class ActionResult(NamedTuple):
 
     @property
     def succeeded(self):
-        return self.outcome in (DONE, NOTHING_TO_DO, DRY_RUN)
+        return self.outcome in (DONE, PARTLY_DONE, NOTHING_TO_DO, DRY_RUN)
+
+
+def outcome_of(done, failed, dry_run):
+    """One busy container among four removals is not a failed rung: what was freed counts, and
+    the rung is not backed off; only a rung that freed nothing and failed is a failure."""
+    if failed:
+        return PARTLY_DONE if done else FAILED
+    return DRY_RUN if dry_run else DONE

@@ -32,3 +32,26 @@ def arm(snapshot, ctx):
     return ActionResult("arm_low_water_mark", DONE, "low water mark {} -> {} blocks".format(
         pool.table.low_water_mark_blocks, wanted), {"from_blocks": pool.table.low_water_mark_blocks,
                                                       "to_blocks": wanted})
+
+
+def needs_rearming(before, after):
+    """Whether the kernel's event fired before a climb and the climb brought the pool back above
+    the mark without resuming its table (a grow resumes it, which re-arms the event already)."""
+    if not (before and after and before.table and after.table and after.healthy) or \
+            None in (before.status.data_used_blocks, after.status.data_used_blocks):
+        return False
+    mark = after.table.low_water_mark_blocks
+    return (free_blocks(before) <= before.table.low_water_mark_blocks and free_blocks(after) > mark
+            and after.status.data_total_blocks == before.status.data_total_blocks)
+
+
+def free_blocks(pool):
+    return pool.status.data_total_blocks - pool.status.data_used_blocks
+
+
+def rearm(snapshot, ctx):
+    """Load the pool's table unchanged and resume it: the kernel's low-water event fires again."""
+    pool = snapshot.pool
+    reload_and_resume(ctx, pool.name, table_line(pool.table))
+    return ActionResult("arm_low_water_mark", DONE, "low water mark {} re-armed after the climb".format(
+        pool.table.low_water_mark_blocks), {"to_blocks": pool.table.low_water_mark_blocks})

@@ -8,7 +8,7 @@ own namespace to Docker.
 """
 import time
 
-from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, ActionResult
+from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, keep_rules
 from guardian.act.prune import door_for, inspect_containers, remove_container
 from guardian.errors import CommandError, GuardianError
@@ -81,8 +81,7 @@ def release_mounts(snapshot, ctx):
         door.close()
     summary = "; ".join(lines + failures) + "; Docker's deferred-deleted devices: {}".format(
         "unknown" if deferred is None else deferred)
-    outcome = FAILED if failures else (DRY_RUN if ctx.dry_run else DONE)
-    return ActionResult("release_mounts", outcome, summary, {
+    return ActionResult("release_mounts", outcome_of(lines, failures, ctx.dry_run), summary, {
         "dead": len(dead), "namespaces_released": released, "failed": len(failures),
         "deferred_deleted": deferred})
 

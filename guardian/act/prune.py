@@ -6,7 +6,7 @@ reported with Docker's own error, and a `device or resource busy` one names who 
 import time
 from typing import NamedTuple, Tuple
 
-from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, ActionResult
+from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
 from guardian.host.docker_api import DockerCallError, DockerDoor
 
@@ -81,7 +81,7 @@ def prune_containers(snapshot, ctx):
             summary += "; " + holders_line(removals.busy, ctx)
     finally:
         door.close()
-    return ActionResult("prune_containers", outcome(removals, ctx.dry_run), summary, {
+    return ActionResult("prune_containers", outcome_of(removals.done, removals.failed, ctx.dry_run), summary, {
         "candidates": len(candidates), "removed": len(removals.done), "failed": len(removals.failed),
         "busy": len(removals.busy), "kept": len(kept)})
 
@@ -90,12 +90,6 @@ def holders_line(busy, ctx):
     """Who holds the busy containers' mounts (read-only: naming never changes anything)."""
     from guardian.act.mounts import describe_holders
     return describe_holders(busy, ctx)
-
-
-def outcome(removals, dry_run):
-    if removals.failed:
-        return FAILED
-    return DRY_RUN if dry_run else DONE
 
 
 def removal_summary(what, names, removals, dry_run):
@@ -129,7 +123,7 @@ def prune_images(snapshot, ctx):
         removals = remove_images(door, chosen, ctx)
     finally:
         door.close()
-    return ActionResult("prune_images", outcome(removals, ctx.dry_run),
+    return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
                         {"candidates": len(chosen), "removed": len(removals.done),
                          "failed": len(removals.failed)})

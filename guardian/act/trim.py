@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
+from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of
 from guardian.errors import CommandError
 from guardian.observe.holders import read_mounts
 from guardian.observe.processes import docker_daemon_pid
@@ -103,8 +103,7 @@ def trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes, sec
         summary += "; {} not started (time budget spent or stopping)".format(skipped)
     if failed:
         summary += "; {} failed: {}".format(len(failed), "; ".join(failed[:3]))
-    outcome = FAILED if failed and not done else (DRY_RUN if ctx.dry_run else DONE)
-    return ActionResult("fstrim", outcome, summary, {
+    return ActionResult("fstrim", outcome_of(done, failed, ctx.dry_run), summary, {
         "devices": len(mounts), "trimmed": len(done), "failed": len(failed), "skipped": skipped,
         "returned_blocks": returned_blocks, "returned_bytes": returned_blocks * block,
         "filesystem_trimmed_bytes": fs_bytes, "seconds": round(seconds, 1)})

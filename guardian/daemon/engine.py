@@ -33,6 +33,7 @@ class Engine:
         self.pool_lv = None         # grow_lvm.PoolLv: a direct-lvm pool's LV, read ahead of a grow
         self.heartbeat = lambda: None
         self.on_memory = lambda memory: None     # the memory file, for `plan` (report/memory_file)
+        self.on_look = lambda snapshot: None     # every observation, before anything acts on it
         self.stopping = threading.Event()
         self._busy = threading.Lock()
 
@@ -45,9 +46,12 @@ class Engine:
                 snapshot = self._maintenance_trim(snapshot)
             current = plan(snapshot, self.settings, self.memory, self.clock())
             self.reporter.decision(current, reasons)
+            # Remembered before the climb, so the re-plan after each rung works in the band
+            # (high mark to low mark), not only above the high mark.
+            self.memory = self.memory._replace(remediating=current.remediating)
             if current.acts:
                 current = self._climb(current, snapshot)
-                self._arm_low_water_mark(self.last_snapshot)    # lvextend loads LVM's own table
+                self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
                 self._keep_pool_lv(self.last_snapshot.pool)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.on_memory(self.memory)
@@ -100,6 +104,7 @@ class Engine:
         self.reporter.observed(snapshot, reasons)
         self.last_snapshot = snapshot
         self._sample_fill(snapshot.pool)
+        self.on_look(snapshot)
         return snapshot
 
     def _sample_fill(self, pool):
@@ -151,9 +156,16 @@ class Engine:
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
                              self.heartbeat, self.stopping.is_set, rate, self.pool_lv)
 
-    def _arm_low_water_mark(self, snapshot):
+    def _arm_low_water_mark(self, snapshot, fired_before=None):
+        """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb
+        that began below the mark, load the table again even when the mark is right: the kernel
+        raises the event once and again only after the pool's table is resumed, so without it the
+        next crossing would wait for the poll."""
         if self._wants_armed_mark(snapshot):
             self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
+        elif fired_before is not None and low_water_mark.armed_by(self.settings) and \
+                low_water_mark.needs_rearming(fired_before.pool, snapshot.pool):
+            self._run_action("arm_low_water_mark", low_water_mark.rearm, snapshot)
 
     def _wants_armed_mark(self, snapshot):
         """Arm the low water mark in enforce mode (or always/never as configured)."""

@@ -48,6 +48,7 @@ class Service:
         engine = Engine(settings, self.app.runner, self.log, observer, reporter)
         engine.heartbeat = self.notifier.watchdog
         engine.on_memory = self.memory_file.write
+        engine.on_look = self._on_look
         return engine
 
     def run(self):
@@ -97,17 +98,17 @@ class Service:
         return min(period / 3.0, 10.0) if period else 10.0
 
     def _tell_systemd(self):
-        status = self.engine.status_line()
-        if not self.ready and self._good_observation():
-            self.ready = True
-            self.log.info("daemon.ready", message=status)
-            self.notifier.ready(status)
-        else:
-            self.notifier.status(status)
+        self.notifier.status(self.engine.status_line())
 
-    def _good_observation(self):
-        snapshot = self.engine.last_snapshot
-        return snapshot is not None and not any(p.startswith("kernel:") for p in snapshot.problems)
+    def _on_look(self, snapshot):
+        """READY=1 at the first good look (the kernel's view could be read), before any rung runs:
+        a long first climb must not pass TimeoutStartSec and have systemd kill a healthy start."""
+        if self.ready or any(p.startswith("kernel:") for p in snapshot.problems):
+            return
+        self.ready = True
+        status = self.engine.status_line()
+        self.log.info("daemon.ready", message=status)
+        self.notifier.ready(status)
 
     def _reload(self):
         """A bad new config keeps the old one running, with the reason in the journal."""

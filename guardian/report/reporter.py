@@ -4,6 +4,7 @@ Each kind of entry has its event name (and so its MESSAGE_ID) and fields that ma
 `journalctl -u pool-guardian POOL_LEVEL=critical` style queries work. Repeats of the same
 alert are rate-limited: the guardian must never be what fills the disk.
 """
+from guardian.act.base import PARTLY_DONE
 from guardian.decide.levels import assess
 
 LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
@@ -101,7 +102,9 @@ class Reporter:
         fields.update(("after_" + k, v) for k, v in pool_fields(after, watermarks).items()
                       if k in ("data_percent", "metadata_percent", "data_free_bytes"))
         fields.update(result.numbers)
-        if result.succeeded:
+        if result.outcome == PARTLY_DONE:
+            self.log.warning("action.partly_done", message=result.summary, pool=after and after.name, **fields)
+        elif result.succeeded:
             self.log.info("action.finished", message=result.summary, pool=after and after.name, **fields)
         else:
             log = self.log.critical if result.critical else self.log.error
