@@ -8,6 +8,7 @@ from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
 from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
 from guardian.report import nagios
+from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
 
 
@@ -91,7 +92,14 @@ def cmd_tool(args):
 
 def cmd_check_config(args):
     path = args.file or args.config or DEFAULT_PATH
-    load_config(path)
+    try:
+        load_config(path)
+    except GuardianError as exc:
+        if not stderr_is_journal():
+            raise
+        # The unit's ExecReload: a refused file is a config.invalid entry, as the daemon's own.
+        configure_logging(target="journal").error("config.invalid", message=str(exc), config=path)
+        return exc.exit_code
     print("config {}: OK".format(path))
     return EXIT_OK
 

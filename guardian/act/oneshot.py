@@ -39,7 +39,8 @@ def chosen_actions(command, args, settings):
 
 
 def run_oneshot(command, args):
-    app = build_app(args.config, dry_run=args.dry_run, log_target="console")
+    # What an operator's command changed goes to the journal too: an audit trail of removals.
+    app = build_app(args.config, dry_run=args.dry_run, log_target="console" if args.dry_run else "console+journal")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     observer = Observer(app.runner, app.settings)

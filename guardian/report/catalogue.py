@@ -29,3 +29,22 @@ def render_catalogue():
     rows = ["| `{}` | `{}` | {} |".format(name, kind.message_id, kind.summary)
             for name, kind in CATALOGUE.items()]
     return HEADER.format(example=CATALOGUE["pool.level_changed"].message_id) + "\n".join(rows) + "\n"
+
+
+CATALOG_HEADER = """\
+# journald message catalog for pool-guardian: `journalctl -x` shows these texts beside each entry.
+# Rendered from guardian/report/events.py by `make docs`; installed in /usr/lib/systemd/catalog/
+# and compiled by `journalctl --update-catalog` when the package is installed.
+"""
+
+
+def render_journald_catalog():
+    """The catalogue in journald's catalog format: one `-- MESSAGE_ID` entry per event."""
+    entries = []
+    for name, kind in CATALOGUE.items():
+        body = "{}\n\nEvent {}: @MESSAGE@".format(kind.summary, name)
+        if kind.detail:
+            body += "\n\n" + kind.detail
+        entries.append("-- {}\nSubject: {}\nDefined-By: pool-guardian\n"
+                       "Documentation: man:pool-guardian(8)\n\n{}\n".format(kind.message_id, kind.summary, body))
+    return CATALOG_HEADER + "\n" + "\n".join(entries)

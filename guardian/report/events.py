@@ -1,7 +1,8 @@
 """The catalogue of event names: each kind of journal entry has a stable MESSAGE_ID.
 
 Operators query by these (`journalctl MESSAGE_ID=...`), so an ID never changes once released.
-The docs' MESSAGE_ID catalogue is rendered from this table.
+The docs' MESSAGE_ID table and the journald message catalog (`journalctl -x`) are rendered from
+this table; a unit test fails when the code logs an event that is not in it.
 """
 from typing import NamedTuple
 
@@ -9,22 +10,85 @@ from typing import NamedTuple
 class EventKind(NamedTuple):
     message_id: str
     summary: str
+    detail: str = ""        # what it means for the operator and what to do; for `journalctl -x`
 
 
 CATALOGUE = {
-    "daemon.started": EventKind("b598ac97f739478b98488ec505c5419b", "The daemon started and read its config."),
-    "daemon.ready": EventKind("63255101996d486aae83f4959804cf61", "The first good observation of the pool; systemd is told READY."),
-    "daemon.stopping": EventKind("f6d3b0df47a84fc2ae37a372815fbb4c", "The daemon is stopping."),
-    "daemon.memory_not_written": EventKind("306a08fc62964f0abff47180c2c2e4aa", "The daemon could not write its memory file; `plan` plans without it."),
-    "config.loaded": EventKind("60174b703fa04649bb0c24182eb6e2a7", "A config was loaded (at start or on SIGHUP)."),
-    "config.invalid": EventKind("7f51a33787af4c87a41e627a9b39ecd8", "A config was refused; the previous one stays in force."),
-    "pool.observed": EventKind("e93de7cee76c42ef909ad5c49eaa72a0", "One observation of the pool (debug)."),
-    "pool.level_changed": EventKind("ed001f52684f45c59ad1de1d70305a31", "Data or metadata usage crossed a watermark."),
-    "pool.unhealthy": EventKind("2b3787b5c59f4494b13ec8a52adf461e", "The kernel reports the pool read-only, failed, out of data space or needing a check."),
-    "source.unavailable": EventKind("c03a347b69684f45b720de3b485953b3", "Docker, dmsetup or a file could not be read."),
-    "source.recovered": EventKind("dc61d6327613499ca7063fa0218a10f0", "A source that was unavailable answers again."),
-    "decision.made": EventKind("7c6deecd214844d88724a26f1d34b6d6", "The policy chose a plan (possibly empty) and says why."),
-    "action.finished": EventKind("dc0d0db8e3ed4182b065d1b6a4742937", "An action ran (or, in dry-run, would have run), with numbers before and after."),
-    "action.failed": EventKind("74ecea201e434a218f84569da2c891ad", "An action failed; the error is in the entry."),
-    "command.ran": EventKind("0f81fc3bb79041109c53192fa6d09122", "An external command ran (debug)."),
+    "daemon.started": EventKind(
+        "b598ac97f739478b98488ec505c5419b", "The daemon started and read its config."),
+    "daemon.ready": EventKind(
+        "63255101996d486aae83f4959804cf61", "The first good observation of the pool; systemd is told READY.",
+        "READY is sent before any rung of the ladder runs, so a long first climb does not make systemd "
+        "kill a healthy start."),
+    "daemon.stopping": EventKind(
+        "f6d3b0df47a84fc2ae37a372815fbb4c", "The daemon is stopping."),
+    "daemon.memory_not_written": EventKind(
+        "306a08fc62964f0abff47180c2c2e4aa", "The daemon could not write its memory file; `plan` plans without it.",
+        "Check that /run/pool-guardian is a directory owned by root and that /run is not full."),
+    "config.loaded": EventKind(
+        "60174b703fa04649bb0c24182eb6e2a7", "A config was loaded (at start or on SIGHUP)."),
+    "config.invalid": EventKind(
+        "7f51a33787af4c87a41e627a9b39ecd8", "A config was refused; the previous one stays in force.",
+        "The entry names the key or the file that is wrong. Fix it, run `pool-guardian check-config`, "
+        "then `systemctl reload pool-guardian`."),
+    "pool.observed": EventKind(
+        "e93de7cee76c42ef909ad5c49eaa72a0", "One observation of the pool (debug)."),
+    "pool.level_changed": EventKind(
+        "ed001f52684f45c59ad1de1d70305a31", "Data or metadata usage crossed a watermark.",
+        "POOL_LEVEL says where the pool is now (ok, warning, high, critical). Above the high mark, in "
+        "enforce mode, the daemon climbs its ladder until the pool is below the low marks; "
+        "`pool-guardian plan` says what it would do now and why."),
+    "pool.unhealthy": EventKind(
+        "2b3787b5c59f4494b13ec8a52adf461e",
+        "The kernel reports the pool read-only, failed, out of data space or needing a check.",
+        "Out of data space: the kernel queues writes, then fails them; the daemon prunes, trims and "
+        "grows. Read-only, Fail or needs_check: nothing is written to the pool; stop Docker and repair "
+        "the metadata (thin_check, thin_repair) as LVM's documentation describes."),
+    "source.unavailable": EventKind(
+        "c03a347b69684f45b720de3b485953b3", "Docker, dmsetup or a file could not be read.",
+        "The entry names the source and the error. The kernel's view alone keeps the watch going; "
+        "without it the daemon cannot see the pool."),
+    "source.recovered": EventKind(
+        "dc61d6327613499ca7063fa0218a10f0", "A source that was unavailable answers again."),
+    "decision.made": EventKind(
+        "7c6deecd214844d88724a26f1d34b6d6", "The policy chose a plan (possibly empty) and says why."),
+    "action.finished": EventKind(
+        "dc0d0db8e3ed4182b065d1b6a4742937",
+        "An action ran (or, in dry-run, would have run), with numbers before and after."),
+    "action.failed": EventKind(
+        "74ecea201e434a218f84569da2c891ad", "An action failed; the error is in the entry.",
+        "The rung backs off (doubling up to ladder.backoff_max) and the ladder goes on with the next "
+        "rung. The message carries the command's or Docker's own error."),
+    "command.ran": EventKind(
+        "0f81fc3bb79041109c53192fa6d09122", "An external command ran (debug)."),
+    "command.skipped": EventKind(
+        "cb0ab097161e4e2fa6e6a1ee7a63efa1", "A command or change was not made: dry-run.",
+        "ARGV is what would have run. Set mode: enforce to let the daemon act."),
+    "action.crashed": EventKind(
+        "2c797bdfeadb4616a9641f9a61408e88", "An action raised an unexpected error (a bug); the daemon goes on.",
+        "The entry carries the traceback. Please report it; the rung is counted as failed and backs off."),
+    "action.partly_done": EventKind(
+        "e53306e888ed46a891a7f60ad92d1017",
+        "An action did part of its work and failed on the rest; what it freed counts, no back-off.",
+        "The message lists what failed (for example a container Docker could not remove because a "
+        "mount is held: `pool-guardian busy CONTAINER` names the holder)."),
+    "grow.lvm_ready": EventKind(
+        "a1c1fa275b594a56b3e5ec894ced67c3", "A direct-lvm pool's LV was read ahead of any grow."),
+    "mounts.held": EventKind(
+        "c45f4fae344d4b4ea9146aff815f490f",
+        "A dead container's mount is held in another mount namespace; it is being released there.",
+        "HOLDER_PIDS are the processes of that namespace. They are never killed: only the mount is "
+        "unmounted inside their namespace."),
+    "fstrim.device": EventKind(
+        "6b6f739cb88444ae9980ea930634e617", "One thin volume was trimmed; the blocks the pool got back."),
+    "watch.dm_waiting": EventKind(
+        "3e8a3ac4ebdb49299892c902d283b987", "The device-mapper event watch has no pool to wait on yet (debug)."),
+    "library.message": EventKind(
+        "25169fbe5c734f24a069e9c5b1433335",
+        "A library (Docker SDK, urllib3, APScheduler, pyudev) logged a warning or an error.",
+        "LOGGER names the library's logger."),
+    "tool.changed": EventKind(
+        "96c756d8792f450c8b76da1258154136",
+        "An operator's command (rescue, resize, busy --release) changed the host; what it did.",
+        "TOOL names the command; _UID and _CMDLINE say who ran it."),
 }

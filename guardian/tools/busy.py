@@ -12,6 +12,7 @@ from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
 from guardian.host.lock import action_lock
 from guardian.observe import holders
 from guardian.observe.mountinfo import escape, parse_mountinfo
+from guardian.report.log import audit
 from guardian.tools import layout
 from guardian.tools.target import resolve
 
@@ -33,10 +34,12 @@ def busy(app, what, release, root):
             if not hold.docker_daemon:
                 unmount(app.runner, hold)
     left = [h for h in holders.find_holds(wanted) if not h.docker_daemon]
-    print("busy: released {} namespace(s); {}".format(
+    line = "busy: released {} namespace(s); {}".format(
         len([h for h in holds if not h.docker_daemon]),
         "nothing else holds {}".format(label) if not left else "still held in " + ", ".join(
-            h.namespace for h in left)))
+            h.namespace for h in left))
+    print(line)
+    audit("tool.changed", line, tool="busy --release", target=label)
     return EXIT_FAILURE if left else EXIT_OK
 
 

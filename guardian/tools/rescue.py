@@ -12,6 +12,7 @@ from typing import NamedTuple
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
+from guardian.report.log import audit
 from guardian.tools import thin
 from guardian.tools.target import refuse_running, resolve
 
@@ -51,9 +52,11 @@ def rescue_mount(app, query, directory, rw, root):
                         os.path.abspath(directory or os.path.join(RESCUE_DIR, target.short_id)), False, rw)
     with action_lock():
         state, kind = _mount(app.runner, state, pool, target)
-    print("rescue: {} (thin device {}, {}) mounted {} at {} as /dev/mapper/{}; its files are under {}/rootfs".format(
+    line = "rescue: {} (thin device {}, {}) mounted {} at {} as /dev/mapper/{}; its files are under {}/rootfs".format(
         target.label(), target.device.device_id, kind, "read-write" if rw else "read-only", state.mount_point,
-        state.dm_name, state.mount_point))
+        state.dm_name, state.mount_point)
+    print(line)
+    audit("tool.changed", line, tool="rescue mount", container=target.container.id)
     print("rescue: when done, and before starting the container: pool-guardian rescue umount {}".format(
         target.container.name or target.short_id))
     return EXIT_OK
@@ -140,6 +143,8 @@ def rescue_umount(app, query):
         if state.made_dir and os.path.isdir(state.mount_point):
             os.rmdir(state.mount_point)
         os.unlink(state_path(state.container_id))
-    print("rescue: {} unmounted from {}; /dev/mapper/{} removed".format(
-        state.name or state.container_id[:12], state.mount_point, state.dm_name))
+    line = "rescue: {} unmounted from {}; /dev/mapper/{} removed".format(
+        state.name or state.container_id[:12], state.mount_point, state.dm_name)
+    print(line)
+    audit("tool.changed", line, tool="rescue umount", container=state.container_id)
     return EXIT_OK

@@ -14,6 +14,7 @@ from guardian.errors import EXIT_OK, GuardianError
 from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.observe.processes import docker_daemon_pid
+from guardian.report.log import audit
 from guardian.tools import thin
 from guardian.tools.target import docker_answers, docker_door, from_files, refuse_running
 from guardian.units import format_bytes, parse_size_option
@@ -41,8 +42,10 @@ def resize(app, query, size_text, root):
             target.label(), target.device.device_id, thin.describe_active(active)))
     with action_lock():
         kind, backup = _grow(app.runner, pool, target, new_size)
-    print("resize: {} grown from {} to {} ({} grown; {} updated, previous copy {}); start dockerd again".format(
-        target.label(), format_bytes(old_size), format_bytes(new_size), kind, target.device.metadata_path, backup))
+    line = "resize: {} grown from {} to {} ({} grown; {} updated, previous copy {}); start dockerd again".format(
+        target.label(), format_bytes(old_size), format_bytes(new_size), kind, target.device.metadata_path, backup)
+    print(line)
+    audit("tool.changed", line, tool="resize", container=target.container.id)
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from guardian.cli import build_parser
 from guardian.config.reference import render_reference
-from guardian.report.catalogue import render_catalogue
+from guardian.report.catalogue import render_catalogue, render_journald_catalog
 from guardian.report.events import CATALOGUE
 
 from .conftest import ROOT
@@ -27,6 +27,7 @@ def committed(*path):
 @pytest.mark.parametrize("path, render", [
     (("docs", "config.md"), render_reference),
     (("docs", "message-ids.md"), render_catalogue),
+    (("packaging", "pool-guardian.catalog"), render_journald_catalog),
 ])
 def test_docs_are_rendered_from_the_code(path, render):
     assert committed(*path) == render(), "run: make docs"
