@@ -16,10 +16,11 @@ class Sample(NamedTuple):
     used_bytes: int     # the pool's data used bytes
 
 
-def add_sample(samples, at, used_bytes):
-    # type: (Tuple[Sample, ...], float, int) -> Tuple[Sample, ...]
-    """The samples of the last WINDOW seconds, with this one added."""
-    kept = tuple(s for s in samples if s.at > at - WINDOW and s.at <= at)
+def add_sample(samples, at, used_bytes, window=WINDOW):
+    # type: (Tuple[Sample, ...], float, int, float) -> Tuple[Sample, ...]
+    """The samples of the last `window` seconds, with this one added (the forecast keeps a longer
+    window than the grow sizing)."""
+    kept = tuple(s for s in samples if s.at > at - window and s.at <= at)
     return kept + (Sample(at, used_bytes),)
 
 
