@@ -7,7 +7,7 @@ from guardian import __version__
 from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
 from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
-from guardian.report import nagios
+from guardian.report import plugin
 from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
 
@@ -31,16 +31,9 @@ def cmd_diagnose(args):
 
 
 def cmd_check(args):
-    try:
-        app = build_app(args.config, log_target="console")
-        marks = _check_marks(app.settings.watermarks, args)
-        from guardian.observe.sources import observe
-        snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
-        result = nagios.check_pool(snapshot, marks)
-    except GuardianError as exc:
-        result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - {}".format(exc))
-    print(result.line)
-    return result.code
+    """Nagios/Icinga plugin (guardian/report/plugin.py): exit 0-3, one line with perfdata."""
+    from guardian.report.plugin import run_check
+    return run_check(args, build_app)
 
 
 def cmd_run(args):
@@ -104,30 +97,11 @@ def cmd_check_config(args):
     return EXIT_OK
 
 
-def _check_marks(marks, args):
-    """Flags override the config's warning/critical marks for one run of `check`."""
-    data = marks.data._replace(**_given(warning=args.data_warning, critical=args.data_critical))
-    meta = marks.metadata._replace(**_given(warning=args.metadata_warning, critical=args.metadata_critical))
-    return marks._replace(data=data, metadata=meta)
-
-
-def _given(**values):
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def _print_snapshot(snapshot, settings, as_json):
     if as_json:
         print(snapshot_json(snapshot, settings.watermarks))
     else:
         print(render_status(snapshot, settings.watermarks))
-
-
-def _percent_arg(text):
-    from guardian.config.values import percent
-    try:
-        return percent(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
 
 
 def _count_arg(text):
@@ -158,11 +132,10 @@ def build_parser():
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diagnose)
 
-    p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
-    for what in ("data", "metadata"):
-        for mark in ("warning", "critical"):
-            p.add_argument("--{}-{}".format(what, mark), type=_percent_arg, metavar="PERCENT")
-    p.add_argument("--no-docker", action="store_true")
+    p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+                       description="Thresholds take the plugin range syntax: 80, 10:, ~:90, @10:20.")
+    p.__class__ = plugin.PluginArgumentParser       # bad arguments and --help exit 3 (UNKNOWN)
+    plugin.add_arguments(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("run", help="the daemon (what the systemd unit runs)")

@@ -1,0 +1,147 @@
+"""`pool-guardian check`: the plugin's arguments and its one run, with UNKNOWN for anything wrong.
+
+The guidelines want exit 3 for bad arguments (argparse would exit 2), for a timeout and for any
+internal error, never a traceback on the plugin's line. One check reads the kernel (ioctls, no
+process) and, for the forecast, the samples the daemon publishes; Docker only with --docker.
+"""
+import argparse
+import signal
+import sys
+
+from guardian.config import values
+from guardian.decide.forecast import forecast, remember
+from guardian.report import nagios
+from guardian.report.metrics import HISTORY_FILE, read_history
+
+
+class PluginArgumentParser(argparse.ArgumentParser):
+    """Usage errors and --help exit UNKNOWN with the reason on one line, as plugins must."""
+
+    def error(self, message):
+        self.exit(nagios.UNKNOWN, "POOL UNKNOWN - {}: {}\n".format(self.prog, message))
+
+    def exit(self, status=0, message=None):
+        if message:
+            sys.stdout.write(message)
+        sys.exit(nagios.UNKNOWN)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error("unrecognized arguments: " + " ".join(extra))
+        return parsed, extra
+
+
+def add_arguments(p):
+    p.add_argument("-w", "--warning", type=_range, metavar="RANGE",
+                   help="data and metadata usage, percent (default: the config's warning marks)")
+    p.add_argument("-c", "--critical", type=_range, metavar="RANGE",
+                   help="data and metadata usage, percent (default: the config's critical marks)")
+    for what in ("data", "metadata"):
+        for mark in ("warning", "critical"):
+            p.add_argument("--{}-{}".format(what, mark), type=_range, metavar="RANGE",
+                           help="{} usage only; overrides -{}".format(what, mark[0]))
+    p.add_argument("--time-warning", type=_time, metavar="DURATION",
+                   help="WARNING when the forecast says full sooner, e.g. 6h")
+    p.add_argument("--time-critical", type=_time, metavar="DURATION",
+                   help="CRITICAL when the forecast says full sooner, e.g. 1h")
+    p.add_argument("--min-free-space", type=_share, metavar="PERCENT",
+                   help="Docker's dm.min_free_space, for its floor without asking Docker (default 10%%)")
+    p.add_argument("--docker", action="store_true", help="also ask Docker (its floor, its pool name)")
+    p.add_argument("--no-docker", action="store_true", help=argparse.SUPPRESS)   # the default now
+    p.add_argument("-t", "--timeout", type=_seconds, default=10, metavar="SECONDS",
+                   help="UNKNOWN after this long (default 10)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv: problems too)")
+    p.add_argument("-V", "--version", action="version", version="pool-guardian check " + _version())
+
+
+def _version():
+    from guardian import __version__
+    return __version__
+
+
+def thresholds(marks, args):
+    """Ranges from the flags; the config's warning and critical marks where none is given."""
+    def pick(what, mark):
+        given = getattr(args, "{}_{}".format(what, mark)) or getattr(args, mark)
+        return given or nagios.parse_range("{:g}".format(getattr(getattr(marks, what), mark)))
+    return nagios.Thresholds(pick("data", "warning"), pick("data", "critical"),
+                             pick("metadata", "warning"), pick("metadata", "critical"),
+                             args.time_warning, args.time_critical)
+
+
+def run_check(args, build_app, history_path=HISTORY_FILE):
+    """The plugin's line and exit code; anything that goes wrong is UNKNOWN."""
+    signal.signal(signal.SIGALRM, _timed_out)
+    signal.alarm(max(1, int(args.timeout)))
+    try:
+        result = _check(args, build_app, history_path)
+    except CheckTimeout:
+        result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - no answer within {} s".format(args.timeout))
+    except Exception as exc:        # a plugin never dies with a traceback: UNKNOWN with the reason
+        result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - {}".format(_one_line(exc)))
+    finally:
+        signal.alarm(0)
+    print(result.line)
+    return result.code
+
+
+def _check(args, build_app, history_path):
+    from guardian.observe.sources import observe
+    app = build_app(args.config, log_target="console")
+    limits = thresholds(app.settings.watermarks, args)
+    snapshot = _with_floor(observe(app.runner, app.settings, with_docker=args.docker), args.min_free_space)
+    window = app.settings.metrics.forecast_window
+    history = remember(read_history(history_path), snapshot.pool, snapshot.taken_at, window)
+    outlook = forecast(history, snapshot.pool, window)
+    note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + history_path
+    return nagios.check_pool(snapshot, limits, outlook, note, args.verbose)
+
+
+def _with_floor(snapshot, share):
+    """Docker's floor from --min-free-space when Docker was not asked."""
+    if share is None or snapshot.docker is not None:
+        return snapshot
+    pools = tuple(p._replace(min_free_bytes=int(p.data_total_bytes * share))
+                  if p.watched and p.data_total_bytes is not None else p for p in snapshot.pools)
+    return snapshot._replace(pools=pools)
+
+
+class CheckTimeout(Exception):
+    pass
+
+
+def _timed_out(signum, frame):
+    raise CheckTimeout()
+
+
+def _one_line(exc):
+    text = str(exc).strip().splitlines()
+    return "{}: {}".format(type(exc).__name__, text[0]) if text else type(exc).__name__
+
+
+def _range(text):
+    try:
+        return nagios.parse_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def _time(text):
+    """A duration; the forecast alerts when the pool is full sooner (the range `SECONDS:`)."""
+    seconds = _seconds(text)
+    return nagios.Range(seconds, nagios.INF, False, nagios.range_text(seconds, nagios.INF))
+
+
+def _seconds(text):
+    try:
+        return values.positive(values.duration)(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+def _share(text):
+    try:
+        return values.percent(text) / 100.0
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
