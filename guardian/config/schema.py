@@ -197,6 +197,14 @@ SCHEMA = Section("", "pool-guardian configuration.", (
                "Wait after a rung fails before trying it again; doubles with each failure."),
         Option("backoff_max", v.positive(v.duration), "40m", "The longest back-off."),
     ) + RUNG_SECTIONS),
+    Section("metrics", "Prometheus metrics for node_exporter's textfile collector, written by the "
+            "daemon at every evaluation (docs/monitoring.md).", (
+        Option("enabled", v.boolean, True, "Write the metrics file."),
+        Option("path", v.text, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
+               "The file (replaced whole each time); a missing directory is a warning."),
+        Option("forecast_window", v.positive(v.duration), "15m",
+               "The time to full is forecast from the fill rate over this much of the past."),
+    )),
     Section("log", "Where log entries go.", (
         Option("level", v.one_of("debug", "info", "warning", "error"), "info", "Lowest level logged."),
         Option("target", v.one_of("auto", "journal", "console"), "auto",

@@ -17,6 +17,7 @@ from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.observe.sources import Observer
 from guardian.report.memory_file import MemoryFile
+from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -35,6 +36,7 @@ class Service:
         self.log = self.app.log
         self.notifier = Notifier()
         self.memory_file = MemoryFile(self.log)
+        self.metrics = Metrics(self.log)        # outlives a reload: counters, the forecast's samples
         self.wake = Wakeup()
         self.stopping = False
         self.ready = False
@@ -44,7 +46,8 @@ class Service:
     def _engine(self, settings):
         self.app.runner.dry_run = settings.mode == "dry-run"
         observer = Observer(self.app.runner, settings)
-        reporter = Reporter(self.log, settings, time.monotonic)
+        self.metrics.configure(settings, self._event_sources_up)
+        reporter = Reporter(self.log, settings, time.monotonic, metrics=self.metrics)
         engine = Engine(settings, self.app.runner, self.log, observer, reporter)
         engine.heartbeat = self.notifier.watchdog
         engine.on_memory = self.memory_file.write
@@ -119,7 +122,9 @@ class Service:
                 settings = settings._replace(mode=self.mode)
         except GuardianError as exc:
             self.log.error("config.invalid", message=str(exc), config=self.config_path)
+            self.metrics.reloaded(False)
         else:
+            self.metrics.reloaded(True)
             memory = self.engine.memory
             self.settings = settings
             self._stop_watchers()
@@ -153,6 +158,17 @@ class Service:
                 self.watchers.append(watcher)
             except Exception as exc:        # no udev netlink (containers): the poll still works
                 self.log.warning("source.unavailable", source="udev", message="udev: {}".format(exc))
+
+    def _event_sources_up(self):
+        """For the metrics: whether the dm-event and udev watchers run (the poll always does);
+        udev is down when it is configured but could not start."""
+        up = {"udev": False} if self.settings.events.udev else {}
+        for watcher in self.watchers:
+            if isinstance(watcher, PoolEventWatcher):
+                up["dm_events"] = watcher.is_alive()
+            elif isinstance(watcher, UdevWatcher):
+                up["udev"] = watcher.observer.is_alive()
+        return up
 
     def _stop_watchers(self):
         for watcher in self.watchers:

@@ -91,4 +91,9 @@ CATALOGUE = {
         "96c756d8792f450c8b76da1258154136",
         "An operator's command (rescue, resize, busy --release) changed the host; what it did.",
         "TOOL names the command; _UID and _CMDLINE say who ran it."),
+    "metrics.not_written": EventKind(
+        "05106640a6ff47229209c31566ff85eb",
+        "The daemon could not write its metrics file or its fill samples; it keeps running.",
+        "PATH names the file. For the metrics, create node_exporter's textfile directory or set "
+        "metrics.path (or metrics.enabled: false); logged once until a write succeeds again."),
 }

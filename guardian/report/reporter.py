@@ -46,8 +46,9 @@ def _r(value):
 
 
 class Reporter:
-    def __init__(self, log, settings, clock, repeat_interval=600.0):
+    def __init__(self, log, settings, clock, repeat_interval=600.0, metrics=None):
         self.log = log
+        self.metrics = metrics          # the daemon's report/metrics.Metrics; None for one-shot commands
         self.settings = settings
         self.limiter = RepeatLimiter(repeat_interval, clock)
         self._levels = None          # (pool name, data level, metadata level, unhealthy)
@@ -59,6 +60,8 @@ class Reporter:
         fields = pool_fields(pool, marks)
         self.log.debug("pool.observed", woken_by=",".join(sorted(reasons)) or None, **fields)
         self._sources(snapshot.problems)
+        if self.metrics is not None:
+            self.metrics.observed(snapshot)
         if pool is None:
             return
         a = assess(pool, marks)
@@ -85,6 +88,8 @@ class Reporter:
         self._problems = problems
 
     def decision(self, plan, reasons):
+        if self.metrics is not None:
+            self.metrics.evaluated()
         key = ("decision", plan.level, plan.steps, plan.alert)
         held = self.limiter.allow(key)
         if held is None:
@@ -96,6 +101,8 @@ class Reporter:
             woken_by=",".join(sorted(reasons)) or None, repeats_suppressed=held or None)
 
     def action(self, result, before, after, watermarks):
+        if self.metrics is not None:
+            self.metrics.acted(result, before, after)
         fields = {"rung": result.rung, "outcome": result.outcome}
         fields.update(("before_" + k, v) for k, v in pool_fields(before, watermarks).items()
                       if k in ("data_percent", "metadata_percent", "data_free_bytes"))

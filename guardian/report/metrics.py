@@ -1,0 +1,209 @@
+"""The daemon's numbers for Prometheus, in a file node_exporter's textfile collector serves.
+
+Written whole (temp file, rename) after every evaluation and every rung, so a scrape never reads
+half a file; a missing directory (no node_exporter here) is one warning, never a failure. The
+counters and the forecast's samples belong to the daemon, not to one config: `Metrics` outlives a
+reload, and the samples are kept in /run so that a restart and `check` continue the same forecast.
+The one-shot commands write nothing here.
+"""
+import json
+import os
+import platform
+import time
+
+from guardian import __version__
+from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
+from guardian.decide.forecast import History, forecast, history_dict, history_from_dict, remember
+from guardian.decide.levels import ORDER, assess
+from guardian.host.files import write_atomic
+from guardian.report.exposition import counter, gauge, render
+
+HISTORY_FILE = "/run/pool-guardian/fill.json"
+P = "pool_guardian_"
+OUTCOMES = (DONE, PARTLY_DONE, NOTHING_TO_DO, DRY_RUN, REFUSED, FAILED)
+MODES = ("rw", "ro", "out_of_data_space", "fail", "error")
+SOURCES = ("kernel", "docker", "backing", "udev", "dm_events")
+
+
+class Metrics:
+    """What the daemon did since it started, and the last look: rendered on every write."""
+
+    def __init__(self, log, clock=time.time, history_path=HISTORY_FILE):
+        self.log = log
+        self.clock = clock
+        self.history_path = history_path
+        self.history = read_history(history_path)
+        self.settings = None
+        self.event_sources = dict
+        self.snapshot = None
+        self.evaluated_at = None
+        self.reload_ok = True
+        self.actions = {}           # (rung, outcome) -> count
+        self.reclaimed = {}         # rung -> bytes
+        self.grown = {"data": 0, "metadata": 0}
+        self.failed_paths = set()
+
+    def configure(self, settings, event_sources=dict):
+        """At start and after each reload: the config in force; event_sources() -> {name: up}."""
+        self.settings, self.event_sources = settings, event_sources
+        for rung in settings.ladder.order:
+            for outcome in OUTCOMES:
+                self.actions.setdefault((rung, outcome), 0)
+            self.reclaimed.setdefault(rung, 0)
+        self.reclaimed.pop("grow", None)
+
+    def reloaded(self, ok):
+        self.reload_ok = ok
+
+    def observed(self, snapshot):
+        self.snapshot = snapshot
+        self.history = remember(self.history, snapshot.pool, snapshot.taken_at,
+                                self.settings.metrics.forecast_window)
+
+    def evaluated(self):
+        self.evaluated_at = self.clock()
+        self.write()
+
+    def acted(self, result, before, after):
+        key = (result.rung, result.outcome)
+        self.actions[key] = self.actions.get(key, 0) + 1
+        if before is not None and after is not None and before.name == after.name:
+            self._count_space(result.rung, before, after)
+        self.write()
+
+    def _count_space(self, rung, before, after):
+        """Reclaimed: data used that went away; grown: size that came. Both from the kernel's numbers."""
+        for resource, size in (("data", "data_total_bytes"), ("metadata", "metadata_total_bytes")):
+            was, now = getattr(before, size), getattr(after, size)
+            if was is not None and now is not None and now > was:
+                self.grown[resource] += now - was
+        if rung != "grow" and before.data_used_bytes is not None and after.data_used_bytes is not None:
+            self.reclaimed[rung] = self.reclaimed.get(rung, 0) + max(0, before.data_used_bytes - after.data_used_bytes)
+
+    def write(self):
+        self._write(self.history_path, json.dumps(history_dict(self.history)), create_dir=True)
+        if self.settings.metrics.enabled:
+            self._write(self.settings.metrics.path, render(self.families()))
+
+    def _write(self, path, text, create_dir=False):
+        try:
+            if create_dir:
+                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            write_atomic(path, text, 0o644)
+            self.failed_paths.discard(path)
+        except OSError as exc:
+            if path not in self.failed_paths:
+                self.log.warning("metrics.not_written", path=path, error=exc.strerror or str(exc))
+            self.failed_paths.add(path)
+
+    def families(self):
+        pool = self.snapshot.pool if self.snapshot is not None else None
+        marks = self.settings.watermarks
+        window = self.settings.metrics.forecast_window
+        result = pool_families(pool, marks)
+        result += forecast_families(pool, forecast(self.history, pool, window), window)
+        result += self._daemon_families()
+        return result
+
+    def _daemon_families(self):
+        problems = self.snapshot.problems if self.snapshot is not None else ("kernel: not observed yet",)
+        up = dict(sources_up(problems), **self.event_sources())
+        return [
+            gauge(P + "source_up", "Whether a source could be read at the last evaluation (1) or not (0).",
+                  *(({"source": s}, up[s]) for s in SOURCES if s in up)),
+            gauge(P + "last_evaluation_timestamp_seconds", "When the daemon last evaluated the pool (Unix time).",
+                  ({}, self.evaluated_at)),
+            gauge(P + "config_last_reload_successful", "Whether the last reload of the config succeeded.",
+                  ({}, self.reload_ok)),
+            gauge(P + "mode", "The daemon's mode (observe, dry-run, enforce): 1 for the one in force.",
+                  *(({"mode": m}, m == self.settings.mode) for m in ("observe", "dry-run", "enforce"))),
+            counter(P + "actions_total", "Actions the daemon ran, by rung and outcome.",
+                    *(({"rung": r, "outcome": o.replace(" ", "_")}, n) for (r, o), n in sorted(self.actions.items()))),
+            counter(P + "reclaimed_bytes_total", "Data space the pool got back, by rung (kernel's numbers).",
+                    *(({"rung": r}, n) for r, n in sorted(self.reclaimed.items()))),
+            counter(P + "grown_bytes_total", "Bytes the daemon added to the pool, by resource.",
+                    *(({"resource": r}, n) for r, n in sorted(self.grown.items()))),
+            gauge(P + "build_info", "The running pool-guardian's version and Python.",
+                  ({"version": __version__, "python": platform.python_version()}, 1)),
+        ]
+
+
+def sources_up(problems):
+    """Each source a problem line names ('docker: ...') is down; the others were read."""
+    down = {p.split(":")[0].split()[0] for p in problems}
+    names = {"kernel": "kernel", "docker": "docker", "backing": "backing"}
+    return {metric: name not in down for name, metric in names.items()}
+
+
+def pool_families(pool, marks):
+    """The pool as the kernel, Docker and the filesystem under it say, and where it stands."""
+    if pool is None:
+        return [_watermarks(marks)]
+    a = assess(pool, marks)
+    by = {"pool": pool.name}
+    backing = pool.backing
+    mode = (pool.status.failed or pool.status.mode or "").lower()
+    return [
+        gauge(P + "data_used_bytes", "Data space used in the pool (kernel).", (by, pool.data_used_bytes)),
+        gauge(P + "data_size_bytes", "Data space of the pool (kernel).", (by, pool.data_total_bytes)),
+        gauge(P + "metadata_used_bytes", "Metadata space used (kernel).", (by, pool.metadata_used_bytes)),
+        gauge(P + "metadata_size_bytes", "Metadata space of the pool (kernel).", (by, pool.metadata_total_bytes)),
+        gauge(P + "data_effective_free_bytes", "Free data space, or less when the filesystem under the "
+              "loop files (loop-lvm) has less.", (by, pool.effective_free_bytes)),
+        gauge(P + "data_effective_used_ratio", "Data usage the watermarks compare (0-1).",
+              (by, _ratio(a.data_percent))),
+        gauge(P + "metadata_used_ratio", "Metadata usage the watermarks compare (0-1).",
+              (by, _ratio(a.metadata_percent))),
+        gauge(P + "backing_filesystem_free_bytes", "Free space of the filesystem holding the loop files.",
+              (by, backing and backing.free_bytes)),
+        gauge(P + "backing_filesystem_size_bytes", "Size of the filesystem holding the loop files.",
+              (by, backing and backing.total_bytes)),
+        gauge(P + "docker_min_free_bytes", "Docker's floor (dm.min_free_space): below it Docker refuses "
+              "new containers and pulls.", (by, pool.min_free_bytes)),
+        gauge(P + "pool_mode", "The kernel's mode for the pool: 1 for the current one.",
+              *((dict(by, mode=m), m == mode) for m in MODES)),
+        gauge(P + "pool_healthy", "0 when the kernel forbids writes (ro, out of data space, Fail, "
+              "needs_check).", (by, not a.unhealthy)),
+        gauge(P + "pool_level", "Where the pool stands against its watermarks: 1 for the current level.",
+              *((dict(by, level=lv), lv == a.level) for lv in ORDER)),
+        _watermarks(marks),
+    ]
+
+
+def _watermarks(marks):
+    return gauge(P + "watermark_ratio", "The configured watermarks (0-1).",
+                 *(({"resource": r, "mark": m}, getattr(getattr(marks, r), m) / 100.0)
+                   for r in ("data", "metadata") for m in ("warning", "high", "low", "critical")))
+
+
+def forecast_families(pool, f, window):
+    """Rates may be negative (emptying); times to full are absent when the pool is not filling."""
+    if pool is None:
+        return []
+    by = {"pool": pool.name}
+    return [
+        gauge(P + "forecast_window_seconds", "The past the fill rate is taken over.", ({}, window)),
+        gauge(P + "data_fill_rate_bytes_per_second", "Data fill rate (least squares over the window).",
+              (by, f.data_rate)),
+        gauge(P + "metadata_fill_rate_bytes_per_second", "Metadata fill rate (least squares over the window).",
+              (by, f.metadata_rate)),
+        gauge(P + "data_full_seconds", "Seconds until no data space is left at the fill rate.",
+              (by, f.data_full)),
+        gauge(P + "metadata_full_seconds", "Seconds until no metadata space is left at the fill rate.",
+              (by, f.metadata_full)),
+        gauge(P + "docker_floor_seconds", "Seconds until free data space falls below Docker's floor.",
+              (by, f.docker_floor)),
+    ]
+
+
+def _ratio(percent):
+    return None if percent is None else percent / 100.0
+
+
+def read_history(path=HISTORY_FILE):
+    """The samples a daemon published (an empty History when there are none or they are unreadable)."""
+    try:
+        with open(path) as handle:
+            return history_from_dict(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError):
+        return History()

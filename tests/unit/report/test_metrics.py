@@ -1,0 +1,105 @@
+"""The metrics file: what the daemon's Reporter writes, checked by Prometheus' own promtool.
+
+The Reporter is driven as the engine drives it (observed, decision, action) with pools built
+from a real RHEL 7 status line; the file it writes must pass `promtool check metrics`.
+"""
+import os
+import subprocess
+
+from guardian.act.base import DONE, FAILED, ActionResult
+from guardian.decide.ladder import Memory, plan
+from guardian.report.metrics import Metrics
+from guardian.report.reporter import Reporter
+from tests.unit.conftest import pool_snapshot
+from tests.unit.daemon.test_reporter import Journal
+
+
+def daemon_reporter(settings, tmp_path, path=None):
+    path = path or str(tmp_path / "pool_guardian.prom")
+    config = settings("metrics:\n  path: {}\n  forecast_window: 1m\n".format(path))
+    journal = Journal()
+    metrics = Metrics(journal, clock=lambda: 1700000000.0, history_path=str(tmp_path / "run" / "fill.json"))
+    metrics.configure(config, lambda: {"udev": True, "dm_events": False})
+    return Reporter(journal, config, lambda: 0.0, metrics=metrics), config, journal, path
+
+
+def evaluate(reporter, config, snapshot):
+    reporter.observed(snapshot, {"poll"})
+    reporter.decision(plan(snapshot, config, Memory(), snapshot.taken_at), {"poll"})
+
+
+def samples(text):
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def test_each_evaluation_writes_a_file_promtool_accepts(settings, tmp_path):
+    reporter, config, _, path = daemon_reporter(settings, tmp_path)
+    for i, percent in enumerate((50.0, 55.0, 60.0, 66.0)):
+        evaluate(reporter, config, pool_snapshot(percent)._replace(taken_at=20.0 * i))
+    before, after = pool_snapshot(90.0).pool, pool_snapshot(60.0).pool
+    reporter.action(ActionResult("prune_containers", DONE, "removed 3"), before, after, config.watermarks)
+    reporter.action(ActionResult("fstrim", FAILED, "fstrim: timed out"), after, after, config.watermarks)
+    with open(path) as handle:
+        text = handle.read()
+    check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    assert check.returncode == 0 and not check.stdout.strip(), check.stdout.decode()
+    got = samples(text)
+    pool = 'pool="docker-8:1-696417-pool"'
+    assert got["pool_guardian_data_size_bytes{%s}" % pool] == 1638400 * 65536
+    assert got['pool_guardian_pool_level{level="warning",%s}' % pool] == 0
+    assert got['pool_guardian_pool_mode{mode="rw",%s}' % pool] == 1
+    assert got['pool_guardian_watermark_ratio{mark="critical",resource="data"}'] == 0.85
+    assert got['pool_guardian_actions_total{outcome="done",rung="prune_containers"}'] == 1
+    assert got['pool_guardian_actions_total{outcome="failed",rung="fstrim"}'] == 1
+    assert got['pool_guardian_actions_total{outcome="failed",rung="grow"}'] == 0     # there before it happens
+    assert got['pool_guardian_reclaimed_bytes_total{rung="prune_containers"}'] == \
+        before.data_used_bytes - after.data_used_bytes
+    assert got['pool_guardian_source_up{source="docker"}'] == 1
+    assert got['pool_guardian_source_up{source="dm_events"}'] == 0
+    assert got["pool_guardian_last_evaluation_timestamp_seconds"] == 1700000000.0
+    rate = got["pool_guardian_data_fill_rate_bytes_per_second{%s}" % pool]
+    assert rate > 0 and got["pool_guardian_data_full_seconds{%s}" % pool] > 0
+
+
+def test_every_family_has_help_and_type_and_the_names_follow_the_conventions(settings, tmp_path):
+    reporter, config, _, path = daemon_reporter(settings, tmp_path)
+    evaluate(reporter, config, pool_snapshot(50.0))
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    families = {}
+    for line in lines:
+        if line.startswith("# "):
+            kind, name = line.split()[1:3]
+            families.setdefault(name, []).append(kind)
+    assert all(kinds == ["HELP", "TYPE"] for kinds in families.values())
+    types = {line.split()[2]: line.split()[3] for line in lines if line.startswith("# TYPE")}
+    assert all(name.endswith("_total") == (kind == "counter") for name, kind in types.items())
+    assert all(len(line.rsplit("} ", 1)[-1].split()) <= 2 for line in lines if not line.startswith("#"))
+    ratios = [line for line in lines if "_ratio" in line and not line.startswith("#")]
+    assert ratios and all(0 <= float(line.rsplit(" ", 1)[1]) <= 1 for line in ratios)
+
+
+def test_a_missing_directory_is_one_warning_and_the_daemon_goes_on(settings, tmp_path):
+    missing = str(tmp_path / "no-node-exporter" / "pool_guardian.prom")
+    reporter, config, journal, _ = daemon_reporter(settings, tmp_path, missing)
+    for _ in range(3):
+        evaluate(reporter, config, pool_snapshot(50.0))
+    warnings = journal.events("metrics.not_written")
+    assert [(w["level"], w["path"]) for w in warnings] == [("warning", missing)]
+    assert not os.path.exists(missing)
+
+
+def test_a_one_shot_reporter_writes_nothing(settings, tmp_path):
+    config = settings("metrics:\n  path: {}\n".format(tmp_path / "x.prom"))
+    reporter = Reporter(Journal(), config, lambda: 0.0)
+    evaluate(reporter, config, pool_snapshot(50.0))
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_the_samples_survive_a_restart(settings, tmp_path):
+    reporter, config, journal, _ = daemon_reporter(settings, tmp_path)
+    evaluate(reporter, config, pool_snapshot(50.0)._replace(taken_at=10.0))
+    again = Metrics(journal, history_path=str(tmp_path / "run" / "fill.json"))
+    assert [s.at for s in again.history.data] == [10.0]
