@@ -78,8 +78,11 @@ driver writes to. It warns before the pool fills, and in \\fIenforce\\fR mode it
 remediations (prune stopped containers, release leaked mounts, fstrim, prune images, grow) one rung
 at a time, looking at the pool again after each, until usage is below the low watermark.
 .PP
-\\fBpool\\-guardian run\\fR is the daemon that \\fBpool\\-guardian.service\\fR starts; the other commands
-are for operators and monitoring, and never change anything on the host.
+\\fBpool\\-guardian run\\fR is the daemon that \\fBpool\\-guardian.service\\fR starts.
+\\fBstatus\\fR, \\fBdiagnose\\fR, \\fBcheck\\fR, \\fBplan\\fR, \\fBtop\\fR, \\fBcheck\\-config\\fR and \\fBbusy\\fR
+without \\fB\\-\\-release\\fR only read. \\fBprune\\fR, \\fBtrim\\fR, \\fBgrow\\fR (without \\fB\\-\\-dry\\-run\\fR),
+\\fBrescue\\fR, \\fBresize\\fR and \\fBbusy \\-\\-release\\fR change the host, under the same lock as the
+daemon, and write what they did to the journal (\\fBjournalctl \\-t pool\\-guardian\\fR).
 .PP
 It never removes a running, paused, restarting or labelled container, never kills a process, never
 writes to a pool the kernel reports read\\-only, failed, needing a check or in error, never leaves a
@@ -97,6 +100,13 @@ The unit; reload (SIGHUP) rereads the configuration and keeps the previous one i
 .TP
 .I /usr/lib/pool\\-guardian/
 The program and the Python libraries it was tested with.
+.TP
+.I /run/pool\\-guardian/
+The daemon's memory of its ladder (\\fImemory.json\\fR, read by \\fBplan\\fR), the lock the daemon and the
+commands that change the host share (\\fIact.lock\\fR), and \\fIrescue/\\fR, where \\fBrescue mount\\fR mounts by default.
+.TP
+.I /usr/lib/systemd/catalog/pool\\-guardian.catalog
+The explanation \\fBjournalctl \\-x\\fR shows beside each entry, by MESSAGE_ID.
 .SH SEE ALSO
 .BR journalctl (1),
 .BR systemctl (1),

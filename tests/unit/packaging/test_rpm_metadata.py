@@ -22,8 +22,12 @@ EXPECTED = {
     "/usr/share/doc/pool-guardian/config.md",
     "/usr/share/doc/pool-guardian/message-ids.md",
     "/usr/share/doc/pool-guardian/json.md",
+    "/usr/lib/systemd/catalog/pool-guardian.catalog",
+    "/usr/share/licenses/pool-guardian",
+    "/usr/share/licenses/pool-guardian/LICENSE",
 }
-CENTOS7_BASE = {"python3", "device-mapper", "util-linux", "xfsprogs", "e2fsprogs", "systemd", "/bin/sh"}
+CENTOS7_BASE = {"python3", "device-mapper", "util-linux", "xfsprogs", "e2fsprogs", "systemd", "/bin/sh",
+                "device-mapper-persistent-data", "lvm2"}
 # rpmlib() features rpm 4.11 provides (its lib/rpmds.c); a package needing another will not install.
 RPM_411_FEATURES = {
     "VersionedDependencies", "CompressedFileNames", "PayloadIsBzip2", "PayloadIsXz", "PayloadIsLzma",
@@ -54,6 +58,13 @@ def test_config_is_noreplace_and_the_launcher_is_executable(rpm_query):
     assert flags["/usr/share/doc/pool-guardian/config.md"] == "d"
     modes = dict(line.split(" ", 1)[::-1] for line in rpm_query("--qf", "[%{FILEMODES} %{FILENAMES}\n]"))
     assert stat.S_IMODE(int(modes["/usr/bin/pool-guardian"])) == 0o755
+
+
+def test_license_url_and_changelog_are_there(rpm_query):
+    url, license_name = rpm_query("--qf", "%{URL}\n%{LICENSE}")
+    assert url.startswith(("file:///", "https://")) and license_name == "ASL 2.0"
+    changelog = rpm_query("--changelog")
+    assert changelog[0].startswith("* ") and changelog[0].endswith(__version__ + "-1"), changelog[:1]
 
 
 def test_version_is_the_package_version(rpm_query):

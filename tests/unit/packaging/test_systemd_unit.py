@@ -63,8 +63,10 @@ def test_systemd_analyze_verifies_the_installed_unit(scratch_root, python36, tmp
         text = handle.read()
     assert "\nExecStart=/usr/bin/pool-guardian run\n" in text
     unit = tmp_path / "pool-guardian.service"
-    unit.write_text(text.replace("\nExecStart=/usr/bin/pool-guardian ", "\nExecStart={} -I {}/usr/bin/pool-guardian ".format(
-        python36, scratch_root)))
+    for key in ("ExecStart", "ExecReload"):
+        text = text.replace("\n{}=/usr/bin/pool-guardian ".format(key), "\n{}={} -I {}/usr/bin/pool-guardian ".format(
+            key, python36, scratch_root))
+    unit.write_text(text)
     # With man(1) there, verify also opens Documentation=man:pool-guardian(8) from the scratch root.
     env = dict(os.environ, MANPATH=os.path.join(scratch_root, "usr/share/man"))
     check_man = "--man=yes" if shutil.which("man") else "--man=no"
