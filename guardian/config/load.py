@@ -10,7 +10,7 @@ DEFAULT_PATH = "/etc/pool-guardian/config.yaml"
 def load_config(path=DEFAULT_PATH):
     """Settings from a file; a missing default file means the built-in defaults."""
     try:
-        with open(path) as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             text = handle.read()
     except FileNotFoundError:
         if path == DEFAULT_PATH:
