@@ -16,7 +16,8 @@ def cmd_status(args):
     app = build_app(args.config, log_target="console")
     from guardian.observe.sources import observe
     snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
-    _print_snapshot(snapshot, app.settings, args.json)
+    from guardian.report.metrics import published_forecast
+    _print_snapshot(snapshot, app.settings, args.json, *published_forecast(snapshot, app.settings))
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 
 
@@ -97,11 +98,11 @@ def cmd_check_config(args):
     return EXIT_OK
 
 
-def _print_snapshot(snapshot, settings, as_json):
+def _print_snapshot(snapshot, settings, as_json, forecast=None, note=None):
     if as_json:
-        print(snapshot_json(snapshot, settings.watermarks))
+        print(snapshot_json(snapshot, settings.watermarks, forecast, note))
     else:
-        print(render_status(snapshot, settings.watermarks))
+        print(render_status(snapshot, settings.watermarks, forecast, note))
 
 
 def _count_arg(text):

@@ -200,6 +200,16 @@ def _ratio(percent):
     return None if percent is None else percent / 100.0
 
 
+def published_forecast(snapshot, settings, path=HISTORY_FILE):
+    """For one-shot commands: the forecast from the daemon's published samples and this look,
+    and, when there is none, why (Forecast, note or None)."""
+    window = settings.metrics.forecast_window
+    history = remember(read_history(path), snapshot.pool, snapshot.taken_at, window)
+    outlook = forecast(history, snapshot.pool, window)
+    note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + path
+    return outlook, note
+
+
 def read_history(path=HISTORY_FILE):
     """The samples a daemon published (an empty History when there are none or they are unreadable)."""
     try:

@@ -8,6 +8,7 @@ graph can show either. The forecast is a threshold only when asked for (--time-w
 from typing import NamedTuple, Optional
 
 from guardian.decide.levels import unhealthy_reason
+from guardian.report.render import forecast_text
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
@@ -123,25 +124,7 @@ def _time_to_full(forecast):
 
 
 def _forecast_text(forecast, full, note, wanted):
-    if not wanted:
-        return ""
-    if forecast is None or forecast.data_rate is None:
-        return "; no forecast ({})".format(note or "not enough samples")
-    if full is None:
-        return "; not filling (last {})".format(duration_text(forecast.window))
-    return "; full in ~{} at {}/s (last {})".format(duration_text(full), _mib(forecast.data_rate),
-                                                     duration_text(forecast.window))
-
-
-def duration_text(seconds):
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return "{:.0f} {}".format(seconds / size, unit)
-    return "{:.0f} s".format(seconds)
-
-
-def _mib(rate):
-    return "{:.1f} MiB".format(rate / float(1 << 20))
+    return "; " + forecast_text(forecast, note) if wanted else ""
 
 
 def perfdata(pool, t, full):

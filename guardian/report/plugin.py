@@ -9,9 +9,8 @@ import signal
 import sys
 
 from guardian.config import values
-from guardian.decide.forecast import forecast, remember
 from guardian.report import nagios
-from guardian.report.metrics import HISTORY_FILE, read_history
+from guardian.report.metrics import HISTORY_FILE, published_forecast
 
 
 class PluginArgumentParser(argparse.ArgumentParser):
@@ -91,10 +90,7 @@ def _check(args, build_app, history_path):
     app = build_app(args.config, log_target="console")
     limits = thresholds(app.settings.watermarks, args)
     snapshot = _with_floor(observe(app.runner, app.settings, with_docker=args.docker), args.min_free_space)
-    window = app.settings.metrics.forecast_window
-    history = remember(read_history(history_path), snapshot.pool, snapshot.taken_at, window)
-    outlook = forecast(history, snapshot.pool, window)
-    note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + history_path
+    outlook, note = published_forecast(snapshot, app.settings, history_path)
     return nagios.check_pool(snapshot, limits, outlook, note, args.verbose)
 
 

@@ -12,8 +12,40 @@ POOL_STATUS_FIELDS = ("length_sectors", "transaction_id", "data_used_blocks", "d
                       "needs_check", "discard", "no_space_policy", "metadata_low_watermark", "failed")
 
 
-def snapshot_json(snapshot, watermarks):
-    return json.dumps(snapshot_dict(snapshot, watermarks), indent=2, sort_keys=True)
+def snapshot_json(snapshot, watermarks, forecast=None, note=None):
+    data = snapshot_dict(snapshot, watermarks)
+    if forecast is not None:
+        data["forecast"] = forecast_dict(forecast, note)
+    return json.dumps(data, indent=2, sort_keys=True)
+
+
+def forecast_dict(forecast, note=None):
+    """The forecast with its units in its keys; null times: not filling (or no forecast: see note)."""
+    return {"window_seconds": forecast.window, "span_seconds": forecast.span,
+            "data_rate_bytes_per_second": forecast.data_rate,
+            "metadata_rate_bytes_per_second": forecast.metadata_rate,
+            "data_full_seconds": forecast.data_full, "metadata_full_seconds": forecast.metadata_full,
+            "docker_floor_seconds": forecast.docker_floor, "note": note}
+
+
+def forecast_text(forecast, note=None):
+    """'full in ~3 h at 12.0 MiB/s (last 15 min)': the sooner of data and metadata."""
+    if forecast is None or forecast.data_rate is None:
+        return "no forecast ({})".format(note or "not enough samples")
+    times = [(s, r) for s, r in ((forecast.data_full, forecast.data_rate),
+                                 (forecast.metadata_full, forecast.metadata_rate)) if s is not None]
+    last = duration_text(forecast.window)
+    if not times:
+        return "not filling (last {})".format(last)
+    seconds, rate = min(times)
+    return "full in ~{} at {:.1f} MiB/s (last {})".format(duration_text(seconds), rate / float(1 << 20), last)
+
+
+def duration_text(seconds):
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return "{:.0f} {}".format(seconds / size, unit)
+    return "{:.0f} s".format(seconds)
 
 
 def snapshot_dict(snapshot, watermarks):
@@ -64,11 +96,13 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def render_status(snapshot, watermarks):
+def render_status(snapshot, watermarks, forecast=None, note=None):
     """A few lines an operator reads at a glance: numbers, percent, mode, what is near a limit."""
     lines = []
     for view in snapshot.pools:
         lines.extend(_pool_lines(view, watermarks))
+        if view.watched and forecast is not None:
+            lines.append("  forecast " + forecast_text(forecast, note))
     if snapshot.docker is not None:
         lines.extend(_docker_lines(snapshot.docker))
     for problem in snapshot.problems:

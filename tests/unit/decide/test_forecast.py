@@ -105,7 +105,7 @@ def test_a_grow_in_the_middle_moves_the_time_to_full_and_not_the_rate():
     sizes = [p.data_total_bytes for _, p, _ in forecasts]
     grown = sizes.index(max(sizes))
     assert sizes[0] == 128 * MIB and sizes[grown] == 256 * MIB
-    (_, before, f_before), (_, after, f_after) = forecasts[grown - 1], forecasts[grown]
+    (_, _, f_before), (_, after, f_after) = forecasts[grown - 1], forecasts[grown]
     assert f_after.data_rate == pytest.approx(f_before.data_rate, rel=0.15)
     assert f_after.data_full == pytest.approx(after.data_free_bytes / f_after.data_rate)
     assert f_after.data_full > f_before.data_full + 100 * MIB / f_before.data_rate
