@@ -107,7 +107,8 @@ class Metrics:
 
     def _daemon_families(self):
         problems = self.snapshot.problems if self.snapshot is not None else ("kernel: not observed yet",)
-        up = dict(sources_up(problems), **self.event_sources())
+        pool = self.snapshot.pool if self.snapshot is not None else None
+        up = dict(sources_up(problems, pool is not None and pool.kind == "loop-lvm"), **self.event_sources())
         return [
             gauge(P + "source_up", "Whether a source could be read at the last evaluation (1) or not (0).",
                   *(({"source": s}, up[s]) for s in SOURCES if s in up)),
@@ -128,11 +129,11 @@ class Metrics:
         ]
 
 
-def sources_up(problems):
-    """Each source a problem line names ('docker: ...') is down; the others were read."""
+def sources_up(problems, loop_lvm):
+    """Each source a problem line names ('docker: ...') is down; the others were read. The
+    backing filesystem is a source only in loop-lvm."""
     down = {p.split(":")[0].split()[0] for p in problems}
-    names = {"kernel": "kernel", "docker": "docker", "backing": "backing"}
-    return {metric: name not in down for name, metric in names.items()}
+    return {name: name not in down for name in ("kernel", "docker") + (("backing",) if loop_lvm else ())}
 
 
 def pool_families(pool, marks):

@@ -58,6 +58,7 @@ def test_each_evaluation_writes_a_file_promtool_accepts(settings, tmp_path):
         before.data_used_bytes - after.data_used_bytes
     assert got['pool_guardian_source_up{source="docker"}'] == 1
     assert got['pool_guardian_source_up{source="dm_events"}'] == 0
+    assert 'pool_guardian_source_up{source="backing"}' not in got          # not a loop-lvm pool
     assert got["pool_guardian_last_evaluation_timestamp_seconds"] == 1700000000.0
     rate = got["pool_guardian_data_fill_rate_bytes_per_second{%s}" % pool]
     assert rate > 0 and got["pool_guardian_data_full_seconds{%s}" % pool] > 0
