@@ -60,9 +60,11 @@ class Metrics:
         self.history = remember(self.history, snapshot.pool, snapshot.taken_at,
                                 self.settings.metrics.forecast_window)
 
-    def evaluated(self):
+    def evaluated(self, write=True):
+        """write=False when a rung follows at once: nothing may delay it, and its report writes."""
         self.evaluated_at = self.clock()
-        self.write()
+        if write:
+            self.write()
 
     def acted(self, result, before, after):
         key = (result.rung, result.outcome)

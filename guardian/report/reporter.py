@@ -88,8 +88,8 @@ class Reporter:
         self._problems = problems
 
     def decision(self, plan, reasons):
-        if self.metrics is not None:
-            self.metrics.evaluated()
+        if self.metrics is not None:    # before a climb the file waits for the first rung's report
+            self.metrics.evaluated(write=not plan.acts)
         key = ("decision", plan.level, plan.steps, plan.alert)
         held = self.limiter.allow(key)
         if held is None:

@@ -104,3 +104,19 @@ def test_the_samples_survive_a_restart(settings, tmp_path):
     evaluate(reporter, config, pool_snapshot(50.0)._replace(taken_at=10.0))
     again = Metrics(journal, history_path=str(tmp_path / "run" / "fill.json"))
     assert [s.at for s in again.history.data] == [10.0]
+
+
+def test_nothing_is_written_between_a_decision_to_act_and_its_first_rung(settings, tmp_path):
+    path = str(tmp_path / "pool_guardian.prom")
+    config = settings("mode: enforce\nmetrics:\n  path: {}\n".format(path))
+    metrics = Metrics(Journal(), history_path=str(tmp_path / "fill.json"))
+    metrics.configure(config)
+    reporter = Reporter(Journal(), config, lambda: 0.0, metrics=metrics)
+    full = pool_snapshot(90.0)
+    current = plan(full, config, Memory(), 0.0)
+    assert current.acts
+    reporter.observed(full, {"dm-event"})
+    reporter.decision(current, {"dm-event"})
+    assert not os.path.exists(path)
+    reporter.action(ActionResult("prune_containers", DONE, "removed 3"), full.pool, full.pool, config.watermarks)
+    assert os.path.exists(path)
