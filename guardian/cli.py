@@ -16,7 +16,7 @@ def cmd_status(args):
     app = build_app(args.config, log_target="console")
     from guardian.observe.sources import observe
     snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
-    from guardian.report.metrics import published_forecast
+    from guardian.report.fill_file import published_forecast
     _print_snapshot(snapshot, app.settings, args.json, *published_forecast(snapshot, app.settings))
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 

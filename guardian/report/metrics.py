@@ -13,12 +13,12 @@ import time
 
 from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
-from guardian.decide.forecast import History, forecast, history_dict, history_from_dict, remember
+from guardian.decide.forecast import forecast, history_dict, remember
 from guardian.decide.levels import ORDER, assess
 from guardian.host.files import write_atomic
 from guardian.report.exposition import counter, gauge, render
+from guardian.report.fill_file import HISTORY_FILE, read_history
 
-HISTORY_FILE = "/run/pool-guardian/fill.json"
 P = "pool_guardian_"
 OUTCOMES = (DONE, PARTLY_DONE, NOTHING_TO_DO, DRY_RUN, REFUSED, FAILED)
 MODES = ("rw", "ro", "out_of_data_space", "fail", "error")
@@ -201,22 +201,3 @@ def forecast_families(pool, f, window):
 
 def _ratio(percent):
     return None if percent is None else percent / 100.0
-
-
-def published_forecast(snapshot, settings, path=HISTORY_FILE):
-    """For one-shot commands: the forecast from the daemon's published samples and this look,
-    and, when there is none, why (Forecast, note or None)."""
-    window = settings.metrics.forecast_window
-    history = remember(read_history(path), snapshot.pool, snapshot.taken_at, window)
-    outlook = forecast(history, snapshot.pool, window)
-    note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + path
-    return outlook, note
-
-
-def read_history(path=HISTORY_FILE):
-    """The samples a daemon published (an empty History when there are none or they are unreadable)."""
-    try:
-        with open(path) as handle:
-            return history_from_dict(json.load(handle))
-    except (OSError, ValueError, KeyError, TypeError):
-        return History()

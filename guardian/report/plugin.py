@@ -10,7 +10,7 @@ import sys
 
 from guardian.config import values
 from guardian.report import nagios
-from guardian.report.metrics import HISTORY_FILE, published_forecast
+from guardian.report.fill_file import HISTORY_FILE, published_forecast
 
 
 class PluginArgumentParser(argparse.ArgumentParser):

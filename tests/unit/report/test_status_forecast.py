@@ -2,7 +2,8 @@
 import json
 
 from guardian.config import load_config_text
-from guardian.report.metrics import Metrics, published_forecast
+from guardian.report.fill_file import published_forecast
+from guardian.report.metrics import Metrics
 from guardian.report.render import render_status, snapshot_json
 from tests.unit.conftest import pool_snapshot
 from tests.unit.daemon.test_reporter import Journal

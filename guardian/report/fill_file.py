@@ -1,0 +1,31 @@
+"""The fill samples the daemon publishes, for the forecast of the one-shot commands.
+
+`check` and `status` are one look; a rate needs the daemon's looks of the last minutes. The daemon
+(report/metrics.py) keeps them in HISTORY_FILE (tmpfs) at every evaluation; a one-shot command adds
+its own look and forecasts from them. Kept apart from the metrics so that `check` imports no more
+than it reads.
+"""
+import json
+
+from guardian.decide.forecast import History, forecast, history_from_dict, remember
+
+HISTORY_FILE = "/run/pool-guardian/fill.json"
+
+
+def published_forecast(snapshot, settings, path=HISTORY_FILE):
+    """For one-shot commands: the forecast from the daemon's published samples and this look,
+    and, when there is none, why (Forecast, note or None)."""
+    window = settings.metrics.forecast_window
+    history = remember(read_history(path), snapshot.pool, snapshot.taken_at, window)
+    outlook = forecast(history, snapshot.pool, window)
+    note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + path
+    return outlook, note
+
+
+def read_history(path=HISTORY_FILE):
+    """The samples a daemon published (an empty History when there are none or they are unreadable)."""
+    try:
+        with open(path) as handle:
+            return history_from_dict(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError):
+        return History()
