@@ -71,6 +71,8 @@ def test_metrics_pass_promtool_node_exporter_serves_them_and_check_forecasts(mak
 
     forecast = guardian.cli("check", "--time-warning", "6h", "--time-critical", "1s", check=False)
     assert forecast.returncode == 1 and "full in ~" in forecast.stdout, forecast.stdout   # WARNING: < 6 h
+    status = guardian.cli("status").stdout
+    assert re.search(r"^  forecast full in ~\S+ \S+ at \d+\.\d MiB/s \(last 40 s\)$", status, re.M), status
 
     used = pool.status()["data_used_blocks"] * pool.block_bytes
     assert wait_until(lambda: sample(read(prom), "pool_guardian_data_used_bytes", pool.name) == used, 30)
