@@ -173,8 +173,10 @@ class TeeSink:
         self.journal = journal
 
     def render(self, logger, method_name, event_dict):
-        return (self.console.render(logger, method_name, dict(event_dict)),
+        """structlog takes a tuple from the last processor as (args, kwargs): one arg, the pair."""
+        pair = (self.console.render(logger, method_name, dict(event_dict)),
                 self.journal.render(logger, method_name, dict(event_dict)))
+        return (pair,), {}
 
     def msg(self, rendered):
         self.console.msg(rendered[0])

@@ -63,3 +63,21 @@ def test_a_command_run_with_lang_c_from_a_pipe_logs_to_the_console(tmp_path):
     assert proc.returncode == 0
     line = err.decode()
     assert "WARNING library.message slow answer logger=docker.api" in line, line
+
+
+def test_the_commands_that_change_the_host_write_the_console_and_the_journal(tmp_path, monkeypatch):
+    """prune, trim and grow by hand: a console line and a journal entry for each event."""
+    import io
+    from guardian.report import log as logmod
+    journald = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    journald.bind(str(tmp_path / "socket"))
+    monkeypatch.setattr(logmod, "JOURNAL_SOCKET", str(tmp_path / "socket"))
+    monkeypatch.setattr(logmod.JournalSink.__init__, "__defaults__", (str(tmp_path / "socket"),))
+    console = io.StringIO()
+    logmod.configure_logging("info", "console+journal", stream=console).info(
+        "action.finished", message="trimmed 1 of 1", rung="fstrim")
+    with journald:
+        entry = journald.recv(65536).decode()
+    assert "INFO    action.finished trimmed 1 of 1 rung=fstrim" in console.getvalue()
+    assert "EVENT=action.finished\n" in entry and "RUNG=fstrim\n" in entry
+    assert "MESSAGE_ID=dc0d0db8e3ed4182b065d1b6a4742937\n" in entry
