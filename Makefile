@@ -10,7 +10,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 # Debian packages the tests and the test bed need (qemu guest, real dm-thin userland, Docker 20.10).
 DEB_PACKAGES := qemu-system-x86 busybox-static docker.io containerd lvm2 thin-provisioning-tools \
-	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm man-db groff dmeventd
+	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm man-db groff dmeventd sudo prometheus prometheus-node-exporter nagios-nrpe-server nagios-nrpe-plugin
 
 .PHONY: help setup deps test unit lint demo clean config-example
 

@@ -13,7 +13,7 @@ BED_RUN := $(BED_PY) tests/bed/run.py
 bed:
 	@bash tests/bed/build.sh
 
-bed-test: setup bed
+bed-test: setup bed rpm
 	@$(BED_RUN) --pytest -- $(T)
 
 bed-shell: setup bed

@@ -1,0 +1,103 @@
+"""The el7 profile: the guest made to run pool-guardian as a CentOS 7 host does (issue 19).
+
+- the RPM's payload installed with rpm itself (its %post runs: preset, journal catalog);
+- /usr/bin/python3 is a CPython 3.6, as CentOS 7's python3 3.6.8 is;
+- pool-guardian.service as shipped, plus one drop-in that takes away what systemd 219 never sets
+  (JOURNAL_STREAM came in v231, INVOCATION_ID in v232): the guest's systemd is 252, and without
+  the drop-in the daemon would find the journal the easy way, which el7 does not offer;
+- dockerd as a service with MountFlags=slave, as CentOS 7's docker.service ran it, so Docker's
+  mounts live in a namespace of their own and every fstrim or release must enter it.
+"""
+import glob
+import os
+import time
+
+from tests.integration.bedlib import REPO, ROOTFS_TAR, SCRATCH, out, run, sh
+from tests.integration.bedlib.docker import DOCKER, IMAGE, remove_docker_devices
+
+UNIT = "pool-guardian.service"
+CONFIG = "/etc/pool-guardian/config.yaml"
+PYTHON36 = sorted(glob.glob("/root/.pyenv/versions/3.6*/bin/python3.6"))
+EL7_DROPIN = "/run/systemd/system/pool-guardian.service.d/el7-systemd-219.conf"
+DOCKER_UNIT = "/run/systemd/system/el7-docker.service"
+DOCKER_ROOT = os.path.join(SCRATCH, "el7-docker")
+DOCKER_UNIT_TEXT = """\
+[Unit]
+Description=Docker as CentOS 7's docker.service ran it (MountFlags=slave, loop-lvm)
+[Service]
+Type=notify
+ExecStart=/usr/sbin/dockerd --data-root {root} --storage-driver devicemapper \\
+  --storage-opt dm.loopdatasize=1G --storage-opt dm.loopmetadatasize=64M --storage-opt dm.basesize=512M \\
+  --storage-opt dm.use_deferred_removal=false --storage-opt dm.use_deferred_deletion=false \\
+  --bridge=none --iptables=false --ip-masq=false
+MountFlags=slave
+Delegate=yes
+KillMode=process
+TimeoutStartSec=180
+""".format(root=DOCKER_ROOT)
+
+
+def rpm_file():
+    found = sorted(glob.glob(os.path.join(REPO, "dist", "pool-guardian-*.el7.x86_64.rpm")))
+    assert found, "no RPM in dist/: make bed-test builds it first (make rpm)"
+    return found[-1]
+
+
+def install():
+    """The package, Python 3.6 as /usr/bin/python3, and the systemd 219 drop-in."""
+    assert PYTHON36, "no CPython 3.6 under /root/.pyenv (make setup uses the same one)"
+    previous = os.path.realpath("/usr/bin/python3")
+    sh("ln -sf {} /usr/bin/python3".format(PYTHON36[-1]))
+    sh("rpm -i --nodeps {}".format(rpm_file()), timeout=300)
+    os.makedirs(os.path.dirname(EL7_DROPIN), exist_ok=True)
+    with open(EL7_DROPIN, "w") as f:
+        f.write("# systemd 219 (CentOS 7) sets neither: the daemon must find the journal without them.\n"
+                "[Service]\nUnsetEnvironment=JOURNAL_STREAM INVOCATION_ID\n")
+    sh("systemctl daemon-reload")
+    return previous
+
+
+def uninstall(previous_python):
+    sh("systemctl stop {}".format(UNIT), check=False, timeout=60)
+    sh("rpm -e --nodeps pool-guardian", check=False, timeout=120)
+    sh("rm -rf {} && systemctl daemon-reload".format(os.path.dirname(EL7_DROPIN)), check=False)
+    sh("ln -sf {} /usr/bin/python3".format(previous_python), check=False)
+
+
+def start_docker():
+    with open(DOCKER_UNIT, "w") as f:
+        f.write(DOCKER_UNIT_TEXT)
+    sh("systemctl daemon-reload && systemctl start el7-docker.service", timeout=240)
+    docker("import", ROOTFS_TAR, IMAGE)
+
+
+def stop_docker():
+    docker("rm", "-f", *docker("ps", "-aq", check=False).stdout.split(), check=False)
+    sh("systemctl stop el7-docker.service", check=False, timeout=120)
+    remove_docker_devices()
+    for line in out("losetup -a").splitlines():
+        if DOCKER_ROOT in line:
+            sh("losetup -d " + line.split(":")[0], check=False)
+    sh("rm -rf {} {} && systemctl daemon-reload".format(DOCKER_ROOT, DOCKER_UNIT), check=False)
+
+
+def docker(*args, check=True, timeout=300):
+    return run([DOCKER] + list(args), check=check, timeout=timeout)
+
+
+def dockerd_pid():
+    return int(out("systemctl show -p MainPID --value el7-docker.service"))
+
+
+def show(prop, unit=UNIT):
+    return out("systemctl show -p {} --value {}".format(prop, unit))
+
+
+def wait_for(predicate, timeout, what, interval=1.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("waited {} s for {}".format(timeout, what))

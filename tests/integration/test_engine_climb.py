@@ -1,0 +1,100 @@
+"""The engine's climb on a real pool: from the high mark down to the low mark in one evaluation,
+and the kernel's low-water event armed again afterwards.
+
+The rungs here are the test's own, each freeing one stretch of a real thin device with a real
+discard, so that what each frees is known: this proves the engine, not an action (the actions have
+their own tests, and the as-installed suite runs the real ladder through the service).
+"""
+import time
+
+from guardian.act.base import DONE, ActionResult
+from guardian.config import load_config_text
+from guardian.daemon.engine import Engine
+from guardian.host.runner import Runner
+from guardian.observe.sources import Observer
+from guardian.report.log import configure_logging
+from guardian.report.reporter import Reporter
+from tests.integration.bedlib import sh
+
+MiB = 1 << 20
+CONFIG = """\
+mode: enforce
+pool:
+  name: {pool}
+  docker_host: unix:///run/no-docker-here.sock
+  docker_timeout: 1s
+watermarks:
+  data: {{warning: 70%, high: 80%, low: 30%, critical: 95%}}
+events:
+  arm_low_water_mark: "yes"
+ladder:
+  order: [prune_containers, release_mounts, fstrim]
+  release_mounts: {{enabled: true}}
+"""
+
+
+def discarding(rung, thin, start_mib, length_mib, ran):
+    def action(snapshot, ctx):
+        sh("blkdiscard -o {} -l {} {}".format(start_mib * MiB, length_mib * MiB, thin.path))
+        ran.append(rung)
+        return ActionResult(rung, DONE, "discarded {} MiB".format(length_mib))
+    return action
+
+
+def engine_for(pool, rungs):
+    settings = load_config_text(CONFIG.format(pool=pool.name), "test config")
+    log = configure_logging("info", "console")
+    runner = Runner(log, timeout=60, lvm_in_process=False)
+    observer = Observer(runner, settings, with_docker=False)
+    return Engine(settings, runner, log, observer, Reporter(log, settings, time.monotonic), rungs=rungs)
+
+
+def write(thin, offset_mib, size_mib):
+    sh("dd if=/dev/zero of={} bs=1M seek={} count={} oflag=direct status=none".format(
+        thin.path, offset_mib, size_mib))
+
+
+def test_one_evaluation_climbs_from_the_high_mark_until_below_the_low_mark(make_thin_pool):
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(250 * MiB)
+    ran = []
+    # each rung frees about a quarter of the pool: 86% -> ~63% (under high, over low) -> ~40% -> ~9%
+    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 60, ran),
+                               "release_mounts": discarding("release_mounts", thin, 60, 60, ran),
+                               "fstrim": discarding("fstrim", thin, 120, 80, ran)})
+    engine.evaluate({"start"})
+    write(thin, 0, 220)
+    plan = engine.evaluate({"dm-event"})
+    assert ran == ["prune_containers", "release_mounts", "fstrim"]
+    assert not plan.remediating and not engine.memory.remediating
+    assert engine.last_snapshot.pool.status.data_used_percent < 30
+
+
+def test_the_climb_stops_at_the_low_mark_not_after_every_rung(make_thin_pool):
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(250 * MiB)
+    ran = []
+    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 200, ran),
+                               "release_mounts": discarding("release_mounts", thin, 200, 20, ran),
+                               "fstrim": discarding("fstrim", thin, 200, 20, ran)})
+    engine.evaluate({"start"})
+    write(thin, 0, 220)
+    engine.evaluate({"dm-event"})
+    assert ran == ["prune_containers"]
+
+
+def test_after_a_climb_the_next_crossing_is_a_kernel_event_again(make_thin_pool):
+    """dm-thin raises its low-water event once, and again only after the pool is resumed."""
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(250 * MiB)
+    ran = []
+    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 200, ran),
+                               "release_mounts": discarding("release_mounts", thin, 0, 1, ran),
+                               "fstrim": discarding("fstrim", thin, 0, 1, ran)})
+    engine.evaluate({"start"})                 # arms the mark at the high watermark: 820 free blocks
+    write(thin, 0, 220)                        # crosses it: the kernel's event fires
+    engine.evaluate({"dm-event"})
+    assert ran == ["prune_containers"]
+    armed = pool.event_nr()
+    write(thin, 0, 220)                        # crosses it again
+    assert pool.event_nr() > armed, "no event at the second crossing: the mark was not re-armed"
