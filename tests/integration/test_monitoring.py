@@ -8,6 +8,7 @@ nagios user, and check_nrpe must get each state with the plugin's own line.
 """
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -94,7 +95,14 @@ def test_metrics_pass_promtool_node_exporter_serves_them_and_check_forecasts(mak
     assert "node_textfile_scrape_error 0" in served
     assert sample(served, "pool_guardian_data_used_bytes", pool.name) == used
     assert sample(served, "pool_guardian_pool_healthy", pool.name) == 1
-    assert 'pool_guardian_source_up{source="kernel"} 1' in served
+    for source in ("kernel", "dm_events", "udev"):
+        assert 'pool_guardian_source_up{{source="{}"}} 1'.format(source) in served
+    assert 'pool_guardian_source_up{source="docker"} 0' in served
+
+    guardian.write_config("mode: [not a mode\n")          # refused on SIGHUP: the old one stays
+    daemon.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "pool_guardian_config_last_reload_successful 0" in read(prom), 30), read(prom)
+    assert daemon.poll() is None
 
 
 def _try_scrape(port):

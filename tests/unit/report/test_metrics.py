@@ -120,3 +120,13 @@ def test_nothing_is_written_between_a_decision_to_act_and_its_first_rung(setting
     assert not os.path.exists(path)
     reporter.action(ActionResult("prune_containers", DONE, "removed 3"), full.pool, full.pool, config.watermarks)
     assert os.path.exists(path)
+
+
+def test_a_refused_reload_is_in_the_file_until_one_succeeds(settings, tmp_path):
+    reporter, config, _, path = daemon_reporter(settings, tmp_path)
+    reporter.metrics.reloaded(False)
+    evaluate(reporter, config, pool_snapshot(50.0))
+    assert samples(open(path).read())["pool_guardian_config_last_reload_successful"] == 0
+    reporter.metrics.reloaded(True)
+    evaluate(reporter, config, pool_snapshot(50.0))
+    assert samples(open(path).read())["pool_guardian_config_last_reload_successful"] == 1
