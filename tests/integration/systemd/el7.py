@@ -21,20 +21,21 @@ PYTHON36 = sorted(glob.glob("/root/.pyenv/versions/3.6*/bin/python3.6"))
 EL7_DROPIN = "/run/systemd/system/pool-guardian.service.d/el7-systemd-219.conf"
 DOCKER_UNIT = "/run/systemd/system/el7-docker.service"
 DOCKER_ROOT = os.path.join(SCRATCH, "el7-docker")
+LOOP_LVM = "--storage-opt dm.loopdatasize=1G --storage-opt dm.loopmetadatasize=64M"
 DOCKER_UNIT_TEXT = """\
 [Unit]
-Description=Docker as CentOS 7's docker.service ran it (MountFlags=slave, loop-lvm)
+Description=Docker as CentOS 7's docker.service ran it (MountFlags=slave)
 [Service]
 Type=notify
-ExecStart=/usr/sbin/dockerd --data-root {root} --storage-driver devicemapper \\
-  --storage-opt dm.loopdatasize=1G --storage-opt dm.loopmetadatasize=64M --storage-opt dm.basesize=512M \\
+ExecStart=/usr/sbin/dockerd --data-root {root} --storage-driver devicemapper {pool} \\
+  --storage-opt dm.basesize=512M \\
   --storage-opt dm.use_deferred_removal=false --storage-opt dm.use_deferred_deletion=false \\
   --bridge=none --iptables=false --ip-masq=false
 MountFlags=slave
 Delegate=yes
 KillMode=process
 TimeoutStartSec=180
-""".format(root=DOCKER_ROOT)
+"""
 
 
 def rpm_file():
@@ -64,9 +65,10 @@ def uninstall(previous_python):
     sh("ln -sf {} /usr/bin/python3".format(previous_python), check=False)
 
 
-def start_docker():
+def start_docker(pool_options=LOOP_LVM):
+    """loop-lvm by default; direct-lvm with `--storage-opt dm.thinpooldev=/dev/mapper/...`."""
     with open(DOCKER_UNIT, "w") as f:
-        f.write(DOCKER_UNIT_TEXT)
+        f.write(DOCKER_UNIT_TEXT.format(root=DOCKER_ROOT, pool=pool_options))
     sh("systemctl daemon-reload && systemctl start el7-docker.service", timeout=240)
     docker("import", ROOTFS_TAR, IMAGE)
 
