@@ -14,7 +14,7 @@ from tests.integration.systemd.el7 import docker, wait_for
 CONFIG = """\
 mode: enforce
 watermarks:
-  data: {{warning: 45%, high: 50%, low: 40%, critical: 90%}}
+  data: {warning: 45%, high: 50%, low: 40%, critical: 90%}
 ladder:
   order: [grow]
   grow:
@@ -46,9 +46,14 @@ def lvm_host():
 
 def test_the_service_grows_a_direct_lvm_pool_through_lvextend(lvm_host):
     before = lv_bytes(lvm_host)
-    sh("systemctl start " + el7.UNIT, timeout=240)
-    grown = wait_for(lambda: [e for e in el7_journal("RUNG=grow") if e.get("OUTCOME") == "done"], 300,
-                     "the service's grow", interval=2)
+    try:
+        sh("systemctl start " + el7.UNIT, timeout=240)
+        grown = wait_for(lambda: [e for e in el7_journal("RUNG=grow") if e.get("OUTCOME") == "done"], 300,
+                         "the service's grow", interval=2)
+    except AssertionError:
+        print(out("systemctl status -l --no-pager {0}; journalctl -u {0} --no-pager -n 80".format(el7.UNIT),
+                  check=False))
+        raise
     assert lv_bytes(lvm_host) >= before + (256 << 20), grown[-1]["MESSAGE"]
     assert not suspended_devices()
     assert out("dmsetup status " + lvm_host.dm_name).split()[7] == "rw"
