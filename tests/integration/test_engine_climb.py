@@ -17,6 +17,7 @@ from guardian.report.reporter import Reporter
 from tests.integration.bedlib import sh
 
 MiB = 1 << 20
+RUNG_ORDER = ("prune_containers", "release_mounts", "fstrim")
 CONFIG = """\
 mode: enforce
 pool:
@@ -54,46 +55,36 @@ def write(thin, offset_mib, size_mib):
         thin.path, offset_mib, size_mib))
 
 
-def test_one_evaluation_climbs_from_the_high_mark_until_below_the_low_mark(make_thin_pool):
+def climb(make_thin_pool, stretches):
+    """A pool at 86% (above its 80% high mark, crossing its low water mark) and one evaluation
+    with rungs that each discard one stretch (start MiB, length MiB); returns (pool, thin, engine,
+    the rungs that ran, the plan)."""
     pool = make_thin_pool(data_size=256 * MiB)
     thin = pool.create_thin(250 * MiB)
     ran = []
+    engine = engine_for(pool, {rung: discarding(rung, thin, start, length, ran)
+                               for rung, (start, length) in zip(RUNG_ORDER, stretches)})
+    engine.evaluate({"start"})                 # arms the mark at the high watermark: 820 free blocks
+    write(thin, 0, 220)                        # crosses it: the kernel's event fires
+    return pool, thin, engine, ran, engine.evaluate({"dm-event"})
+
+
+def test_one_evaluation_climbs_from_the_high_mark_until_below_the_low_mark(make_thin_pool):
     # each rung frees about a quarter of the pool: 86% -> ~63% (under high, over low) -> ~40% -> ~9%
-    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 60, ran),
-                               "release_mounts": discarding("release_mounts", thin, 60, 60, ran),
-                               "fstrim": discarding("fstrim", thin, 120, 80, ran)})
-    engine.evaluate({"start"})
-    write(thin, 0, 220)
-    plan = engine.evaluate({"dm-event"})
-    assert ran == ["prune_containers", "release_mounts", "fstrim"]
+    _, _, engine, ran, plan = climb(make_thin_pool, [(0, 60), (60, 60), (120, 80)])
+    assert ran == list(RUNG_ORDER)
     assert not plan.remediating and not engine.memory.remediating
     assert engine.last_snapshot.pool.status.data_used_percent < 30
 
 
 def test_the_climb_stops_at_the_low_mark_not_after_every_rung(make_thin_pool):
-    pool = make_thin_pool(data_size=256 * MiB)
-    thin = pool.create_thin(250 * MiB)
-    ran = []
-    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 200, ran),
-                               "release_mounts": discarding("release_mounts", thin, 200, 20, ran),
-                               "fstrim": discarding("fstrim", thin, 200, 20, ran)})
-    engine.evaluate({"start"})
-    write(thin, 0, 220)
-    engine.evaluate({"dm-event"})
+    _, _, _, ran, _ = climb(make_thin_pool, [(0, 200), (200, 20), (200, 20)])
     assert ran == ["prune_containers"]
 
 
 def test_after_a_climb_the_next_crossing_is_a_kernel_event_again(make_thin_pool):
     """dm-thin raises its low-water event once, and again only after the pool is resumed."""
-    pool = make_thin_pool(data_size=256 * MiB)
-    thin = pool.create_thin(250 * MiB)
-    ran = []
-    engine = engine_for(pool, {"prune_containers": discarding("prune_containers", thin, 0, 200, ran),
-                               "release_mounts": discarding("release_mounts", thin, 0, 1, ran),
-                               "fstrim": discarding("fstrim", thin, 0, 1, ran)})
-    engine.evaluate({"start"})                 # arms the mark at the high watermark: 820 free blocks
-    write(thin, 0, 220)                        # crosses it: the kernel's event fires
-    engine.evaluate({"dm-event"})
+    pool, thin, _, ran, _ = climb(make_thin_pool, [(0, 200), (0, 1), (0, 1)])
     assert ran == ["prune_containers"]
     armed = pool.event_nr()
     write(thin, 0, 220)                        # crosses it again

@@ -9,11 +9,12 @@
   mounts live in a namespace of their own and every fstrim or release must enter it.
 """
 import glob
+import json
 import os
-import time
 
 from tests.integration.bedlib import REPO, ROOTFS_TAR, SCRATCH, out, run, sh
 from tests.integration.bedlib.docker import DOCKER, IMAGE, remove_docker_devices
+from tests.integration.bedlib.pools import wait_until
 
 UNIT = "pool-guardian.service"
 CONFIG = "/etc/pool-guardian/config.yaml"
@@ -96,10 +97,15 @@ def show(prop, unit=UNIT):
 
 
 def wait_for(predicate, timeout, what, interval=1.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("waited {} s for {}".format(timeout, what))
+    """wait_until that fails naming what it waited for."""
+    value = wait_until(predicate, timeout, interval)
+    if not value:
+        raise AssertionError("waited {} s for {}".format(timeout, what))
+    return value
+
+
+def journal(*args):
+    """Journal entries as dicts (journalctl -o json ARGS), after a sync."""
+    sh("journalctl --sync", check=False)
+    lines = out("journalctl --no-pager -o json " + " ".join(args), check=False)
+    return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]

@@ -19,7 +19,7 @@ from tests.integration.bedlib import REPO, out, run, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.bedlib.pools import suspended_devices
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import docker, show, wait_for
+from tests.integration.systemd.el7 import docker, journal, show, wait_for
 
 MiB = 1 << 20
 RUNGS = ("prune_containers", "release_mounts", "fstrim", "prune_images", "grow")
@@ -49,12 +49,6 @@ ladder:
     enabled: true
     min_step: 512M
 """
-
-
-def journal(*args):
-    sh("journalctl --sync", check=False)
-    lines = out("journalctl --no-pager -o json " + " ".join(args), check=False)
-    return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
 
 
 def unit_journal(*args):

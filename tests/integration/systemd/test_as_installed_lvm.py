@@ -1,15 +1,13 @@
 """direct-lvm, as installed: pool-guardian.service grows Docker's LVM thin pool (lvextend under the
 unit's capability bounding set and NoNewPrivileges) once the pool is above its high mark. The el7
 profile is test_as_installed.py's (el7.py)."""
-import json
-
 import pytest
 
 from tests.integration.bedlib import out, sh
 from tests.integration.bedlib.docker import IMAGE, LvmThinPool
 from tests.integration.bedlib.pools import suspended_devices
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import docker, wait_for
+from tests.integration.systemd.el7 import docker, journal, wait_for
 
 CONFIG = """\
 mode: enforce
@@ -48,7 +46,7 @@ def test_the_service_grows_a_direct_lvm_pool_through_lvextend(lvm_host):
     before = lv_bytes(lvm_host)
     try:
         sh("systemctl start " + el7.UNIT, timeout=240)
-        grown = wait_for(lambda: [e for e in el7_journal("RUNG=grow") if e.get("OUTCOME") == "done"], 300,
+        grown = wait_for(lambda: [e for e in journal("-u", el7.UNIT, "RUNG=grow") if e.get("OUTCOME") == "done"], 300,
                          "the service's grow", interval=2)
     except AssertionError:
         print(out("systemctl status -l --no-pager {0}; journalctl -u {0} --no-pager -n 80".format(el7.UNIT),
@@ -58,8 +56,3 @@ def test_the_service_grows_a_direct_lvm_pool_through_lvextend(lvm_host):
     assert not suspended_devices()
     assert out("dmsetup status " + lvm_host.dm_name).split()[7] == "rw"
 
-
-def el7_journal(*args):
-    sh("journalctl --sync", check=False)
-    lines = out("journalctl --no-pager -o json -u {} ".format(el7.UNIT) + " ".join(args), check=False)
-    return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
