@@ -1,24 +1,87 @@
-"""Load and validate the YAML config against the schema, naming key path and line on any error."""
+"""Load and validate the YAML config against the schema, naming key path and line on any error.
+
+The daemon runs as root and removes containers on this file's word, so the file is read the way a
+hostile one would be met: without following it into a FIFO or a device, without blocking, with a
+size limit, as UTF-8 whatever the locale, and only when no user other than root could have written it.
+"""
+import os
+import stat
+
 import yaml
 
 from guardian.config.schema import SCHEMA, Option, settings_type
 from guardian.errors import ConfigError
 
 DEFAULT_PATH = "/etc/pool-guardian/config.yaml"
+MAX_BYTES = 1 << 20          # a real config is under 10 KiB
+MAX_NODES = 10000            # after aliases are expanded: stops a billion laughs
+MAX_DEPTH = 20               # the schema is 4 deep
 
 
-def load_config(path=DEFAULT_PATH):
+def load_config(path=DEFAULT_PATH, trusted_uids=None):
     """Settings from a file; a missing default file means the built-in defaults."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            text = handle.read()
+        data = read_config_bytes(path, trusted_uids)
     except FileNotFoundError:
         if path == DEFAULT_PATH:
             return load_config_text("", path)
         raise ConfigError("config {}: no such file".format(path))
     except OSError as exc:
         raise ConfigError("config {}: cannot read: {}".format(path, exc.strerror))
-    return load_config_text(text, path)
+    return load_config_text(decode_config(data, path), path)
+
+
+def default_trusted_uids():
+    """Who may own the file: root; and, when we are not root (a developer, the unit tests), us."""
+    euid = os.geteuid()
+    return frozenset((0,)) if euid == 0 else frozenset((0, euid))
+
+
+def read_config_bytes(path, trusted_uids=None):
+    """The file's bytes: a regular file, owned by a trusted uid, writable by its owner only.
+
+    O_NONBLOCK keeps a FIFO from hanging the open; fstat then refuses anything but a regular file
+    (a FIFO, /dev/zero); reading stops one byte past the limit.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        check_config_file(os.fstat(fd), path, default_trusted_uids() if trusted_uids is None
+                          else trusted_uids)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise ConfigError("config {}: larger than {} bytes".format(path, MAX_BYTES))
+    return b"".join(chunks)
+
+
+def check_config_file(info, path, trusted_uids):
+    """Refuse what is not a regular file, or what a user other than a trusted one could change."""
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError("config {}: not a regular file".format(path))
+    if info.st_uid not in trusted_uids:
+        raise ConfigError("config {}: owned by uid {}, not by {}: refused (it decides what is removed)"
+                          .format(path, info.st_uid, " or ".join(str(uid) for uid in sorted(trusted_uids))))
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError("config {}: writable by group or others (mode {:04o}): refused; chmod go-w"
+                          .format(path, stat.S_IMODE(info.st_mode)))
+
+
+def decode_config(data, source):
+    """UTF-8 text (a BOM allowed), whatever the locale; a NUL or a non-UTF-8 byte names its line."""
+    if b"\0" in data:
+        raise ConfigError("config {} line {}: a NUL byte".format(source, data[:data.index(b"\0")].count(b"\n") + 1))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("config {} line {}: not UTF-8 (byte 0x{:02x})".format(
+            source, data[:exc.start].count(b"\n") + 1, data[exc.start]))
 
 
 def load_config_text(text, source="<config>"):
@@ -31,9 +94,33 @@ def load_config_text(text, source="<config>"):
         where = " line {}".format(mark.line + 1) if mark else ""
         raise ConfigError("config {}{}: not valid YAML: {}".format(
             source, where, getattr(exc, "problem", None) or exc))
+    except RecursionError:
+        raise ConfigError("config {}: nested deeper than {} levels".format(source, MAX_DEPTH))
     finally:
         loader.dispose()
+    _check_size(root, source)
     return _Walker(loader, source).section(SCHEMA, root, "")
+
+
+def _check_size(root, source):
+    """Refuse a tree deeper than the schema could use, or one whose aliases expand past MAX_NODES."""
+    sizes = {}
+
+    def size(node, depth):
+        if depth > MAX_DEPTH:
+            raise ConfigError("config {} line {}: nested deeper than {} levels".format(
+                source, node.start_mark.line + 1, MAX_DEPTH))
+        if id(node) not in sizes:
+            children = node.value if isinstance(node, yaml.SequenceNode) else (
+                [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
+            sizes[id(node)] = 1 + sum(size(child, depth + 1) for child in children)
+            if sizes[id(node)] > MAX_NODES:
+                raise ConfigError("config {} line {}: more than {} values (aliases expanded)".format(
+                    source, node.start_mark.line + 1, MAX_NODES))
+        return sizes[id(node)]
+
+    if root is not None:
+        size(root, 0)
 
 
 class _Walker:
@@ -65,12 +152,22 @@ class _Walker:
 
     def child(self, child, node, path):
         if isinstance(child, Option):
-            raw = child.default if node is None else self.loader.construct_object(node, deep=True)
+            raw = child.default if node is None else self.construct(node, path)
             try:
                 return child.parse(raw)
             except ValueError as exc:
                 self.fail(node, path, str(exc))
         return self.section(child, node, path)
+
+    def construct(self, node, path):
+        """The Python value of a node; a tag SafeLoader refuses or cannot apply names the key."""
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            self.fail(node, path, "the tag {} is not allowed".format(tag))
+        except (ValueError, TypeError, OverflowError) as exc:
+            self.fail(node, path, "not a valid {} value: {}".format(tag, exc))
 
     def mapping(self, node, path):
         """{key: (key_node, value_node)} of a mapping node; an absent section is empty."""
@@ -80,6 +177,8 @@ class _Walker:
             self.fail(node, path, "expected a mapping of keys to values")
         result = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, path or "(top)", "a key must be a plain word, not a list or mapping")
             key = key_node.value
             if key in result:
                 self.fail(key_node, _join(path, key), "key given twice")

@@ -41,8 +41,8 @@ def _rung(key, enabled, cooldown, doc, *options):
     """A rung's section: the options every rung has, then its own."""
     return Section(key, doc, (
         Option("enabled", v.boolean, enabled, "Whether the ladder may use this rung."),
-        Option("cooldown", v.positive(v.duration), cooldown, "Least time between two runs."),
-        Option("budget", v.positive(v.integer), 6, "Most runs in any hour."),
+        Option("cooldown", v.between(v.duration, "1s", "7d"), cooldown, "Least time between two runs."),
+        Option("budget", v.between(v.integer, 1, 1000), 6, "Most runs in any hour."),
     ) + options)
 
 
@@ -62,7 +62,7 @@ def _keep_options(what):
         Option("keep_images", v.list_of(v.text), [],
                "Never remove {} of these images (globs on the name as given, e.g. 'registry/app*').".format(
                    what)),
-        Option("removal_timeout", v.positive(v.duration), "2m",
+        Option("removal_timeout", v.between(v.duration, "1s", "1h"), "2m",
                "How long one removal may take (devicemapper discards the device before deleting it)."),
     )
 
@@ -90,25 +90,41 @@ def _grow_limits_agree(values):
     return None
 
 
+# A growth or a limit: above zero (a step of 0 would grow nothing, forever) and at most 1 PiB.
+_GROWTH = v.positive(v.between(v.size_or_share, "1", "1P"))
+
+
+def _ladder_is_consistent(values):
+    """A rung listed twice would run twice per climb; a back-off that starts above its cap never doubles."""
+    order = values["order"]
+    twice = sorted({rung for rung in order if order.count(rung) > 1})
+    if twice:
+        return "order", "{} listed twice".format(", ".join(twice))
+    if values["backoff_initial"] > values["backoff_max"]:
+        return "backoff_initial", "{:g}s must not be above backoff_max ({:g}s)".format(
+            values["backoff_initial"], values["backoff_max"])
+    return None
+
+
 def _grow_section():
     return _rung(
         "grow", False, "1m", "Grow the loop files (loop-lvm) or the pool's LV (direct-lvm). Refused "
         "when LVM autoextends the pool itself, or when the room underneath would not hold it.",
-        Option("step", v.size_or_share, "10%", "Data growth per run: a size, or a share of the current size."),
-        Option("min_step", v.size_or_share, "1G", "The smallest data growth (an absolute size)."),
-        Option("absorb", v.duration, "30s",
+        Option("step", _GROWTH, "10%", "Data growth per run: a size, or a share of the current size."),
+        Option("min_step", _GROWTH, "1G", "The smallest data growth (an absolute size)."),
+        Option("absorb", v.between(v.duration, "0s", "1h"), "30s",
                "Also size each data step from the fill rate the daemon saw in the last minute: big "
                "enough to take this long of writing at that rate before the pool is back at its "
                "high mark ('0s': fixed steps only). max_data_size and reserve still bound it."),
-        Option("max_data_size", v.size_or_share, "80%",
+        Option("max_data_size", _GROWTH, "80%",
                "Largest data size: a size, or a share of the backing filesystem (loop-lvm) or of "
                "the volume group (direct-lvm)."),
         Option("metadata", v.boolean, True, "Also grow metadata when it is above its high mark."),
-        Option("metadata_step", v.size_or_share, "10%",
+        Option("metadata_step", _GROWTH, "10%",
                "Metadata growth per run (at least 64 MiB): a size, or a share of the current size."),
-        Option("max_metadata_size", v.size_or_share, "4G",
+        Option("max_metadata_size", _GROWTH, "4G",
                "Largest metadata size: a size, or a share of the backing filesystem or volume group."),
-        Option("reserve", v.size_or_share, "10%",
+        Option("reserve", v.between(v.size_or_share, "0", "1P"), "10%",
                "Free space always kept on the backing filesystem (loop-lvm) or volume group "
                "(direct-lvm). A loop file is sparse: everything it does not hold yet counts as used."),
     )._replace(check=_grow_limits_agree)
@@ -117,7 +133,7 @@ def _grow_section():
 RUNG_SECTIONS = (
     _rung("prune_containers", True, "5m", "Remove exited, dead and never-started containers, oldest "
           "first; never a running, paused or restarting one.",
-          Option("grace", v.duration, "1h",
+          Option("grace", v.between(v.duration, "0s", "3650d"), "1h",
                  "Keep a container this long after it stopped (counted from when it finished, or from "
                  "its creation if it never started)."),
           Option("keep_names", v.list_of(v.text), [], "Never remove containers with these names (globs)."),
@@ -128,10 +144,10 @@ RUNG_SECTIONS = (
           "device ('device or resource busy'), unmount it there and remove the container again. "
           "It never kills a process; prune_containers' keep rules apply."),
     _rung("fstrim", True, "15m", "Return blocks freed inside running containers to the pool.",
-          Option("time_budget", v.positive(v.duration), "5m",
+          Option("time_budget", v.between(v.duration, "1s", "1d"), "5m",
                  "Stop starting new devices after this long; one fstrim runs at a time.")),
     _rung("prune_images", False, "1h", "Remove dangling images, and unused ones older than unused_for.",
-          Option("unused_for", v.optional(v.positive(v.duration)), "auto",
+          Option("unused_for", v.optional(v.between(v.duration, "1m", "3650d")), "auto",
                  "Also remove tagged images no container uses, created this long ago; auto: only "
                  "dangling images."),
           *_keep_options("images")),
@@ -156,10 +172,10 @@ SCHEMA = Section("", "pool-guardian configuration.", (
         Option("name", v.optional(v.text), "auto",
                "device-mapper name of the thin pool; auto: Docker's Pool Name, "
                "else the only thin-pool device on the host."),
-        Option("docker_host", v.text, "unix:///var/run/docker.sock", "Docker Engine API address."),
-        Option("docker_timeout", v.positive(v.duration), "10s",
+        Option("docker_host", v.docker_host, "unix:///var/run/docker.sock", "Docker Engine API address."),
+        Option("docker_timeout", v.between(v.duration, "1s", "10m"), "10s",
                "How long to wait for Docker before reporting it unavailable."),
-        Option("command_timeout", v.positive(v.duration), "30s",
+        Option("command_timeout", v.between(v.duration, "1s", "1h"), "30s",
                "Default timeout for external commands such as dmsetup."),
         Option("lvm_in_process", v.boolean, True,
                "Run lvs and lvextend inside the daemon through liblvm2cmd, as dmeventd does, "
@@ -172,9 +188,9 @@ SCHEMA = Section("", "pool-guardian configuration.", (
         _watermarks("metadata", "the pool's metadata space", "60%", "70%", "50%", "80%"),
     )),
     Section("schedule", "How often to look.", (
-        Option("poll_interval", v.positive(v.duration), "10s",
+        Option("poll_interval", v.between(v.duration, "100ms", "1h"), "10s",
                "Kernel status poll: the safety net behind device-mapper and udev events."),
-        Option("docker_info_interval", v.positive(v.duration), "60s",
+        Option("docker_info_interval", v.between(v.duration, "1s", "1d"), "60s",
                "docker info refresh; it is expensive on devicemapper."),
         Option("trim_window", v.optional(v.cron), "auto",
                "Cron expression (minute hour day month weekday) for a maintenance fstrim whatever "
@@ -193,16 +209,16 @@ SCHEMA = Section("", "pool-guardian configuration.", (
     Section("ladder", "The remediation ladder: rungs run in this order, one at a time, each "
             "followed by a fresh look at the pool; it stops as soon as usage is below the low marks.", (
         Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS), "Rungs in the order tried."),
-        Option("backoff_initial", v.positive(v.duration), "1m",
+        Option("backoff_initial", v.between(v.duration, "1s", "1d"), "1m",
                "Wait after a rung fails before trying it again; doubles with each failure."),
-        Option("backoff_max", v.positive(v.duration), "40m", "The longest back-off."),
-    ) + RUNG_SECTIONS),
+        Option("backoff_max", v.between(v.duration, "1s", "7d"), "40m", "The longest back-off."),
+    ) + RUNG_SECTIONS, _ladder_is_consistent),
     Section("metrics", "Prometheus metrics for node_exporter's textfile collector, written by the "
             "daemon at every evaluation (docs/monitoring.md).", (
         Option("enabled", v.boolean, True, "Write the metrics file."),
         Option("path", v.text, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
                "The file (replaced whole each time); a missing directory is a warning."),
-        Option("forecast_window", v.positive(v.duration), "15m",
+        Option("forecast_window", v.between(v.duration, "10s", "7d"), "15m",
                "The time to full is forecast from the fill rate over this much of the past."),
     )),
     Section("log", "Where log entries go.", (

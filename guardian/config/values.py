@@ -29,22 +29,47 @@ def percent(value):
     try:
         result = float(number)
     except ValueError:
-        raise ValueError("expected a percent like '80%', got {!r}".format(value))
+        raise ValueError("expected a percent like '80%', got {}".format(shown(value)))
     if not 0 <= result <= 100:
-        raise ValueError("a percent must be between 0 and 100, got {!r}".format(value))
+        raise ValueError("a percent must be between 0 and 100, got {}".format(shown(value)))
     return result
 
 
 def duration(value):
     """'10s', '5m', '1h', '2d', '250ms' or a number of seconds -> seconds (float)."""
-    match = _DURATION.match(str(value))
+    match = _DURATION.match(str(value)) if isinstance(value, (str, int, float)) else None
     if isinstance(value, bool) or not match:
-        raise ValueError("expected a duration like '10s', '5m' or '1h', got {!r}".format(value))
+        raise ValueError("expected a duration like '10s', '5m' or '1h', got {}".format(shown(value)))
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def shown(value):
+    """A value as an error line quotes it: repr, cut short so a huge value stays one short line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def between(parse, least, most):
+    """parse, then bounds given as YAML would write them ('1s', '1h'): a typo such as '1ms' for a
+    poll, or 10^20 days, is refused at load time rather than met by the daemon."""
+    low, high = parse(least), parse(most)
+
+    def parse_between(value):
+        result = parse(value)
+        number = result.bytes if isinstance(result, SizeOrShare) else result
+        floor = low.bytes if isinstance(low, SizeOrShare) else low
+        ceiling = high.bytes if isinstance(high, SizeOrShare) else high
+        if number is not None and not floor <= number <= ceiling:
+            raise ValueError("must be between {} and {}, got {}".format(least, most, shown(value)))
+        return result
+    parse_between.__doc__ = "{} from {} to {}".format((parse.__doc__ or "").split(" ->")[0], least, most)
+    return parse_between
 
 
 def size_or_share(value):
     """'10G', '512MiB', bytes, or '20%' -> SizeOrShare."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("expected a size like '10G' or a share like '20%', got {}".format(shown(value)))
     text = str(value).strip()
     if text.endswith("%"):
         return SizeOrShare(share=percent(text) / 100.0)
@@ -55,9 +80,23 @@ def size_or_share(value):
 
 
 def integer(value):
+    """a whole number"""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("expected a whole number, got {!r}".format(value))
+        raise ValueError("expected a whole number, got {}".format(shown(value)))
     return value
+
+
+_DOCKER_SCHEMES = ("unix://", "tcp://", "http://", "https://", "ssh://")
+
+
+def docker_host(value):
+    """unix:///path, tcp://host:port, http(s)://host:port or ssh://user@host, as DOCKER_HOST takes."""
+    address = text(value)
+    scheme = next((s for s in _DOCKER_SCHEMES if address.startswith(s)), None)
+    if scheme is None or len(address) == len(scheme) or (scheme == "unix://" and address[7:8] != "/"):
+        raise ValueError("expected an address like unix:///var/run/docker.sock or tcp://host:2376, "
+                         "got {}".format(shown(value)))
+    return address
 
 
 def cron(value):
@@ -72,13 +111,13 @@ def cron(value):
 
 def boolean(value):
     if not isinstance(value, bool):
-        raise ValueError("expected true or false, got {!r}".format(value))
+        raise ValueError("expected true or false, got {}".format(shown(value)))
     return value
 
 
 def text(value):
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a non-empty string, got {!r}".format(value))
+        raise ValueError("expected a non-empty string, got {}".format(shown(value)))
     return value.strip()
 
 
@@ -95,7 +134,7 @@ def optional(parse):
 def one_of(*choices):
     def parse_choice(value):
         if value not in choices:
-            raise ValueError("expected one of {}, got {!r}".format(", ".join(choices), value))
+            raise ValueError("expected one of {}, got {}".format(", ".join(choices), shown(value)))
         return value
     parse_choice.__doc__ = "one of: " + ", ".join(choices)
     return parse_choice
@@ -104,7 +143,7 @@ def one_of(*choices):
 def list_of(parse):
     def parse_list(value):
         if not isinstance(value, list):
-            raise ValueError("expected a list, got {!r}".format(value))
+            raise ValueError("expected a list, got {}".format(shown(value)))
         return tuple(parse(item) for item in value)
     parse_list.__doc__ = "a list"
     return parse_list
@@ -113,8 +152,8 @@ def list_of(parse):
 def positive(parse):
     def parse_positive(value):
         result = parse(value)
-        if result <= 0:
-            raise ValueError("must be greater than zero, got {!r}".format(value))
+        if (result.bytes or result.share or 0) <= 0 if isinstance(result, SizeOrShare) else result <= 0:
+            raise ValueError("must be greater than zero, got {}".format(shown(value)))
         return result
     parse_positive.__doc__ = parse.__doc__
     return parse_positive

@@ -46,7 +46,7 @@ def test_settings_are_immutable():
     ("schedule:\n  poll_interval: soon\n",
      "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', '5m' or '1h', got 'soon'"),
     ("schedule:\n  poll_interval: 0s\n",
-     "config c.yaml line 2: schedule.poll_interval: must be greater than zero, got '0s'"),
+     "config c.yaml line 2: schedule.poll_interval: must be between 100ms and 1h, got '0s'"),
     ("watermarks:\n  data:\n    high: 120%\n",
      "config c.yaml line 3: watermarks.data.high: a percent must be between 0 and 100, got '120%'"),
     ("watermarks: [1]\n", "config c.yaml line 1: watermarks: expected a mapping of keys to values"),
