@@ -104,7 +104,27 @@ class Runner:
         try:
             out, err = proc.communicate(input_text, timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise CommandError("{} timed out after {:g} s".format(" ".join(argv), timeout))
+            raise CommandError(_give_up(proc, argv, timeout))
         return CommandResult(argv, proc.returncode, out, err, time.monotonic() - started)
+
+
+def _give_up(proc, argv, timeout):
+    """Kill the process group and stop reading at once: a grandchild that left the group may hold
+    the pipes open for as long as it likes, so we never wait for their end. The message says which
+    of the two happened."""
+    exited = proc.poll()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    try:
+        proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        pass
+    if exited is None:
+        return "{} timed out after {:g} s: killed it and its process group".format(" ".join(argv), timeout)
+    return ("{} exited {} but a process it left behind still held its output after {:g} s: "
+            "output not read, process group killed".format(" ".join(argv), exited, timeout))

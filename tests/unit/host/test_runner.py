@@ -69,3 +69,21 @@ def test_dry_run_checks_permission_before_claiming_it_could_act(monkeypatch):
     with pytest.raises(CommandError) as caught:
         Runner(Recorder(), dry_run=True).run(["true"], changes=True)
     assert "needs root" in str(caught.value)
+
+
+def test_timeout_is_a_hard_deadline_with_a_grandchild_holding_the_pipe():
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder()).run(["sh", "-c", "sleep 30 & sleep 30"], timeout=2)
+    assert time.monotonic() - started < 3.5
+    assert str(caught.value) == "sh -c sleep 30 & sleep 30 timed out after 2 s: killed it and its process group"
+
+
+def test_timeout_stops_reading_when_an_escaped_grandchild_holds_the_pipe():
+    started = time.monotonic()
+    with pytest.raises(CommandError) as caught:
+        Runner(Recorder()).run(["sh", "-c", "setsid sleep 6 & exit 0"], timeout=2)
+    assert time.monotonic() - started < 3.5
+    assert str(caught.value) == (
+        "sh -c setsid sleep 6 & exit 0 exited 0 but a process it left behind still held its output "
+        "after 2 s: output not read, process group killed")
