@@ -1,23 +1,66 @@
 """Files the guardian writes that a reader must find whole: Docker's device records (resize), the
-daemon's memory for `plan` and the rescue state that `rescue --undo` goes by."""
+daemon's memory for `plan` and the rescue state that `rescue --undo` goes by.
+
+We run as root in directories a planted symlink could point elsewhere: nothing here follows a
+link at the last step, and temp names are unique and created exclusively.
+"""
 import os
+import stat
+import tempfile
+
+from guardian.errors import GuardianError
 
 
 def write_atomic(path, text, mode):
-    """Temp file, fsync, rename, fsync the directory: the file is either old or new, never torn."""
+    """Temp file, fsync, rename, fsync the directory: the file is either old or new, never torn.
+
+    mkstemp creates the temp file with O_EXCL under a random name, so a link planted at a guessable
+    name is never written through; rename replaces a link at path rather than following it.
+    """
     folder, base = os.path.split(path)
-    tmp = os.path.join(folder, ".{}.pool-guardian-tmp".format(base.lstrip(".")))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd, tmp = tempfile.mkstemp(prefix=".{}.".format(base.lstrip(".")), suffix=".pool-guardian-tmp",
+                               dir=folder or ".")
     try:
-        view = memoryview(text.encode())
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
-    dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(text.encode())
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    dir_fd = os.open(folder or ".", os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def private_directory(path):
+    """A directory only we can write: created 0700 when missing; an existing one must be a real
+    directory (not a link), owned by us, and not writable by group or others."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise GuardianError("directory {}: not a directory (a symlink or a file): refused".format(path))
+    if info.st_uid != os.geteuid():
+        raise GuardianError("directory {}: owned by uid {}, not by us (uid {}): refused".format(
+            path, info.st_uid, os.geteuid()))
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise GuardianError("directory {}: writable by group or others (mode {:04o}): refused".format(
+            path, stat.S_IMODE(info.st_mode)))
+    return path

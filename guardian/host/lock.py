@@ -6,9 +6,11 @@ An flock on a file in /run dies with its holder, so a killed process never leave
 import errno
 import fcntl
 import os
+import stat
 from contextlib import contextmanager
 
 from guardian.errors import GuardianError
+from guardian.host.files import private_directory
 
 ACTION_LOCK = "/run/pool-guardian/act.lock"
 
@@ -20,8 +22,7 @@ class LockBusy(GuardianError):
 @contextmanager
 def action_lock(path=ACTION_LOCK, wait=False):
     """Hold the action lock for the block; LockBusy names the holder when wait is False."""
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock_file(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -35,6 +36,21 @@ def action_lock(path=ACTION_LOCK, wait=False):
         yield
     finally:
         os.close(fd)
+
+
+def _open_lock_file(path):
+    """The lock file in a private directory, never through a symlink (a planted link would have
+    the pid written into whatever file it names), and only a regular file."""
+    private_directory(os.path.dirname(path))
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        reason = "a symlink: refused" if exc.errno == errno.ELOOP else exc.strerror
+        raise GuardianError("lock {}: {}".format(path, reason))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise GuardianError("lock {}: not a regular file: refused".format(path))
+    return fd
 
 
 def _holder(fd):
