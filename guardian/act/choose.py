@@ -7,6 +7,7 @@ not from when it was created as `docker system prune --filter until` does, so a 
 container that just exited is not removed before anyone could look at it.
 """
 import calendar
+import datetime
 import fnmatch
 import re
 from typing import NamedTuple, Optional, Tuple
@@ -22,8 +23,20 @@ class LabelRule(NamedTuple):
 
     def matches(self, labels):
         return any(fnmatch.fnmatchcase(k, self.key) and
-                   (self.value is None or fnmatch.fnmatchcase(v or "", self.value))
+                   (self.value is None or _value_matches(v, self.value))
                    for k, v in (labels or {}).items())
+
+
+# What people write for "yes" on a label: `pool-guardian.keep=True`, `=yes`, `=1` must keep too.
+_TRUE_WORDS = ("true", "yes", "1", "on", "y")
+
+
+def _value_matches(actual, wanted):
+    """A glob match; a rule asking for a true word matches any true word, in any case."""
+    actual = actual if isinstance(actual, str) else ""
+    if wanted.lower() in _TRUE_WORDS and actual.strip().lower() in _TRUE_WORDS:
+        return True
+    return fnmatch.fnmatchcase(actual, wanted)
 
 
 class KeepRules(NamedTuple):
@@ -57,11 +70,19 @@ def keep_rules(section):
 
 
 def docker_time(text):
-    """Epoch seconds from Docker's RFC 3339 nano times; None for its zero time (never happened)."""
-    match = _DOCKER_TIME.match(text or "")
-    if not match or text.startswith("0001-"):
+    """Epoch seconds from Docker's RFC 3339 nano times; None when absent or Docker's zero time
+    (never happened). Anything else that is not a real time raises ValueError: the caller keeps the
+    container rather than guess its age from another field."""
+    if text is None or text == "" or (isinstance(text, str) and text.startswith("0001-")):
         return None
+    match = _DOCKER_TIME.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError("{!r} is not a time".format(text)[:80])
     parts = [int(g) for g in match.groups()[:6]]
+    try:
+        datetime.datetime(*parts)
+    except ValueError as exc:
+        raise ValueError("{!r} is not a time: {}".format(text, exc))
     seconds = calendar.timegm(tuple(parts) + (0, 0, 0)) + float(match.group(7) or 0)
     zone = match.group(8)
     if zone != "Z":
@@ -71,10 +92,21 @@ def docker_time(text):
 
 
 def stopped_since(inspect):
-    """When the container stopped; for one that never started, when it was created."""
+    """When the container stopped; for one that never started, when it was created.
+
+    A FinishedAt that is there but unreadable is an error, never a silent fall back to Created
+    (which would skip the grace period of a container that just stopped)."""
     state = inspect.get("State") or {}
-    finished = docker_time(state.get("FinishedAt"))
-    return finished if finished is not None else docker_time(inspect.get("Created"))
+    try:
+        finished = docker_time(state.get("FinishedAt"))
+    except ValueError as exc:
+        raise ValueError("FinishedAt {}".format(exc))
+    if finished is not None:
+        return finished
+    try:
+        return docker_time(inspect.get("Created"))
+    except ValueError as exc:
+        raise ValueError("Created {}".format(exc))
 
 
 def why_kept(inspect, rules, now):
@@ -95,7 +127,10 @@ def why_kept(inspect, rules, now):
     for pattern in rules.images:
         if fnmatch.fnmatchcase(config.get("Image") or "", pattern):
             return "image matches {}".format(pattern)
-    since = stopped_since(inspect)
+    try:
+        since = stopped_since(inspect)
+    except ValueError as exc:
+        return "{}: cannot tell how long ago it stopped".format(exc)
     if since is None:
         return "no stop or creation time"
     if now - since < rules.grace:

@@ -1,4 +1,6 @@
 """Which containers and images a prune may remove, from recorded `docker inspect`-shaped dicts."""
+import pytest
+
 from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, label_rule,
                                  why_kept)
 
@@ -86,3 +88,38 @@ def test_images_dangling_or_unused_and_old_never_used_ones():
     assert [(c.id, c.tags) for c in chosen] == [("sha256:old", ("old:1", "old:latest")),
                                                ("sha256:dangling", ())]
     assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)] == ["sha256:dangling"]
+
+
+@pytest.mark.parametrize("finished, reason", [
+    ("yesterday", "FinishedAt 'yesterday' is not a time: cannot tell how long ago it stopped"),
+    ("2024-13-01T00:00:00Z",
+     "FinishedAt '2024-13-01T00:00:00Z' is not a time: month must be in 1..12: cannot tell how long ago it stopped"),
+    ("2024-02-30T00:00:00Z",
+     "FinishedAt '2024-02-30T00:00:00Z' is not a time: day is out of range for month: "
+     "cannot tell how long ago it stopped"),
+    (1710072000, "FinishedAt 1710072000 is not a time: cannot tell how long ago it stopped"),
+    (["2024-03-01T00:00:00Z"], "FinishedAt ['2024-03-01T00:00:00Z'] is not a time: cannot tell how long ago it stopped"),
+])
+def test_unreadable_finished_at_keeps_the_container_and_says_why(finished, reason):
+    old = inspect("a", "exited", created="2020-01-01T00:00:00Z", finished=finished)
+    assert why_kept(old, KeepRules(grace=3600), NOW) == reason
+    found, kept = choose_containers([old], KeepRules(grace=3600), NOW)
+    assert found == [] and kept == [("a", reason)]
+
+
+def test_unreadable_created_of_a_never_started_container_keeps_it():
+    made = inspect("a", "created", created="2024-00-10T00:00:00Z")
+    assert why_kept(made, KeepRules(), NOW).startswith("Created '2024-00-10T00:00:00Z' is not a time")
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE", "yes", "Yes", "1", "on", " on "])
+def test_keep_label_takes_the_usual_true_spellings(value):
+    rules = KeepRules(labels=(label_rule("pool-guardian.keep=true"),))
+    assert why_kept(inspect("a", "exited", labels={"pool-guardian.keep": value}), rules, NOW) == \
+        "keep label pool-guardian.keep=true"
+
+
+@pytest.mark.parametrize("value", ["false", "no", "0", "", "truest"])
+def test_keep_label_false_spellings_do_not_keep(value):
+    rules = KeepRules(labels=(label_rule("pool-guardian.keep=true"),))
+    assert why_kept(inspect("a", "exited", labels={"pool-guardian.keep": value}), rules, NOW) is None
