@@ -4,6 +4,9 @@ something is logged the way the runner logs commands, and skipped in dry-run.
 The API is not an external command, so it does not pass through the runner, but an operator
 reading the journal must see every removal the guardian asked Docker for, with Docker's answer.
 """
+import threading
+import time
+
 from guardian.errors import GuardianError
 
 
@@ -62,7 +65,8 @@ class DockerDoor:
         import docker
         import requests
         try:
-            return getattr(self.client(), method)(*args, **kwargs)
+            return before_deadline(lambda: getattr(self.client(), method)(*args, **kwargs),
+                                   self.timeout, self.docker_host, on_abandon=self._abandon)
         except requests.exceptions.Timeout:
             raise DockerCallError("docker: no answer from {} within {:g} s".format(
                 self.docker_host, self.timeout))
@@ -70,6 +74,61 @@ class DockerDoor:
             raise DockerCallError("docker: {}".format(_explanation(exc)), exc.status_code)
         except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
             raise DockerCallError("docker: cannot reach {}: {}".format(self.docker_host, exc))
+
+
+    def _abandon(self):
+        """The abandoned call keeps its client; the next call gets a fresh one."""
+        self._client = None
+
+
+class DockerTimeout(DockerCallError):
+    """No whole answer within the deadline."""
+
+
+_unanswered = {}                 # docker_host -> when the call we gave up on started
+_unanswered_lock = threading.Lock()
+
+
+def before_deadline(call, seconds, docker_host, on_abandon=None):
+    """call()'s result or exception, or DockerTimeout once `seconds` have passed for the whole call.
+
+    requests' timeout bounds each socket read, so a dockerd sending one byte a second is never
+    timed out. The call runs in a daemon thread that we stop waiting for at the deadline; while it
+    is still hanging, further calls to the same host fail at once instead of piling up threads.
+    """
+    with _unanswered_lock:
+        since = _unanswered.get(docker_host)
+    if since is not None:
+        raise DockerTimeout("docker: no answer from {} (a call from {:.0f} s ago is still unanswered)"
+                            .format(docker_host, time.monotonic() - since))
+    outcome, started = {}, time.monotonic()
+    worker = threading.Thread(target=_run_into, args=(call, outcome, docker_host), daemon=True,
+                              name="docker-call")
+    worker.start()
+    worker.join(seconds)
+    with _unanswered_lock:
+        if "value" not in outcome and "error" not in outcome:
+            _unanswered[docker_host] = started
+            outcome["abandoned"] = True
+    if outcome.get("abandoned"):
+        if on_abandon:
+            on_abandon()
+        raise DockerTimeout("docker: no answer from {} within {:g} s".format(docker_host, seconds))
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _run_into(call, outcome, docker_host):
+    try:
+        value = call()
+        key = "value"
+    except BaseException as exc:     # handed to the caller's thread, which re-raises it
+        value, key = exc, "error"
+    with _unanswered_lock:
+        outcome[key] = value
+        if outcome.get("abandoned"):
+            _unanswered.pop(docker_host, None)
 
 
 def _explanation(exc):

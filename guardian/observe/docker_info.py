@@ -165,14 +165,17 @@ def _from_api_object(obj):
     keyed = dict((key.lower(), value) for key, value in obj.items())
     pairs = [(label, keyed[key]) for key, label in _TOP_LEVEL.items() if isinstance(keyed.get(key), str)]
     status = next((keyed[key] for key in _DRIVER_STATUS_KEYS if keyed.get(key)), [])
-    warnings = tuple(_one_line(warning) for warning in keyed.get("warnings") or ())
+    warnings = keyed.get("warnings") or []
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise ParseError("docker info JSON: Warnings must be a list of strings, got %s" % _short(warnings))
+    warnings = tuple(_one_line(warning) for warning in warnings)
     return _build(pairs + _pairs_of(status), warnings, "docker info JSON")
 
 
 def _pairs_of(status):
     if not isinstance(status, list) or not all(_is_pair(item) for item in status):
-        raise ParseError("docker info JSON: DriverStatus must be a list of [label, value] string pairs, got %r"
-                         % (status,))
+        raise ParseError("docker info JSON: DriverStatus must be a list of [label, value] string pairs, got %s"
+                         % _short(status))
     return [tuple(item) for item in status]
 
 
@@ -241,6 +244,12 @@ def _build(pairs, warnings, source):
         except (ValueError, ParseError) as error:
             raise ParseError("%s: %r has value %r: %s" % (source, label, value, error))
     return DockerInfo(warnings=tuple(warnings), **values)
+
+
+def _short(value):
+    """A value quoted in a problem line, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _one_line(warning):

@@ -82,12 +82,18 @@ def read_docker(docker_host, timeout):
     """Docker's /info through the Engine API; slow, absent or garbage answers are one line."""
     import docker          # imported here: a slow import the kernel-only paths do not need
     import requests
-    try:
+    from guardian.host.docker_api import DockerTimeout, before_deadline
+
+    def ask():
         client = docker.APIClient(base_url=docker_host, timeout=timeout, version="auto")
         try:
-            return parse_docker_info_api(client.info())
+            return client.info()
         finally:
             client.close()
+    try:
+        return parse_docker_info_api(before_deadline(ask, timeout, docker_host))
+    except DockerTimeout as exc:
+        raise SourceUnavailable(str(exc))
     except requests.exceptions.Timeout:
         raise SourceUnavailable("docker: no answer from {} within {:g} s".format(docker_host, timeout))
     except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
@@ -96,6 +102,8 @@ def read_docker(docker_host, timeout):
         raise SourceUnavailable("docker: {}".format(exc))
     except ValueError as exc:
         raise SourceUnavailable("docker: answer from {} is not JSON: {}".format(docker_host, exc))
+    except (TypeError, AttributeError, KeyError) as exc:
+        raise SourceUnavailable("docker: answer from {} is not a docker info: {}".format(docker_host, exc))
 
 
 def _reason(exc):
