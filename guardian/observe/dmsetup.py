@@ -23,12 +23,12 @@ SECTOR_BYTES = 512
 NO_DEVICES = "No devices found"
 FAILED_WORDS = ("Fail", "Error")
 
-_TARGET = re.compile(r"^(\d+)\s+(\d+)\s+(\S+)(?:\s+(.*))?$")
-_NAMED = re.compile(r"^(\S.*?):\s+(\d+\s+\d+\s+\S.*)$")
+_TARGET = re.compile(r"^(\d+)\s+(\d+)\s+(\S+)(?:\s+(.*))?$", re.ASCII)
+_NAMED = re.compile(r"^(\S.*?):\s+(\d+\s+\d+\s+\S.*)$", re.ASCII)
 # `dmsetup table -v` / `status -v` print the device's info block before its targets.
 _VERBOSE_HEADER = re.compile(r"^(Name|State|Read Ahead|Tables present|Open count|Event number|Major, minor|"
                              r"Number of targets|UUID):\s*(.*)$")
-_CONTINUATION = re.compile(r"^[\d-]")
+_CONTINUATION = re.compile(r"^[\d-]", re.ASCII)
 _POOL_WORDS = (
     ("mode", ("rw", "ro", "out_of_data_space")),
     ("discard", ("discard_passdown", "no_discard_passdown", "ignore_discard")),
@@ -135,17 +135,32 @@ class _Line(NamedTuple):
     text: str
 
     def error(self, message):
-        return ParseError("%s line %d: %s: %r" % (self.source, self.number, message, self.text))
+        text = self.text if len(self.text) <= 120 else self.text[:117] + "..."
+        return ParseError("%s line %d: %s: %r" % (self.source, self.number, message, text))
 
 
 def parse_status(text):
     """``dmsetup status [NAME]`` -> ThinPoolStatus / ThinStatus / OtherTarget, in order."""
-    return [_status_entry(line) for line in _target_lines(text, "dmsetup status")]
+    return [_status_entry(line) for line in _pool_lines(text, "dmsetup status")]
 
 
 def parse_table(text):
     """``dmsetup table [NAME]`` (also ``-v``) -> ThinPoolTable / ThinTable / OtherTarget."""
-    return [_table_entry(line) for line in _target_lines(text, "dmsetup table")]
+    return [_table_entry(line) for line in _pool_lines(text, "dmsetup table")]
+
+
+def _pool_lines(text, source):
+    """Target lines; one device's output names nothing, so two nameless pools cannot be told apart,
+    and a pool of length 0 is not one the kernel would show."""
+    lines = _target_lines(text, source)
+    pools = [line for line in lines if line.target == "thin-pool"]
+    if sum(1 for line in pools if line.name is None) > 1:
+        raise ParseError("%s: %d thin-pool lines without device names (capture 'dmsetup %s' without "
+                         "a NAME)" % (source, len(pools), source.split()[-1]))
+    for line in pools:
+        if line.length == 0:
+            raise line.error("a thin-pool of length 0 is impossible")
+    return lines
 
 
 def parse_ls(text):
@@ -211,6 +226,8 @@ def _target_lines(text, source):
 
 def _new_line(source, number, name, target, text):
     start, length, target_type, rest = target.groups()
+    if max(len(start), len(length)) > 20:
+        raise ParseError("%s line %d: start or length beyond any device: %r" % (source, number, text[:120]))
     return _Line(source, number, name, int(start), int(length), target_type,
                  tuple((rest or "").split()), text)
 
@@ -287,9 +304,11 @@ def _pool_table(line):
     count = _int(line, args[4], "feature count")
     if len(args) - 5 != count:
         raise line.error("thin-pool table announces %d feature args but has %d" % (count, len(args) - 5))
+    block = _int(line, args[2], "data block size")
+    if block == 0 or block % 128:
+        raise line.error("data block size %d sectors is impossible (dm-thin takes multiples of 128)" % block)
     return ThinPoolTable(line.name, line.start, line.length, args[0], args[1],
-                         _int(line, args[2], "data block size"), _int(line, args[3], "low water mark"),
-                         tuple(args[5:]))
+                         block, _int(line, args[3], "low water mark"), tuple(args[5:]))
 
 
 def _thin_table(line):
@@ -305,9 +324,14 @@ def _failed(args):
     return len(args) == 1 and args[0] in FAILED_WORDS
 
 
+_ASCII_NUMBER = re.compile(r"^[0-9]{1,20}$")   # str.isdigit() takes '²', which int() refuses
+
+
 def _int(line, word, what):
-    if not word.isdigit():
-        raise line.error("%s must be a whole number, got %r" % (what, word))
+    if not _ASCII_NUMBER.match(word):
+        raise line.error("%s must be a whole number, got %r" % (what, word[:40]))
+    if int(word) >= 2 ** 64:
+        raise line.error("%s %s is above 2^64, not a kernel figure" % (what, word))
     return int(word)
 
 
@@ -319,7 +343,11 @@ def _fraction(line, word, what):
     used, slash, total = word.partition("/")
     if not slash:
         raise line.error("%s usage must be USED/TOTAL blocks, got %r" % (what, word))
-    return _int(line, used, what + " used blocks"), _int(line, total, what + " total blocks")
+    used, total = _int(line, used, what + " used blocks"), _int(line, total, what + " total blocks")
+    if total == 0 or used > total:
+        raise line.error("%s usage %s/%s is impossible (%s)" % (
+            what, used, total, "no blocks at all" if total == 0 else "more used than there is"))
+    return used, total
 
 
 def _word(line, word, what, allowed):

@@ -62,9 +62,22 @@ def _bool(value):
 
 
 def _count(value):
-    if not value.isdigit():
+    if not re.match(r"^[0-9]{1,18}$", value):      # '²'.isdigit() is True; int('²') is not
         raise ValueError("expected a whole number")
     return int(value)
+
+
+def _size(value):
+    """A size as go-units prints it: always with a unit ("0 B"); a bare number is a cut-off
+    paste ("567" of "567.7 MB"), and anything above 2^64 bytes is not a pool."""
+    if re.match(r"^\s*[0-9.]+\s*$", value):
+        raise ValueError("a size without a unit (cut off?)")
+    if len(value) > 40:
+        raise ValueError("not a size Docker prints")
+    size = parse_docker_size(value)
+    if size >= 2 ** 64:
+        raise ValueError("larger than any pool")
+    return size
 
 
 def _pool_block(value):
@@ -73,7 +86,7 @@ def _pool_block(value):
     dm-thin allows whole multiples of 64 KiB; Docker and LVM pick powers of two. Prefer the
     power of two the printed figure can stand for; else the nearest 64 KiB multiple.
     """
-    printed = parse_docker_size(value)
+    printed = _size(value)
     if printed <= 0:
         raise ValueError("a pool block size must be positive")
     power = 2 ** int(round(math.log(printed, 2)))
@@ -88,17 +101,17 @@ LABELS = {
     "Driver": ("storage_driver", _text),  # 0.7-dev
     "Pool Name": ("pool_name", _text),
     "Pool Blocksize": ("pool_blocksize_bytes", _pool_block),
-    "Base Device Size": ("base_device_size_bytes", parse_docker_size),
+    "Base Device Size": ("base_device_size_bytes", _size),
     "Backing Filesystem": ("backing_filesystem", _text),
     "Data file": ("data_file", _text),
     "Metadata file": ("metadata_file", _text),
-    "Data Space Used": ("data_used_bytes", parse_docker_size),
-    "Data Space Total": ("data_total_bytes", parse_docker_size),
-    "Data Space Available": ("data_available_bytes", parse_docker_size),
-    "Metadata Space Used": ("metadata_used_bytes", parse_docker_size),
-    "Metadata Space Total": ("metadata_total_bytes", parse_docker_size),
-    "Metadata Space Available": ("metadata_available_bytes", parse_docker_size),
-    "Thin Pool Minimum Free Space": ("min_free_bytes", parse_docker_size),
+    "Data Space Used": ("data_used_bytes", _size),
+    "Data Space Total": ("data_total_bytes", _size),
+    "Data Space Available": ("data_available_bytes", _size),
+    "Metadata Space Used": ("metadata_used_bytes", _size),
+    "Metadata Space Total": ("metadata_total_bytes", _size),
+    "Metadata Space Available": ("metadata_available_bytes", _size),
+    "Thin Pool Minimum Free Space": ("min_free_bytes", _size),
     "Udev Sync Supported": ("udev_sync_supported", _bool),
     "Deferred Removal Enabled": ("deferred_removal", _bool),
     "Deferred Deletion Enabled": ("deferred_deletion", _bool),
@@ -152,7 +165,10 @@ def parse_docker_info_api(obj_or_text):
         try:
             obj = _load_json(obj_or_text)
         except ValueError as error:
-            return _salvage(obj_or_text, error)
+            try:
+                return _salvage(obj_or_text, error)
+            except ValueError:
+                raise ParseError("docker info JSON: not valid JSON (%s)" % error)
     if isinstance(obj, list):
         return _build(_pairs_of(obj), (), "docker info JSON")
     if not isinstance(obj, dict):
@@ -163,6 +179,8 @@ def parse_docker_info_api(obj_or_text):
 
 def _from_api_object(obj):
     keyed = dict((key.lower(), value) for key, value in obj.items())
+    if not isinstance(keyed.get("driver", ""), str):
+        raise ParseError("docker info JSON: Driver must be a string, got %s" % _short(keyed["driver"]))
     pairs = [(label, keyed[key]) for key, label in _TOP_LEVEL.items() if isinstance(keyed.get(key), str)]
     status = next((keyed[key] for key in _DRIVER_STATUS_KEYS if keyed.get(key)), [])
     warnings = keyed.get("warnings") or []
@@ -195,7 +213,10 @@ def _load_json(text):
 
 def _salvage(text, problem):
     tail = text[max(0, text.lower().find("driverstatus")):]
-    pairs = [(json.loads(label), json.loads(value)) for label, value in _PAIR.findall(tail)]
+    try:
+        pairs = [(json.loads(label), json.loads(value)) for label, value in _PAIR.findall(tail)]
+    except ValueError:
+        pairs = []
     if "Pool Name" not in dict(pairs):
         raise ParseError("docker info JSON: not valid JSON (%s) and no complete 'Pool Name' "
                          "DriverStatus pair to salvage" % problem)
@@ -242,8 +263,20 @@ def _build(pairs, warnings, source):
         try:
             values[field] = convert(value.strip())
         except (ValueError, ParseError) as error:
-            raise ParseError("%s: %r has value %r: %s" % (source, label, value, error))
+            raise ParseError("%s: %r has value %r: %s" % (source, label, value[:60], error))
+    _check_figures(values, source)
     return DockerInfo(warnings=tuple(warnings), **values)
+
+
+def _check_figures(values, source):
+    """Figures no pool can have: nothing in total, or more used than there is."""
+    for space in ("data", "metadata"):
+        used, total = values.get(space + "_used_bytes"), values.get(space + "_total_bytes")
+        if total == 0:
+            raise ParseError("%s: %s space total is 0 B: not a pool's figure" % (source, space.title()))
+        if used is not None and total is not None and used > total:
+            raise ParseError("%s: %s space used (%d B) is more than its total (%d B)" % (
+                source, space.title(), used, total))
 
 
 def _short(value):

@@ -1,28 +1,58 @@
-"""`diagnose`: the status analysis from captured outputs, for a host you cannot reach."""
+"""`diagnose`: the status analysis from captured outputs, for a host you cannot reach.
+
+Captures come from strangers' machines: a file may be anything (a FIFO, a device, megabytes of
+garbage, another encoding). Each is read without blocking, with a size limit, as UTF-8 whatever
+the locale, and whatever goes wrong with one becomes a problem line, never a traceback.
+"""
+import os
+import stat
+
 from guardian.errors import GuardianError, SourceUnavailable
 from guardian.observe.dmsetup import parse_status, parse_table
 from guardian.observe.docker_info import parse_docker_info
 from guardian.observe.snapshot import compose_snapshot
 from guardian.observe.sosreport import find_captures
 
+MAX_CAPTURE_BYTES = 16 << 20     # a docker info or a dmsetup status of thousands of devices is < 1 MiB
+
 
 def read_capture(path):
     """A captured output, without the '#' lines people put above a paste (outputs never start so)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines(True)
+        data = _read_limited(path)
     except OSError as exc:
         raise SourceUnavailable(exc.strerror)
+    lines = data.decode("utf-8-sig", errors="replace").splitlines(True)
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     return "".join(lines)
+
+
+def _read_limited(path):
+    """The bytes of a regular file, opened without blocking (a FIFO would hang a plain open)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceUnavailable("not a regular file")
+        chunks, size = [], 0
+        while size <= MAX_CAPTURE_BYTES:
+            chunk = os.read(fd, MAX_CAPTURE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_CAPTURE_BYTES:
+        raise SourceUnavailable("larger than {} bytes: not a capture".format(MAX_CAPTURE_BYTES))
+    return b"".join(chunks)
 
 
 def diagnose(docker_info=None, dmsetup_status=None, dmsetup_table=None, sosreport=None, pool_name=None):
     """A snapshot from files; a file that cannot be read or parsed becomes a problem line."""
     paths = {"docker_info": docker_info, "dmsetup_status": dmsetup_status, "dmsetup_table": dmsetup_table}
     if sosreport:
-        found = find_captures(sosreport)
+        found = _sosreport_captures(sosreport)
         for key in paths:
             paths[key] = paths[key] or found.get(key)
     if not any(paths.values()):
@@ -34,7 +64,21 @@ def diagnose(docker_info=None, dmsetup_status=None, dmsetup_table=None, sosrepor
     tables = _parsed(paths["dmsetup_table"], "dmsetup table", parse_table, problems) or []
     if paths["dmsetup_status"] is None:
         problems.append("dmsetup status: not given; the kernel's view is missing")
+    if docker is not None and docker.storage_driver not in (None, "devicemapper"):
+        problems.append("docker info {}: storage driver is {}, not devicemapper: there is no thin pool "
+                        "of Docker's to look at".format(paths["docker_info"], docker.storage_driver))
     return compose_snapshot(statuses, tables, docker, override=pool_name, problems=problems)
+
+
+def _sosreport_captures(path):
+    """find_captures, with a missing or unreadable folder as one line."""
+    if not os.path.isdir(path):
+        raise GuardianError("diagnose: --sosreport {}: {}".format(
+            path, "not a directory" if os.path.exists(path) else "no such directory"))
+    try:
+        return find_captures(path)
+    except OSError as exc:
+        raise GuardianError("diagnose: --sosreport {}: {}".format(path, exc.strerror))
 
 
 def _parsed(path, what, parse, problems):
@@ -44,4 +88,11 @@ def _parsed(path, what, parse, problems):
         return parse(read_capture(path))
     except GuardianError as exc:
         problems.append("{} {}: {}".format(what, path, exc))
-        return None
+    except RecursionError:
+        problems.append("{} {}: nested too deeply to be {}".format(what, path, what))
+    except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as exc:
+        # A parser's hole must still give a line; tests/unit/tools/test_bad_captures.py holds the
+        # corpus that found the holes so far.
+        problems.append("{} {}: not a {} capture ({}: {})".format(
+            what, path, what, type(exc).__name__, str(exc)[:80]))
+    return None
