@@ -6,6 +6,8 @@ load costs 0.1-0.4 s each), each step logged as the dmsetup command it stands fo
 in dry-run, as guardian.host.runner does for commands. A resume never leaves the pool suspended
 or with an inactive table pending.
 """
+from typing import NamedTuple
+
 from guardian.errors import CommandError
 from guardian.host import devmapper
 
@@ -36,18 +38,61 @@ def clear(ctx, name):
     direct_change(ctx, ["dmsetup", "clear", name], devmapper.clear_inactive, name)
 
 
+class DeviceState(NamedTuple):
+    """What the kernel says of a device after a resume (DM_DEV_STATUS, as `dmsetup info` shows)."""
+    exists: bool
+    suspended: bool
+    inactive_table: bool
+
+
+def device_state(name):
+    """The device's state now, or None when it cannot be read."""
+    try:
+        info = devmapper.device_info(name)
+    except devmapper.DevmapperError:
+        return None
+    return DeviceState(bool(info.exists), bool(info.suspended), bool(info.inactive_table))
+
+
 def resume(ctx, name):
     """Resume with no flush (see devmapper.resume_device); if that fails, drop the inactive table
-    and resume the old one: the pool is never left suspended."""
+    and resume again. Either way the device's state is read back and the message says what is
+    true, never "restored" on the strength of a step that may itself have failed."""
     try:
         _resume(ctx, name)
     except CommandError as exc:
+        failures = []
         for step in (clear, _resume):
             try:
                 step(ctx, name)
-            except CommandError:
-                pass
-        raise CommandError("{}; the previous table was restored".format(exc))
+            except CommandError as step_error:
+                failures.append(str(step_error))
+        state = None if ctx.dry_run else device_state(name)
+        raise CommandError(resume_failed(name, str(exc), failures, state))
+    state = None if ctx.dry_run else device_state(name)
+    if state is not None and (not state.exists or state.suspended):
+        raise CommandError("dmsetup resume {}: it reported success, but {}".format(name, _state_words(name, state)))
+
+
+def resume_failed(name, error, failures, state):
+    """The one line for a failed resume: the first error, what the fallback did, what is true now."""
+    fallback = "the fallback failed too ({})".format(failures[0]) if failures else \
+        "the new table was dropped and the device resumed again"
+    if state is None:
+        return "{}; {}; the state of {} could not be read afterwards: check 'dmsetup info {}'".format(
+            error, fallback, name, name)
+    return "{}; {}; {}".format(error, fallback, _state_words(name, state))
+
+
+def _state_words(name, state):
+    if not state.exists:
+        return "{} no longer exists".format(name)
+    if state.suspended:
+        return "{} is still SUSPENDED, its I/O is blocked: 'dmsetup resume {}'".format(name, name)
+    if state.inactive_table:
+        return "{} is active, with a table still loaded inactive: 'dmsetup clear {}'".format(name, name)
+    return "{} is active with no table pending (see 'dmsetup table {}' for which one is live)".format(
+        name, name)
 
 
 def _resume(ctx, name):
