@@ -16,7 +16,7 @@ from guardian.daemon.wake import Wakeup
 from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.observe.sources import Observer
-from guardian.report.memory_file import MemoryFile
+from guardian.report.memory_file import MemoryFile, restore_memory
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 
@@ -60,6 +60,7 @@ class Service:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
         self.log.info("daemon.started", mode=self.settings.mode, config=self.config_path)
+        self.engine.memory = restore_memory(self.log, time.time(), self.settings.ladder.backoff_max)
         self.engine.recover()
         self._start_watchers()
         self.wake.request("start")
@@ -69,7 +70,6 @@ class Service:
             self.notifier.stopping()
             self.log.info("daemon.stopping")
             self._stop_watchers()
-            self.memory_file.remove()
         return EXIT_OK
 
     def _loop(self):

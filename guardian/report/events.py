@@ -96,4 +96,13 @@ CATALOGUE = {
         "The daemon could not write its metrics file or its fill samples; it keeps running.",
         "PATH names the file. For the metrics, create node_exporter's textfile directory or set "
         "metrics.path (or metrics.enabled: false); logged once until a write succeeds again."),
+    "daemon.memory_restored": EventKind(
+        "4ba952f83e144aa986b71c1764a07703",
+        "At start, the ladder's memory (cooldowns, budgets, back-off) left by the last daemon was read back.",
+        "A restart or a watchdog kill does not reset the budgets; old times age out by themselves."),
+    "daemon.memory_ignored": EventKind(
+        "a8e76ec7a001419ca5529c67c45570d6",
+        "At start, the memory file was not used (unreadable, malformed, dated in the future, or being "
+        "written by another running daemon); the ladder starts with an empty memory.",
+        "REASON says which. Remove the file if it is damaged; two daemons must not run at once."),
 }
