@@ -11,6 +11,7 @@ import yaml
 
 from guardian.config.schema import SCHEMA, Option, settings_type
 from guardian.errors import ConfigError
+from guardian.host.files import UnfitFile, read_small_file
 
 DEFAULT_PATH = "/etc/pool-guardian/config.yaml"
 MAX_BYTES = 1 << 20          # a real config is under 10 KiB
@@ -38,33 +39,17 @@ def default_trusted_uids():
 
 
 def read_config_bytes(path, trusted_uids=None):
-    """The file's bytes: a regular file, owned by a trusted uid, writable by its owner only.
-
-    O_NONBLOCK keeps a FIFO from hanging the open; fstat then refuses anything but a regular file
-    (a FIFO, /dev/zero); reading stops one byte past the limit.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    """The file's bytes: a regular file of at most MAX_BYTES, owned by a trusted uid, writable by
+    its owner only."""
+    trusted = default_trusted_uids() if trusted_uids is None else trusted_uids
     try:
-        check_config_file(os.fstat(fd), path, default_trusted_uids() if trusted_uids is None
-                          else trusted_uids)
-        chunks, size = [], 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > MAX_BYTES:
-        raise ConfigError("config {}: larger than {} bytes".format(path, MAX_BYTES))
-    return b"".join(chunks)
+        return read_small_file(path, MAX_BYTES, lambda info: check_config_file(info, path, trusted))
+    except UnfitFile as exc:
+        raise ConfigError("config {}: {}".format(path, exc))
 
 
 def check_config_file(info, path, trusted_uids):
-    """Refuse what is not a regular file, or what a user other than a trusted one could change."""
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError("config {}: not a regular file".format(path))
+    """Refuse a file that a user other than a trusted one could change."""
     if info.st_uid not in trusted_uids:
         raise ConfigError("config {}: owned by uid {}, not by {}: refused (it decides what is removed)"
                           .format(path, info.st_uid, " or ".join(str(uid) for uid in sorted(trusted_uids))))

@@ -40,6 +40,37 @@ def write_atomic(path, text, mode):
         os.close(dir_fd)
 
 
+class UnfitFile(GuardianError):
+    """A file we will not read: not a regular file, or larger than we allow."""
+
+
+def read_small_file(path, limit, check=None):
+    """The bytes of a regular file of at most `limit` bytes; check(fstat result) may refuse it.
+
+    O_NONBLOCK keeps a FIFO from hanging the open; fstat then refuses anything but a regular file
+    (a FIFO, /dev/zero, a folder); reading stops one byte past the limit.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnfitFile("not a regular file")
+        if check:
+            check(info)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise UnfitFile("larger than {} bytes".format(limit))
+    return b"".join(chunks)
+
+
 def _remove_quietly(path):
     try:
         os.unlink(path)

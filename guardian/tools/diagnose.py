@@ -5,9 +5,9 @@ garbage, another encoding). Each is read without blocking, with a size limit, as
 the locale, and whatever goes wrong with one becomes a problem line, never a traceback.
 """
 import os
-import stat
 
 from guardian.errors import GuardianError, SourceUnavailable
+from guardian.host.files import UnfitFile, read_small_file
 from guardian.observe.dmsetup import parse_status, parse_table
 from guardian.observe.docker_info import parse_docker_info
 from guardian.observe.snapshot import compose_snapshot
@@ -19,33 +19,15 @@ MAX_CAPTURE_BYTES = 16 << 20     # a docker info or a dmsetup status of thousand
 def read_capture(path):
     """A captured output, without the '#' lines people put above a paste (outputs never start so)."""
     try:
-        data = _read_limited(path)
+        data = read_small_file(path, MAX_CAPTURE_BYTES)
     except OSError as exc:
         raise SourceUnavailable(exc.strerror)
+    except UnfitFile as exc:
+        raise SourceUnavailable(str(exc))
     lines = data.decode("utf-8-sig", errors="replace").splitlines(True)
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     return "".join(lines)
-
-
-def _read_limited(path):
-    """The bytes of a regular file, opened without blocking (a FIFO would hang a plain open)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SourceUnavailable("not a regular file")
-        chunks, size = [], 0
-        while size <= MAX_CAPTURE_BYTES:
-            chunk = os.read(fd, MAX_CAPTURE_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > MAX_CAPTURE_BYTES:
-        raise SourceUnavailable("larger than {} bytes: not a capture".format(MAX_CAPTURE_BYTES))
-    return b"".join(chunks)
 
 
 def diagnose(docker_info=None, dmsetup_status=None, dmsetup_table=None, sosreport=None, pool_name=None):

@@ -2,6 +2,8 @@
 import os
 import stat
 
+import pytest
+
 from guardian.host.files import write_atomic
 
 
@@ -13,19 +15,13 @@ def test_writes_the_file_whole_with_its_mode_and_leaves_no_temp(tmp_path):
     assert os.listdir(str(tmp_path)) == ["memory.json"]
 
 
-def test_a_link_at_the_old_fixed_temp_name_is_not_followed(tmp_path):
+@pytest.mark.parametrize("planted", [".memory.json.pool-guardian-tmp", "memory.json"])
+def test_a_planted_link_is_never_written_through(tmp_path, planted):
+    """At the old fixed temp name, or at the path itself (rename replaces the link)."""
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
-    os.symlink(str(victim), str(tmp_path / ".memory.json.pool-guardian-tmp"))
+    os.symlink(str(victim), str(tmp_path / planted))
     write_atomic(str(tmp_path / "memory.json"), "new\n", 0o600)
     assert victim.read_text() == "precious\n"
     assert (tmp_path / "memory.json").read_text() == "new\n"
-
-
-def test_a_link_at_the_path_is_replaced_not_followed(tmp_path):
-    victim = tmp_path / "victim"
-    victim.write_text("precious\n")
-    os.symlink(str(victim), str(tmp_path / "memory.json"))
-    write_atomic(str(tmp_path / "memory.json"), "new\n", 0o600)
-    assert victim.read_text() == "precious\n"
     assert not os.path.islink(str(tmp_path / "memory.json"))
