@@ -19,8 +19,12 @@ Every key is optional: the defaults below apply to whatever the file leaves out,
 file lists them all, commented. Sizes take `10G`, `512MiB` or `20%`; durations take `250ms`, `10s`,
 `5m`, `1h`, `2d`; percents take `80%`.
 
-An unknown key, a value of the wrong kind or watermarks out of order is refused with one line naming
-the key path and the line. Check a file before a reload (`systemctl reload pool-guardian`) with
+An unknown key, a value of the wrong kind or out of its range, or watermarks out of order is refused
+with one line naming the key path and the line. The daemon runs as root and removes containers on
+this file's word, so the file itself is refused unless it is a regular file of at most 1 MiB, owned
+by root (or by the user running the command, when that is not root) and writable by its owner only;
+it is read as UTF-8 whatever the locale, and YAML tags and aliases expanding past 10,000 values are
+refused. Check a file before a reload (`systemctl reload pool-guardian`) with
 `pool-guardian check-config {path}`; a reload that fails keeps the previous config.
 """.format(path=DEFAULT_PATH)
 
@@ -48,10 +52,16 @@ def _render_section(path, section):
         lines.extend([section.doc, ""])
     if options:
         lines.extend(["| Key | Default | Meaning |", "| --- | --- | --- |"])
-        lines.extend("| `{}` | `{}` | {} |".format(_join(path, option.key), _yaml(option.default),
-                                                   _cell(option.doc)) for option in options)
+        lines.extend("| `{}` | `{}` | {}{} |".format(_join(path, option.key), _yaml(option.default),
+                                                     _cell(option.doc), _bounds(option)) for option in options)
         lines.append("")
     return "\n".join(lines)
+
+
+def _bounds(option):
+    """' From 1s to 1h.' for an option with bounds; a share ('20%') is bounded by its percent."""
+    bounds = getattr(option.parse, "bounds", None)
+    return " From `{}` to `{}`.".format(*bounds) if bounds else ""
 
 
 def _join(path, key):

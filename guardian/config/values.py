@@ -63,6 +63,7 @@ def between(parse, least, most):
             raise ValueError("must be between {} and {}, got {}".format(least, most, shown(value)))
         return result
     parse_between.__doc__ = "{} from {} to {}".format((parse.__doc__ or "").split(" ->")[0], least, most)
+    parse_between.bounds = (least, most)      # shown in docs/config.md
     return parse_between
 
 
@@ -128,6 +129,7 @@ def optional(parse):
             return None
         return parse(value)
     parse_optional.__doc__ = parse.__doc__
+    parse_optional.bounds = getattr(parse, "bounds", None)
     return parse_optional
 
 
@@ -156,4 +158,5 @@ def positive(parse):
             raise ValueError("must be greater than zero, got {}".format(shown(value)))
         return result
     parse_positive.__doc__ = parse.__doc__
+    parse_positive.bounds = getattr(parse, "bounds", None)
     return parse_positive
