@@ -7,6 +7,7 @@ device id in the pool belongs to what, which is what a cleanup has to know.
 """
 
 import json
+import re
 from typing import NamedTuple, Optional
 
 from guardian.errors import ParseError
@@ -95,6 +96,9 @@ def _graphdriver(item):
         raise ParseError("docker inspect: no GraphDriver with a 'Name' found (keys: %s)"
                          % ", ".join(sorted(item)))
     data = graph.get("Data") or {}
+    if not isinstance(data, dict) or not isinstance(graph["Name"] or "", str):
+        raise ParseError("docker inspect: GraphDriver must have a string Name and an object Data, got %s"
+                         % repr(graph)[:80])
     return GraphDriverDevice(graph["Name"] or None, _optional_int(data, "DeviceId"),
                              data.get("DeviceName") or None, _optional_int(data, "DeviceSize"))
 
@@ -106,15 +110,15 @@ def _load_inspect(text):
         stripped = "{" + stripped.rstrip(",") + "}"
     try:
         return json.loads(stripped)
-    except ValueError as error:
-        raise ParseError("docker inspect: not valid JSON (%s)" % error)
+    except (ValueError, RecursionError) as error:
+        raise ParseError("docker inspect: not valid JSON (%s)" % (error or "nested too deeply"))
 
 
 def _object(text, what):
     try:
         obj = json.loads(text)
-    except ValueError as error:
-        raise ParseError("%s: not valid JSON (%s)" % (what, error))
+    except (ValueError, RecursionError) as error:
+        raise ParseError("%s: not valid JSON (%s)" % (what, error or "nested too deeply"))
     if not isinstance(obj, dict):
         raise ParseError("%s: expected a JSON object, got %s" % (what, type(obj).__name__))
     return obj
@@ -133,6 +137,6 @@ def _optional_int(data, key):
     value = data.get(key)
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
+    if not re.match(r"^[0-9]{1,20}$", str(value)):      # '²'.isdigit() is True; int('²') fails
         raise ParseError("docker inspect: GraphDriver.Data.%s must be a whole number, got %r" % (key, value))
     return int(value)

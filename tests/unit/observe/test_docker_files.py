@@ -99,3 +99,21 @@ def test_errors_name_the_problem(parse, text, message):
     with pytest.raises(ParseError) as caught:
         parse(text)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"GraphDriver": {"Name": "devicemapper", "Data": {"DeviceId": "\u00b2"}}}',
+     "docker inspect: GraphDriver.Data.DeviceId must be a whole number, got '\u00b2'"),
+    ('{"GraphDriver": {"Name": "devicemapper", "Data": [1]}}',
+     "docker inspect: GraphDriver must have a string Name and an object Data, got "
+     "{'Name': 'devicemapper', 'Data': [1]}"),
+    ('{"GraphDriver": {"Name": 5}}',
+     "docker inspect: GraphDriver must have a string Name and an object Data, got {'Name': 5}"),
+    ("[" * 200000 + "]" * 200000,
+     "docker inspect: not valid JSON (maximum recursion depth exceeded while decoding a JSON array "
+     "from a unicode string)"),
+])
+def test_hostile_inspect_output_is_one_parse_error(text, message):
+    with pytest.raises(ParseError) as caught:
+        parse_graphdriver(text)
+    assert str(caught.value) == message
