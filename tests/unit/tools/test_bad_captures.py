@@ -7,6 +7,8 @@ still read (a BOM, a NUL in a line we ignore, a latin-1 byte in one) are checked
 """
 import json
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -262,3 +264,14 @@ def test_the_cli_prints_problems_not_a_traceback_for_the_deep_json(tmp_path, cap
     code = main(["diagnose", "--docker-info", path, "--json"])
     assert code == 1
     assert json.loads(capsys.readouterr().out)["problems"][0].startswith("docker info {}: ".format(path))
+
+
+def test_a_capture_with_a_bom_and_utf8_reads_under_lang_c(tmp_path):
+    path = _write(tmp_path, "docker_info", "\ufeff" + INFO.replace("Fedora 22", "Fedora 22 \u00e9t\u00e9"))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    env = dict(os.environ, LANG="C", LC_ALL="C")
+    proc = subprocess.Popen([sys.executable, "-m", "guardian", "diagnose", "--docker-info", path, "--json"],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate(timeout=60)
+    assert err == b""
+    assert json.loads(out.decode())["docker"]["data_used_bytes"] == 567700000
