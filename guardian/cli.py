@@ -28,7 +28,8 @@ def cmd_diagnose(args):
                         dmsetup_table=args.dmsetup_table, sosreport=args.sosreport,
                         pool_name=settings.pool.name)
     _print_snapshot(snapshot, settings, args.json)
-    return EXIT_OK if (snapshot.pools or snapshot.docker is not None) else EXIT_FAILURE
+    devicemapper = snapshot.docker is not None and snapshot.docker.storage_driver in (None, "devicemapper")
+    return EXIT_OK if (snapshot.pools or devicemapper) else EXIT_FAILURE
 
 
 def cmd_check(args):

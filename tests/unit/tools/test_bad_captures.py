@@ -275,3 +275,9 @@ def test_a_capture_with_a_bom_and_utf8_reads_under_lang_c(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert err == b""
     assert json.loads(out.decode())["docker"]["data_used_bytes"] == 567700000
+
+
+def test_an_overlay2_host_exits_1_saying_it_is_not_devicemapper(tmp_path, capsys):
+    path = _write(tmp_path, "docker_info", info("Storage Driver: devicemapper", "Storage Driver: overlay2"))
+    assert main(["diagnose", "--docker-info", path]) == 1
+    assert "storage driver is overlay2, not devicemapper" in capsys.readouterr().out
