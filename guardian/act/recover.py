@@ -1,4 +1,5 @@
-"""recover: run once at daemon start, so a guardian killed at any point leaves a working pool.
+"""recover: run at daemon start, so a guardian killed at any point leaves a working pool, and at
+any look that finds the pool suspended (by a killed tool, an operator, anyone).
 
 A suspended pool blocks every write of every container; a loop file grown without its loop
 device or table following is room the pool cannot use. Resuming is always done (unless in
@@ -32,17 +33,24 @@ def stack(pool):
     return [name for name in lower if name and not name.startswith("loop")] + [pool.name]
 
 
-def resume_suspended(ctx, pool):
-    """Resume whatever in the pool's stack is suspended; the names of those resumed."""
-    resumed = []
-    for name in stack(pool):
+def suspended(pool):
+    """The names in the pool's stack the kernel says are suspended (one ioctl each, no Docker)."""
+    names = []
+    for name in stack(pool) if pool is not None and pool.table is not None else ():
         try:
             info = devmapper.device_info(name)
         except devmapper.DevmapperError:
             continue
         if info.exists and info.suspended:
-            resume(ctx, name)
-            resumed.append(name)
+            names.append(name)
+    return names
+
+
+def resume_suspended(ctx, pool):
+    """Resume whatever in the pool's stack is suspended; the names of those resumed."""
+    resumed = suspended(pool)
+    for name in resumed:
+        resume(ctx, name)
     return resumed
 
 
@@ -121,7 +129,7 @@ def finish_grows(ctx, pool):
 
 
 def recover(snapshot, ctx):
-    """Resume a suspended pool, finish or report a half-done grow. Call once at start."""
+    """Resume a suspended pool, finish or report a half-done grow."""
     pool = snapshot.pool
     if pool is None or pool.table is None:
         return ActionResult("recover", NOTHING_TO_DO, "no pool with a table to check")

@@ -7,6 +7,7 @@ import threading
 import time
 
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
+from guardian.act.recover import suspended
 from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
@@ -41,6 +42,7 @@ class Engine:
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
         with self._busy:
             snapshot = self._observe(refresh_docker, reasons)
+            snapshot = self._check_suspended(snapshot)
             self._arm_low_water_mark(snapshot)
             if "trim-window" in reasons:
                 snapshot = self._maintenance_trim(snapshot)
@@ -68,6 +70,19 @@ class Engine:
             if snapshot.pool is not None:
                 self._run_action("recover", recover, snapshot)
                 self._warm_up_lvm(snapshot.pool)
+
+    def _check_suspended(self, snapshot):
+        """A suspended pool blocks every container's writes: at every look it is resumed (enforce,
+        under the action lock, as at start; a tool holding the lock is mid-change and only
+        reported) or alerted (observe). Docker is never asked first."""
+        names = suspended(snapshot.pool)
+        if not names:
+            return snapshot
+        self.log.warning("pool.suspended", pool=snapshot.pool.name, devices=" ".join(names),
+                         mode=self.settings.mode)
+        if self.settings.mode == "observe":
+            return snapshot
+        return self._run_action("recover", recover, snapshot)[1]
 
     def _warm_up_lvm(self, pool, announce=True):
         """A direct-lvm pool the daemon may grow: LVM is read now, not first under fire."""

@@ -105,4 +105,9 @@ CATALOGUE = {
         "At start, the memory file was not used (unreadable, malformed, dated in the future, or being "
         "written by another running daemon); the ladder starts with an empty memory.",
         "REASON says which. Remove the file if it is damaged; two daemons must not run at once."),
+    "pool.suspended": EventKind(
+        "4fb90613922b4f9ebb2b00204626fa1e",
+        "A look found the watched pool (or a device under it) suspended: every container's writes wait.",
+        "In enforce and dry-run modes recover runs next under the action lock (its result follows); "
+        "in observe mode nothing is done: `dmsetup resume` the DEVICES unless a tool is mid-change."),
 }
