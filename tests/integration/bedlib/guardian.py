@@ -5,6 +5,9 @@ import signal
 import subprocess
 import time
 
+from guardian.report.fill_file import HISTORY_FILE
+from guardian.report.memory_file import MEMORY_FILE
+
 from . import REPO, run
 
 EXE = os.path.join(REPO, ".venv", "bin", "pool-guardian")
@@ -61,3 +64,12 @@ class Guardian:
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+        forget_daemon_state()
+
+
+def forget_daemon_state():
+    """The daemon keeps its ladder memory and fill samples across restarts (in /run/pool-guardian);
+    each test's daemon starts from nothing, as on a fresh host, not from the last test's back-off."""
+    for path in (MEMORY_FILE, HISTORY_FILE):
+        if os.path.exists(path):
+            os.unlink(path)
