@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.bedlib import in_guest
 from tests.integration.bedlib.docker import Dockerd, LvmThinPool
-from tests.integration.bedlib.guardian import Guardian
+from tests.integration.bedlib.guardian import Guardian, forget_daemon_state
 from tests.integration.bedlib.pools import ThinPool, leftovers, suspended_devices
 
 
@@ -92,3 +92,4 @@ def guardian(tmp_path):
     g = Guardian(str(tmp_path))
     yield g
     g.stop_daemons()
+    forget_daemon_state()

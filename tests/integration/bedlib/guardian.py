@@ -64,7 +64,6 @@ class Guardian:
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
-        forget_daemon_state()
 
 
 def forget_daemon_state():

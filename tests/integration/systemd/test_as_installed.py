@@ -44,7 +44,7 @@ ladder:
     enabled: true
   prune_images:
     enabled: true
-    unused_for: 1s
+    unused_for: 1m
   grow:
     enabled: true
     min_step: 512M
@@ -72,6 +72,10 @@ def make_mess(pool):
     a running container that wrote and deleted data, a dead container whose mount leaked into
     another mount namespace, an unused image. Returns the share of the pool that nothing may
     free (what the kept containers hold), measured before the rest is made."""
+    # first, so that it is over prune_images' unused_for (1m, the least allowed) when the climb comes
+    docker("run", "--name", "builder", IMAGE, "dd", "if=/dev/zero", "of=/blob", "bs=1M", "count=20", "conv=fsync")
+    docker("commit", "builder", "bed/unused:1")
+    docker("rm", "builder")
     docker("run", "-d", "--name", "keep-running", "--label", "pool-guardian.keep=true", IMAGE, "sleep", "1000000")
     write_in("keep-running", "data", 200)
     docker("run", "--name", "kept", "--label", "pool-guardian.keep=true", IMAGE, "dd", "if=/dev/zero", "of=/fill",
@@ -83,9 +87,6 @@ def make_mess(pool):
     for n in (1, 2, 3):
         docker("run", "--name", "old-{}".format(n), IMAGE, "dd", "if=/dev/zero", "of=/fill", "bs=1M", "count=60",
                "conv=fsync")
-    docker("run", "--name", "builder", IMAGE, "dd", "if=/dev/zero", "of=/blob", "bs=1M", "count=20", "conv=fsync")
-    docker("commit", "builder", "bed/unused:1")
-    docker("rm", "builder")
     return 100.0 * used / total
 
 
