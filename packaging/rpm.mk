@@ -30,7 +30,7 @@ PG_DOCS := docs/config.md docs/message-ids.md packaging/pool-guardian.8 packagin
 	packaging/pool-guardian.catalog
 PG_STAGE_FILES := packaging/launcher packaging/pool-guardian.8 packaging/pool-guardian.bash-completion packaging/pool-guardian.catalog LICENSE \
 	systemd/pool-guardian.service etc/config.yaml README.md docs/config.md docs/message-ids.md docs/json.md \
-	docs/monitoring.md docs/alerts/pool-guardian.rules.yml docs/alerts/pool-guardian.rules.test.yml \
+	docs/monitoring.md docs/design.md docs/troubleshooting.md docs/alerts/pool-guardian.rules.yml docs/alerts/pool-guardian.rules.test.yml \
 	docs/nrpe/pool-guardian.cfg docs/nrpe/sudoers
 PG_SOURCES := setup.cfg setup.py pyproject.toml MANIFEST.in $(shell find guardian -name '*.py' 2>/dev/null)
 

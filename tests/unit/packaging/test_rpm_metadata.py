@@ -23,6 +23,8 @@ EXPECTED = {
     "/usr/share/doc/pool-guardian/message-ids.md",
     "/usr/share/doc/pool-guardian/json.md",
     "/usr/share/doc/pool-guardian/monitoring.md",
+    "/usr/share/doc/pool-guardian/design.md",
+    "/usr/share/doc/pool-guardian/troubleshooting.md",
     "/usr/share/doc/pool-guardian/alerts",
     "/usr/share/doc/pool-guardian/alerts/pool-guardian.rules.yml",
     "/usr/share/doc/pool-guardian/alerts/pool-guardian.rules.test.yml",
