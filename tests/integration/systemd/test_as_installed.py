@@ -22,6 +22,7 @@ from tests.integration.systemd import el7
 from tests.integration.systemd.el7 import docker, journal, show, wait_for
 
 MiB = 1 << 20
+METRICS = "/var/lib/node_exporter/textfile_collector/pool_guardian.prom"     # the default path
 RUNGS = ("prune_containers", "release_mounts", "fstrim", "prune_images", "grow")
 FINISHED, PARTLY, FAILED = ("dc0d0db8e3ed4182b065d1b6a4742937", "e53306e888ed46a891a7f60ad92d1017",
                             "74ecea201e434a218f84569da2c891ad")
@@ -134,6 +135,7 @@ def host():
         data_file = os.path.join(el7.DOCKER_ROOT, "devicemapper", "devicemapper", "data")
         before = {"data_file": os.path.getsize(data_file), "used": pool_usage(pool)}
         sh("journalctl --rotate && journalctl --vacuum-time=1s", check=False)
+        sh("mkdir -p " + os.path.dirname(METRICS))     # node_exporter's textfile directory, as set up
         try:
             sh("systemctl start " + el7.UNIT, timeout=240)      # returns at READY=1
             climbed = wait_for(lambda: unit_journal("RUNG=grow", "EVENT=action.finished"), 600,
@@ -197,6 +199,15 @@ def test_grow_made_the_loop_file_and_the_pool_bigger(host):
     assert os.path.getsize(host["data_file"]) >= host["before"]["data_file"] + 512 * MiB
     assert pool_usage(host["pool"])[1] > host["before"]["used"][1]
     assert out("dmsetup status " + host["pool"]).split()[7] == "rw"
+
+
+def test_the_service_writes_metrics_that_promtool_accepts_with_the_climb_counted(host):
+    run(["promtool", "check", "metrics"], input=open(METRICS).read())
+    with open(METRICS) as f:
+        text = f.read()
+    assert re.search(r'pool_guardian_actions_total\{[^}]*rung="fstrim"[^}]*\} [1-9]', text), text[:2000]
+    grown = re.search(r'pool_guardian_grown_bytes_total\{resource="data"\} (\S+)', text)
+    assert grown and float(grown.group(1)) >= 512 * MiB, text[:2000]
 
 
 def test_ready_came_at_the_first_look_before_any_rung(host):
