@@ -10,46 +10,16 @@ import time
 
 from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, keep_rules
-from guardian.act.prune import door_for, inspect_containers, remove_container
+from guardian.act.prune import door_for, holds_of, inspect_containers, remove_container
 from guardian.errors import CommandError, GuardianError
 from guardian.host.docker_api import DockerCallError
-from guardian.observe import holders as holders_mod
 from guardian.observe.docker_info import parse_docker_info_api
-from guardian.observe.docker_files import parse_graphdriver
-
-
-def holds_of(candidate):
-    """Every namespace holding one container's mounts (its thin device, mnt/<hash>, shm)."""
-    device = parse_graphdriver(candidate.inspect).device_name
-    wanted = holders_mod.container_mount_matcher(
-        candidate.id, device, device and holders_mod.device_number(device))
-    return holders_mod.find_holds(wanted)
-
-
-def describe_hold(hold, names=None):
-    """'mnt:[4026532198] (pid 812 unshare ..., pid 813 sleep 1000) holds /var/lib/docker/...'."""
-    names = names or {}
-    who = ", ".join("pid {} {}{}".format(h.pid, h.command, " in container {}".format(
-        names.get(h.container, h.container[:12])) if h.container else "") for h in hold.holders[:3])
-    if len(hold.holders) > 3:
-        who += " and {} more".format(len(hold.holders) - 3)
-    owner = "dockerd's own namespace" if hold.docker_daemon else hold.namespace
-    return "{} ({}) holds {}".format(owner, who, ", ".join(m.mount_point for m in hold.mounts))
-
-
-def describe_holders(candidates, ctx):
-    """One line naming who holds each busy container's mounts; reading only."""
-    parts = []
-    for candidate in candidates:
-        holds = holds_of(candidate)
-        parts.append("{} busy: {}".format(candidate.name, "; ".join(describe_hold(h) for h in holds)
-                                          or "no holder found in any mount namespace"))
-    enabled = ctx.settings.ladder.release_mounts.enabled
-    return " | ".join(parts) + ("" if enabled else " (release_mounts is disabled)")
+from guardian.observe.holders import describe_hold
 
 
 def unmount(runner, hold):
-    """Unmount the held mounts inside the holder's namespace, deepest first."""
+    """Unmount the held mounts inside the holder's namespace, deepest first so that no mount is
+    under one already gone (release_mounts, busy --release and rescue umount all come here)."""
     for mount in sorted(hold.mounts, key=lambda m: -len(m.mount_point)):
         runner.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(hold.enter_pid), "umount",
                     mount.mount_point], changes=True)

@@ -9,6 +9,8 @@ from typing import NamedTuple, Tuple
 from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
 from guardian.host.docker_api import DockerCallError, DockerDoor
+from guardian.observe import holders
+from guardian.observe.docker_files import parse_graphdriver
 
 MAX_NAMED = 5   # names listed in a one-line summary before "and N more"
 
@@ -78,7 +80,7 @@ def prune_containers(snapshot, ctx):
         removals = remove_containers(door, candidates, rules, section.remove_volumes, ctx)
         summary = removal_summary("container", [c.name for c in candidates], removals, ctx.dry_run)
         if removals.busy:
-            summary += "; " + holders_line(removals.busy, ctx)
+            summary += "; " + describe_holders(removals.busy, ctx)
     finally:
         door.close()
     return ActionResult("prune_containers", outcome_of(removals.done, removals.failed, ctx.dry_run), summary, {
@@ -86,10 +88,22 @@ def prune_containers(snapshot, ctx):
         "busy": len(removals.busy), "kept": len(kept)})
 
 
-def holders_line(busy, ctx):
-    """Who holds the busy containers' mounts (read-only: naming never changes anything)."""
-    from guardian.act.mounts import describe_holders
-    return describe_holders(busy, ctx)
+def holds_of(candidate):
+    """Every namespace holding one container's mounts (its thin device, mnt/<hash>, shm)."""
+    device = parse_graphdriver(candidate.inspect).device_name
+    return holders.find_holds(holders.container_mount_matcher(
+        candidate.id, device, device and holders.device_number(device)))
+
+
+def describe_holders(candidates, ctx):
+    """One line naming who holds each busy container's mounts; reading only."""
+    parts = []
+    for candidate in candidates:
+        holds = holds_of(candidate)
+        parts.append("{} busy: {}".format(candidate.name, "; ".join(holders.describe_hold(h) for h in holds)
+                                          or "no holder found in any mount namespace"))
+    enabled = ctx.settings.ladder.release_mounts.enabled
+    return " | ".join(parts) + ("" if enabled else " (release_mounts is disabled)")
 
 
 def removal_summary(what, names, removals, dry_run):

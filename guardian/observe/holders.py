@@ -3,19 +3,13 @@
 When `docker rm` fails with "device or resource busy", the container's thin device is still
 mounted in some other mount namespace (a service with PrivateTmp, a container with
 /var/lib/docker bind-mounted, an `unshare` started while the container ran). Processes are
-grouped by namespace (one readlink of /proc/PID/ns/mnt each) and ONE file is read per namespace:
-reading one per process, as grep over /proc/*/mounts does, costs seconds on a host with
-thousands of processes. That file is mountstats when it can tell (see MountQuery); a namespace's
-mountinfo is read and parsed only when the first file contains one of the query's needles, and
-only the processes of namespaces that hold something are named (cmdline and cgroup), as they
-are found. The work is shared by two processes that take the processes from both ends
-(guardian.host.both_ends): it is all system calls.
+grouped by namespace and one file is read per namespace, not one per process as grep over
+/proc/*/mounts does; only the processes of namespaces that hold something are named.
 """
 import os
-from typing import Callable, NamedTuple, Tuple
+from typing import Callable, NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
-from guardian.host.both_ends import from_both_ends
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
@@ -35,10 +29,9 @@ class MountQuery(NamedTuple):
     needles: text that the line of every wanted mount contains, in mountinfo and in mountstats
     alike (its source or its mount point, escaped as the kernel writes them); numbers: device
     numbers ("253:7") of wanted mounts, which only mountinfo shows. A namespace is first looked
-    at through its mountstats when the query has no numbers (a third cheaper to read than
-    mountinfo: no options, no ids), through its mountinfo otherwise; its mountinfo is parsed
-    only when that first file contains a needle, and then only its lines with one. No needles
-    and no numbers: every namespace's mountinfo is parsed whole."""
+    at through its mountstats (shorter: no options, no ids) unless the query has numbers; its
+    mountinfo is parsed only when that first file contains a needle, and then only its lines
+    with one. No needles and no numbers: every namespace's mountinfo is parsed whole."""
     needles: Tuple[str, ...]
     wanted: Callable[[Mount], bool]
     numbers: Tuple[str, ...] = ()
@@ -85,86 +78,64 @@ def read_mounts(pids, proc=PROC):
 
 def find_holds(query, proc=PROC):
     # type: (MountQuery, str) -> list
-    """Every namespace with a mount the query wants, and who is in it. The processes, in pid
-    order, are taken from both ends by two processes (see guardian.host.both_ends): pids that are
-    near each other are mostly in the same namespaces, so few namespaces are read twice."""
-    pids = [name for name in os.listdir(proc) if name.isdigit()]
-    ends = from_both_ends(lambda part: _scan(part, query, proc), pids)
+    """Every namespace with a mount the query wants, and who is in it: one readlink of
+    /proc/PID/ns/mnt per process, one look into each namespace by its first process that can
+    still be read, and only the processes of namespaces that hold something are named."""
+    needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
+    looks = {}          # namespace: _Look
+    members = {}        # namespace that holds something: its pids
+    for name in os.listdir(proc):
+        if not name.isdigit():
+            continue
+        try:
+            namespace = os.readlink(proc + "/" + name + "/ns/mnt")
+        except OSError:
+            continue        # gone meanwhile, or one we may not look into
+        look = looks.get(namespace)
+        if look is None or look.enter_pid is None:
+            look = looks[namespace] = _look_into(name, query, needles, proc)
+        if look.mounts:
+            members.setdefault(namespace, []).append(int(name))
     holds = []
-    for namespace, (enter_pid, mounts, members, named) in sorted(_merged(ends).items()):
-        if mounts:
-            unnamed = (holder(p, proc) for p in members if p not in named)     # seen by the other end only
-            holders = sorted([Holder(*h) for h in named.values()] + [h for h in unnamed if h is not None])
-            holds.append(Hold(namespace, enter_pid, tuple(holders), tuple(Mount(*m) for m in mounts),
-                              any(is_docker_daemon_command(h.command) for h in holders)))
+    for namespace, pids in sorted(members.items()):
+        named = sorted(h for h in (holder(pid, proc) for pid in pids) if h is not None)
+        holds.append(Hold(namespace, looks[namespace].enter_pid, tuple(named), looks[namespace].mounts,
+                          any(is_docker_daemon_command(h.command) for h in named)))
     return holds
 
 
-def _scan(pids, query, proc):
-    """{namespace: [enter pid, mounts, pids, holders]} for these processes: one readlink of
-    /proc/PID/ns/mnt each, one look into each namespace by its first process that can still be
-    read. The mounts are those the query wants, None when there are none; then the namespace's
-    processes are named as they come, so that the naming is shared out with the rest of the
-    work. Plain lists and tuples: they cross a pipe from a child."""
-    needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
-    scans = {}
-    readlink = os.readlink
-    for name in pids:
-        try:
-            namespace = readlink(proc + "/" + name + "/ns/mnt")
-        except OSError:
-            continue        # gone meanwhile, or one we may not look into
-        scan = scans.get(namespace)
-        if scan is None:
-            scan = scans[namespace] = [None, None, [], []]
-        pid = int(name)
-        scan[2].append(pid)
-        if scan[0] is None:
-            scan[0], text = _look_into(name, query, needles, proc)
-            scan[1] = tuple(tuple(m) for m in _matched(query, text, scan[0])) or None
-        if scan[1] is not None:
-            named = holder(pid, proc)
-            if named is not None:
-                scan[3].append(tuple(named))
-    return scans
+class _Look(NamedTuple):
+    enter_pid: Optional[int]    # None: the process was gone before its files could be read
+    mounts: Tuple[Mount, ...]
 
 
 def _look_into(name, query, needles, proc):
-    """(pid, its mountinfo text when its first file has a needle, else None); (None, None) when
-    the process is gone."""
+    """The mounts the query wants in this process' namespace. Its first file is read whole, its
+    mountinfo only when that file has a needle."""
     try:
         raw = read_proc_file(proc + "/" + name + "/" + query.first_file)
         if needles and not any(n in raw for n in needles):
-            return int(name), None
+            return _Look(int(name), ())
         if query.first_file != "mountinfo":
             raw = read_proc_file(proc + "/" + name + "/mountinfo")
     except OSError:
-        return None, None
-    return int(name), raw.decode("utf-8", "surrogateescape")
-
-
-def _matched(query, text, pid):
-    if not text:
-        return ()
+        return _Look(None, ())
     try:
-        return query.find(text, "/proc/{}/mountinfo".format(pid))
+        return _Look(int(name), query.find(raw.decode("utf-8", "surrogateescape"),
+                                           "/proc/{}/mountinfo".format(name)))
     except ParseError:
-        return ()       # the process exited while its mountinfo was read
+        return _Look(int(name), ())       # the process exited while its mountinfo was read
 
 
-def _merged(ends):
-    """Both ends' scans as one: {namespace: [enter pid, mounts, {pids}, {pid: holder}]}. A
-    namespace seen by both has the pids and holders of both (a process seen by both, once), and
-    the mounts of whichever found some in it."""
-    merged = {}
-    for scans in ends:
-        for namespace, (enter_pid, mounts, pids, named) in scans.items():
-            into = merged.setdefault(namespace, [None, None, set(), {}])
-            if into[1] is None and (mounts is not None or into[0] is None):
-                into[0], into[1] = enter_pid, mounts
-            into[2].update(pids)
-            into[3].update((h[0], h) for h in named)
-    return merged
+def describe_hold(hold, names=None):
+    """'mnt:[4026532198] (pid 812 unshare ..., pid 813 sleep 1000) holds /var/lib/docker/...'."""
+    names = names or {}
+    who = ", ".join("pid {} {}{}".format(h.pid, h.command, " in container {}".format(
+        names.get(h.container, h.container[:12])) if h.container else "") for h in hold.holders[:3])
+    if len(hold.holders) > 3:
+        who += " and {} more".format(len(hold.holders) - 3)
+    owner = "dockerd's own namespace" if hold.docker_daemon else hold.namespace
+    return "{} ({}) holds {}".format(owner, who, ", ".join(m.mount_point for m in hold.mounts))
 
 
 def container_mount_matcher(container_id, device_name, device_number=None):

@@ -9,9 +9,11 @@ import json
 import os
 from typing import NamedTuple
 
+from guardian.act.mounts import unmount
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
+from guardian.observe.holders import describe_hold
 from guardian.report.log import audit
 from guardian.tools import thin
 from guardian.tools.target import refuse_running, resolve
@@ -130,14 +132,12 @@ def rescue_umount(app, query):
     ours = os.readlink("/proc/self/ns/mnt")
     elsewhere = [h for h in holds if h.namespace != ours]
     if elsewhere:
-        from guardian.act.mounts import describe_hold
         raise GuardianError("/dev/mapper/{} is also mounted elsewhere: {}; release it first: "
                             "pool-guardian busy /dev/mapper/{} --release".format(
                                 state.dm_name, "; ".join(describe_hold(h) for h in elsewhere), state.dm_name))
     with action_lock():
         for hold in holds:
-            for mount in sorted(hold.mounts, key=lambda m: -len(m.mount_point)):
-                thin.umount(app.runner, mount.mount_point)
+            unmount(app.runner, hold)
         if thin.exists(app.runner, state.dm_name):
             thin.remove(app.runner, state.dm_name)
         if state.made_dir and os.path.isdir(state.mount_point):

@@ -57,7 +57,7 @@ def active_as(runner, pool, device_id):
 
 
 def mounts_of(dm_name):
-    """Every mount namespace in which /dev/mapper/dm_name is mounted (holders engine)."""
+    """Every mount namespace in which /dev/mapper/dm_name is mounted."""
     number = holders.device_number(dm_name)
     source = "/dev/mapper/" + dm_name
     return holders.find_holds(holders.MountQuery(
@@ -67,11 +67,10 @@ def mounts_of(dm_name):
 
 def describe_active(names):
     """'active as X, mounted at /p in mnt:[..] (pid 1 cmd)' for a refusal."""
-    from guardian.act.mounts import describe_hold
     parts = []
     for name in names:
         holds = mounts_of(name)
-        parts.append("active as {}{}".format(name, "; " + "; ".join(describe_hold(h) for h in holds)
+        parts.append("active as {}{}".format(name, "; " + "; ".join(holders.describe_hold(h) for h in holds)
                                              if holds else ", not mounted"))
     return " and ".join(parts)
 
