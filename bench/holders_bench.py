@@ -10,9 +10,9 @@ Then `unshare -m` starts N - K namespaces of M sleepers, a tmpfs is mounted as t
 the mount is unmounted on the host. Timed side by side, same run, same processes:
   find-busy-mnt.sh   `grep -l PATTERN /proc/*/mounts` (one grep over every process' mounts, as
                      Red Hat's find-busy-mnt.sh does; its ps per pid found is not counted)
-  pool-guardian      guardian.observe.holders.find_holds (one mountstats per namespace, the
-                     processes split over two processes) with the container matcher
-                     `pool-guardian busy` uses
+  pool-guardian      guardian.observe.holders.find_holds (one process, one mountstats per
+                     namespace) with the container matcher `pool-guardian busy` uses
+The goal is 5x faster than grep.
 Every sleeper is started here and killed here by its own process group.
 """
 import argparse
@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from guardian.observe.holders import container_mount_matcher, find_holds  # noqa: E402
 
 CONTAINER = "c0ffee" * 10 + "c0ff"      # 64 hex characters
+GOAL = 5
 
 
 def shell_way(pattern):
@@ -127,8 +128,9 @@ def main():
             statistics.median(shell_t), " ".join("{:.3f}".format(x) for x in shell_t), len(shell_pids)))
         print("pool-guardian find_holds:                     median {:.3f} s (runs: {}), found {} pids".format(
             statistics.median(guard_t), " ".join("{:.3f}".format(x) for x in guard_t), len(guard_pids)))
-        print("ratio: {:.1f}x faster; same holders: {}".format(
-            statistics.median(shell_t) / statistics.median(guard_t), shell_pids == guard_pids))
+        ratio = statistics.median(shell_t) / statistics.median(guard_t)
+        print("ratio: {:.1f}x faster (goal {}x: {}); same holders: {}".format(
+            ratio, GOAL, "met" if ratio >= GOAL else "NOT met", shell_pids == guard_pids))
     finally:
         for proc in leaders:
             try:

@@ -57,23 +57,15 @@ def device_needle(number):
     return " {} ".format(number)
 
 
-def read_mountinfo(pids, proc=PROC):
-    """(pid, text) from the first of these processes whose mountinfo can still be read."""
-    for pid in pids:
-        try:
-            return pid, read_proc_file("{}/{}/mountinfo".format(proc, pid)).decode("utf-8", "surrogateescape")
-        except OSError:
-            continue
-    return None, ""
-
-
 def read_mounts(pids, proc=PROC):
     """(pid, mounts) from the first of these processes whose mountinfo can still be read."""
-    pid, text = read_mountinfo(pids, proc)
-    try:
-        return pid, parse_mountinfo(text, "/proc/{}/mountinfo".format(pid))
-    except ParseError:
-        return None, []
+    for pid in pids:
+        path = "{}/{}/mountinfo".format(proc, pid)
+        try:
+            return pid, parse_mountinfo(read_proc_file(path).decode("utf-8", "surrogateescape"), path)
+        except (OSError, ParseError):
+            continue        # gone, or exited while its mountinfo was read
+    return None, []
 
 
 def find_holds(query, proc=PROC):
@@ -105,7 +97,7 @@ def find_holds(query, proc=PROC):
 
 
 class _Look(NamedTuple):
-    enter_pid: Optional[int]    # None: the process was gone before its files could be read
+    enter_pid: Optional[int]    # None: the process went away before it could be looked into
     mounts: Tuple[Mount, ...]
 
 
@@ -118,13 +110,9 @@ def _look_into(name, query, needles, proc):
             return _Look(int(name), ())
         if query.first_file != "mountinfo":
             raw = read_proc_file(proc + "/" + name + "/mountinfo")
-    except OSError:
-        return _Look(None, ())
-    try:
-        return _Look(int(name), query.find(raw.decode("utf-8", "surrogateescape"),
-                                           "/proc/{}/mountinfo".format(name)))
-    except ParseError:
-        return _Look(int(name), ())       # the process exited while its mountinfo was read
+        return _Look(int(name), query.find(raw.decode("utf-8", "surrogateescape"), "/proc/{}/mountinfo".format(name)))
+    except (OSError, ParseError):
+        return _Look(None, ())      # gone, or exited while its mountinfo was read: ask the next one
 
 
 def describe_hold(hold, names=None):
