@@ -5,7 +5,6 @@ STATUS. READY=1 is sent after the first good observation (the kernel's view coul
 this loop feeds the watchdog, so a hung loop is killed and restarted by systemd.
 """
 import signal
-import threading
 import time
 
 from guardian.app import build_app
@@ -21,10 +20,6 @@ from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# The daemon's threads (event waits, udev, the schedule) are shallow. With the default 8 MiB
-# stacks, LVM's in-process lvextend, which mlocks every mapping while the pool is suspended,
-# faulted in 8 MiB per thread: 89 MiB RSS after one grow; 61 MiB with 1 MiB stacks (test bed).
-THREAD_STACK_BYTES = 1 << 20
 
 
 class Service:
@@ -55,7 +50,6 @@ class Service:
         return engine
 
     def run(self):
-        threading.stack_size(THREAD_STACK_BYTES)
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
