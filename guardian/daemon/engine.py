@@ -13,7 +13,6 @@ from guardian.daemon.beside import run_beside
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
-from guardian.errors import GuardianError
 from guardian.host.lock import LockBusy, action_lock
 
 
@@ -37,7 +36,6 @@ class Engine:
         self.last_result = None
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
-        self.pool_lv = None         # grow_lvm.PoolLv: a direct-lvm pool's LV, read ahead of a grow
         self.heartbeat = lambda: None           # feeds systemd's watchdog
         self.heartbeat_seconds = 10.0           # how often, while a rung runs
         self._suspended_told = ((), None)       # (device names, when) of the last pool.suspended
@@ -62,7 +60,6 @@ class Engine:
             if current.acts:
                 current = self._climb(current, snapshot)
                 self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
-                self._keep_pool_lv(self.last_snapshot.pool)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.on_memory(self.memory)
             self.retry_at = None
@@ -80,7 +77,6 @@ class Engine:
             snapshot = self._observe(refresh_docker=True, reasons={"start"})
             if snapshot.pool is not None:
                 self._run_action("recover", recover, snapshot)
-                self._warm_up_lvm(snapshot.pool)
 
     def _check_suspended(self, snapshot):
         """A suspended pool blocks every container's writes: before every look it is resumed
@@ -97,27 +93,6 @@ class Engine:
                              mode=self.settings.mode)
         if self.settings.mode != "observe":
             self._run_action("recover", recover, self.observer.snapshot(kernel_only=True), kernel_only=True)
-
-    def _warm_up_lvm(self, pool, announce=True):
-        """A direct-lvm pool the daemon may grow: LVM is read now, not first under fire."""
-        self.pool_lv = None
-        if pool is None or pool.kind != "direct-lvm" or self.settings.mode == "observe" or \
-                not self.settings.ladder.grow.enabled:
-            return
-        try:
-            self.pool_lv = grow_lvm.warm_up(pool, self.runner)
-        except GuardianError as exc:
-            self.log.warning("source.unavailable", source="lvm", pool=pool.name, message=str(exc))
-        if self.pool_lv and announce:
-            self.log.info("grow.lvm_ready", pool=pool.name, lv=self.pool_lv.lv, vg_free_bytes=self.pool_lv.vg.free,
-                          lvm_in_process=self.runner.lvm_runs_in_process(),
-                          vg_backup=self.pool_lv.backup_file or "none (every grow runs lvs)")
-
-    def _keep_pool_lv(self, pool):
-        """After the ladder, the pool LV is read again if its VG changed (by our grow or not), so
-        that the next grow under fire need not."""
-        if self.pool_lv is None or not self.pool_lv.still_current():
-            self._warm_up_lvm(pool, announce=False)
 
     def _maintenance_trim(self, snapshot):
         """The trim window runs fstrim whatever the usage (not in observe mode)."""
@@ -201,7 +176,7 @@ class Engine:
     def _context(self, progressed):
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
-                             progressed, self.stopping.is_set, rate, self.pool_lv)
+                             progressed, self.stopping.is_set, rate)
 
     def _arm_low_water_mark(self, snapshot, fired_before=None):
         """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb
