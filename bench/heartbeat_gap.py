@@ -91,6 +91,9 @@ def main():
         daemon = subprocess.Popen([args.exe, "--config", config, "run"], env=env, stdout=open(log_path, "w"),
                                   stderr=subprocess.STDOUT, start_new_session=True)
         got = pings(sock, lambda _: rungs_finished(log_path) >= 2, daemon)
+        if daemon.poll() is not None:
+            with open(log_path) as f:
+                print("the daemon exited {}:\n{}".format(daemon.returncode, f.read()[-3000:]))
         report(got, log_path, args)
     finally:
         if daemon is not None and daemon.poll() is None:
