@@ -7,10 +7,8 @@ Arms (each a 1 GiB pool, 64K chunks, a 4 GiB thin volume with xfs, high mark / t
              with a private LVM_SYSTEM_DIR
   pg-loop    pool-guardian (`run`, enforce, grow only) on a bare loop-lvm pool (two loop files)
   pg-lvm     pool-guardian on an LVM pool like the first, not monitored; lvs, lvm config and
-             lvextend run in the daemon through liblvm2cmd (pool.lvm_in_process, the default)
-  pg-lvm-cmd the same with lvm_in_process: false (each an lvm process)
-  Both pg-lvm arms run with the arm's LVM_SYSTEM_DIR, the same lvm.conf as dmeventd's but
-  monitoring = 0 and threshold 100.
+             lvextend run as processes, with the arm's LVM_SYSTEM_DIR (the same lvm.conf as
+             dmeventd's but monitoring = 0 and threshold 100)
 Scenarios: ~100 MB/s (paced 1 MiB writes), one unthrottled writer, two unthrottled writers; each
 writer does O_DIRECT 1 MiB writes into 64 MiB files until the writers together wrote --total.
 Measured from outside the grower: a thread waits on the pool's dm events and a sampler reads its
@@ -52,7 +50,7 @@ dmeventd {{ executable = "/usr/sbin/dmeventd" }}
 
 GUARDIAN_CONF = """\
 mode: enforce
-pool: {{name: {pool}, docker_host: "unix:///run/none.sock", docker_timeout: 1s, lvm_in_process: {in_process}}}
+pool: {{name: {pool}, docker_host: "unix:///run/none.sock", docker_timeout: 1s}}
 watermarks:
   data: {{warning: 60%, high: {high}%, low: 65%, critical: 95%}}
 events: {{device_mapper: true, udev: true, arm_low_water_mark: "yes"}}
@@ -217,7 +215,7 @@ def race(arm, scenario, args, log):
     writers, rate = {"100MB/s": (1, 100e6), "full-1": (1, 0), "full-2": (2, 0)}[scenario]
     dmeventd = guardian = None
     pool = LvmPool("racevg", True, THRESHOLD) if arm == "dmeventd" else \
-        LvmPool("pgvg", False, 100) if arm.startswith("pg-lvm") else LoopPool()
+        LvmPool("pgvg", False, 100) if arm == "pg-lvm" else LoopPool()
     mnt = os.path.join(SCRATCH, "mnt-" + arm)
     try:
         sh("mkfs.xfs -q -f {}".format(pool.thin_path))
@@ -235,7 +233,7 @@ def race(arm, scenario, args, log):
             pool.lvm("lvchange --monitor y {}/pool".format(pool.vg))
             sh("dmsetup table " + pool.dm_name + " >&2")
         else:
-            if arm.startswith("pg-lvm"):
+            if arm == "pg-lvm":
                 # The guest's udev autoactivation may have dmeventd monitor it (threshold 100):
                 # the race is against no other grower, so no monitoring.
                 pool.lvm("lvchange --monitor n {0}/pool; lvs -o lv_name,seg_monitor {0}/pool >&2".format(pool.vg))
@@ -244,7 +242,7 @@ def race(arm, scenario, args, log):
             guardian = Guardian(tempfile.mkdtemp())
             guardian.write_config(GUARDIAN_CONF.format(
                 pool=pool.dm_name, high=THRESHOLD, step=args.step, min_step=args.min_step,
-                absorb=args.absorb, max_data=args.max_data, log_level=args.log_level, in_process="false" if arm == "pg-lvm-cmd" else "true"))
+                absorb=args.absorb, max_data=args.max_data, log_level=args.log_level))
             guardian.start_daemon()
             deadline = time.time() + 60
             while time.time() < deadline:   # armed: the low water mark is set from the 70% mark
@@ -261,7 +259,7 @@ def race(arm, scenario, args, log):
         seconds = time.time() - started
         time.sleep(1)
         seen = watch.finish()
-        if guardian:    # what the daemon holds after its grows (in-process LVM pins and faults in)
+        if guardian:    # what the daemon holds after its grows
             seen["daemon_rss_kib"] = rss_kib(guardian.daemons[0].pid)
         written = sum(r["written"] for r in results)
         errors = [e for r in results for e in r["errors"]]
@@ -304,7 +302,7 @@ def main():
         writer(directory, int(index), int(total), float(rate))
         return 0
     parser = argparse.ArgumentParser()
-    parser.add_argument("--arms", default="dmeventd,pg-loop,pg-lvm,pg-lvm-cmd")
+    parser.add_argument("--arms", default="dmeventd,pg-loop,pg-lvm")
     parser.add_argument("--scenarios", default="100MB/s,full-1,full-2")
     parser.add_argument("--total", type=int, default=3 * GiB)
     parser.add_argument("--step", default="20%")
@@ -312,8 +310,8 @@ def main():
     parser.add_argument("--max-data", default="6G")
     parser.add_argument("--absorb", default="30s", help="grow.absorb; 0s for fixed 20%% steps like LVM's")
     parser.add_argument("--sampler", choices=("noflush", "commit"), default="noflush",
-                        help="noflush: looks that change nothing in the pool (from 2026-11-25 on); commit: each "
-                             "look commits the pool's metadata and flushes its data device, as in the rows before")
+                        help="noflush: looks that change nothing in the pool; commit: each "
+                             "look commits the pool's metadata and flushes its data device (older rows of RESULTS.md)")
     parser.add_argument("--log-level", default="info", help="the daemons' log level (debug: every command's time)")
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()

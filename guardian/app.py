@@ -18,6 +18,5 @@ def build_app(config_path=None, dry_run=False, log_target=None, mode=None):
     if mode:
         settings = settings._replace(mode=mode)
     log = configure_logging(settings.log.level, log_target or settings.log.target)
-    runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout,
-                    lvm_in_process=settings.pool.lvm_in_process)
+    runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
     return App(settings, log, runner)

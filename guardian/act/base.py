@@ -22,7 +22,6 @@ class ActionContext(NamedTuple):
     heartbeat: Callable     # () -> None: call between long steps to keep the watchdog fed
     should_stop: Callable   # () -> bool: True once the daemon is stopping
     data_fill_rate: float = 0.0     # bytes/s seen by the daemon just before; 0 for one-shot commands
-    pool_lv: object = None          # grow_lvm.PoolLv the daemon read before; None: read it now
 
     @property
     def dry_run(self):

@@ -7,6 +7,7 @@ little room underneath, LVM autoextend in charge) is a REFUSED result the operat
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import plan_loop_grow, run_loop_grow
 from guardian.act.grow_lvm import LVM_TIMEOUT, LeftToLvm, describe_growth, plan_lvm_grow
+from guardian.act.recover import recover
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.units import format_bytes
@@ -75,14 +76,25 @@ def _grow_loop(pool, ctx, part):
 
 
 def _grow_lvm(pool, ctx, part):
-    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate, ctx.pool_lv)
+    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate)
     if isinstance(plan, LeftToLvm):
         return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, plan))
     if isinstance(plan, str):
         return _refused(pool, part, plan)
     lv, growth, argv, auto = plan
-    ctx.runner.run(argv, timeout=LVM_TIMEOUT, changes=True)
+    try:
+        ctx.runner.run(argv, timeout=LVM_TIMEOUT, changes=True)
+    except CommandError as exc:
+        return _recovered(ctx, pool, part, exc)
     return _verified(ctx, pool, growth, "LV {}; {}".format(lv, auto.describe(lv)))
+
+
+def _recovered(ctx, pool, part, error):
+    """An lvextend that failed or was killed at its timeout may have left the pool suspended or
+    a table pending: recover now (LVM's committed metadata decides the size), not at the next look."""
+    after = recover(ctx.observe(), ctx)
+    done = "" if after.outcome == NOTHING_TO_DO else "; then recover: " + after.summary
+    return ActionResult("grow", FAILED, "grow {} of {}: {}{}".format(part, pool.name, error, done))
 
 
 def _refused(pool, part, why):

@@ -3,16 +3,19 @@
 The same action functions the daemon's ladder runs, under the same lock the daemon takes around
 each action, so an operator's command and the daemon never act on the pool at the same time.
 Each prints one line per action with the pool's numbers before and after, and logs the same
-action.finished / action.failed entries the daemon does.
+action.finished / action.failed entries the daemon does. Each first puts right what an earlier
+command or daemon killed mid-grow left (recover), as the daemon does at start: without a running
+daemon nobody else would resume the pool.
 """
 import signal
 import threading
 import time
 
-from guardian.act.base import ActionContext
+from guardian.act.base import NOTHING_TO_DO, ActionContext
 from guardian.act.grow import grow_parts
 from guardian.act.mounts import release_mounts
 from guardian.act.prune import prune_containers, prune_images
+from guardian.act.recover import recover
 from guardian.act.trim import fstrim
 from guardian.app import build_app
 from guardian.decide.levels import assess
@@ -51,12 +54,14 @@ def run_oneshot(command, args):
         snapshot = observer.snapshot(refresh_docker=True)
         if snapshot.pool is None:
             raise NoPoolError("no pool to act on: {}".format("; ".join(snapshot.problems) or "none found"))
-        for action in chosen_actions(command, args, app.settings):
+        for action in [recover] + chosen_actions(command, args, app.settings):
             result = action(snapshot, ctx)
+            if action is recover and result.outcome == NOTHING_TO_DO:
+                continue
             after = observer.snapshot()
             reporter.action(result, snapshot.pool, after.pool, app.settings.watermarks)
             print(result_line(result, snapshot.pool, after.pool, app.settings.watermarks))
-            ok = ok and result.succeeded
+            ok = ok and (result.succeeded or action is recover)    # a grow left unfinished is told, not failed
             snapshot = after
     return EXIT_OK if ok else EXIT_FAILURE
 

@@ -2,24 +2,28 @@
 
 Every removal goes through the DockerDoor (logged, skipped in dry-run); a removal that fails is
 reported with Docker's own error, and a `device or resource busy` one names who holds the mount.
+A Docker that does not answer within removal_timeout ends the rung: the rest waits for the next
+run rather than each removal waiting out its own timeout on a hung dockerd.
 """
 import time
 from typing import NamedTuple, Tuple
 
-from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
-from guardian.host.docker_api import DockerCallError, DockerDoor
+from guardian.host.docker_api import DockerCallError, DockerDoor, DockerTimeout
 from guardian.observe import holders
 from guardian.observe.docker_files import parse_graphdriver
 
 MAX_NAMED = 5   # names listed in a one-line summary before "and N more"
+STOPPING = "the daemon is stopping"
+NO_ANSWER = "Docker did not answer in time"
 
 
 class Removals(NamedTuple):
     done: Tuple[str, ...] = ()
     failed: Tuple[str, ...] = ()      # "name: Docker's error"
     busy: Tuple[object, ...] = ()     # Candidates whose removal failed with EBUSY
-    stopped_early: bool = False
+    stopped_early: str = ""           # why the rest was not tried
 
 
 def door_for(ctx, section):
@@ -56,7 +60,7 @@ def remove_containers(door, candidates, rules, volumes, ctx):
     done, failed, busy = [], [], []
     for candidate in candidates:
         if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), tuple(busy), True)
+            return Removals(tuple(done), tuple(failed), tuple(busy), STOPPING)
         ctx.heartbeat()
         try:
             if remove_container(door, candidate, rules, volumes) == "removed":
@@ -65,6 +69,8 @@ def remove_containers(door, candidates, rules, volumes, ctx):
             failed.append("{}: {}".format(candidate.name, exc))
             if exc.busy:
                 busy.append(candidate)
+            if isinstance(exc, DockerTimeout):
+                return Removals(tuple(done), tuple(failed), tuple(busy), NO_ANSWER)
     return Removals(tuple(done), tuple(failed), tuple(busy))
 
 
@@ -74,6 +80,10 @@ def prune_containers(snapshot, ctx):
     door = door_for(ctx, section)
     try:
         candidates, kept = choose_containers(inspect_containers(door), rules, time.time())
+    except DockerCallError as exc:
+        door.close()
+        return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
+    try:
         if not candidates:
             return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
                 len(kept)), {"kept": len(kept)})
@@ -115,7 +125,7 @@ def removal_summary(what, names, removals, dry_run):
     if removals.failed:
         line += "; {} failed: {}".format(len(removals.failed), named(removals.failed))
     if removals.stopped_early:
-        line += "; stopped early (the daemon is stopping)"
+        line += "; the rest not tried: " + removals.stopped_early
     return line
 
 
@@ -132,6 +142,10 @@ def prune_images(snapshot, ctx):
         used = {c["ImageID"] for c in door.read("containers", all=True)}
         chosen = choose_images(door.read("images"), used, section.unused_for, section.keep_images,
                                tuple(label_rule(t) for t in section.keep_labels), time.time())
+    except DockerCallError as exc:
+        door.close()
+        return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
+    try:
         if not chosen:
             return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
         removals = remove_images(door, chosen, ctx)
@@ -152,7 +166,7 @@ def remove_images(door, chosen, ctx):
     done, failed = [], []
     for image in chosen:
         if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), (), True)
+            return Removals(tuple(done), tuple(failed), (), STOPPING)
         ctx.heartbeat()
         try:
             for ref in image.tags or (image.id,):
@@ -160,4 +174,6 @@ def remove_images(door, chosen, ctx):
             done.append(image_name(image))
         except DockerCallError as exc:
             failed.append("{}: {}".format(image_name(image), exc))
+            if isinstance(exc, DockerTimeout):
+                return Removals(tuple(done), tuple(failed), (), NO_ANSWER)
     return Removals(tuple(done), tuple(failed))

@@ -6,8 +6,8 @@ device or table following is room the pool cannot use. Resuming is always done (
 dry-run): it only undoes a stop. A half-done grow is finished when grow is enabled and the limits
 still allow it, and reported otherwise; nothing is ever shrunk.
 
-A direct-lvm pool is LVM's: an lvextend killed with the daemon (in-process, mid-suspend) has
-already given its data LV the new extents in the kernel, maybe before LVM committed them. Its
+A direct-lvm pool is LVM's: an lvextend killed mid-suspend (at its timeout, or with the daemon)
+has already given its data LV the new extents in the kernel, maybe before LVM committed them. Its
 pending pool table is dropped, never resumed, and `lvchange --refresh` then loads the tables
 LVM's committed metadata describes: the pool never uses extents LVM may hand to another LV.
 """

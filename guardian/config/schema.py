@@ -177,9 +177,6 @@ SCHEMA = Section("", "pool-guardian configuration.", (
                "How long to wait for Docker before reporting it unavailable."),
         Option("command_timeout", v.between(v.duration, "1s", "1h"), "30s",
                "Default timeout for external commands such as dmsetup."),
-        Option("lvm_in_process", v.boolean, True,
-               "Run lvs and lvextend inside the daemon through liblvm2cmd, as dmeventd does, "
-               "instead of as processes (each costs a start-up); no effect where the library is missing."),
     )),
     Section("watermarks", "When to warn, act and stop. Docker refuses pulls and new containers "
             "below its own floor (10% free by default, i.e. 90% used): act well before it.", (

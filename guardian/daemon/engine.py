@@ -9,11 +9,16 @@ import time
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.recover import suspended
 from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
+from guardian.daemon.beside import run_beside
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
-from guardian.errors import GuardianError
 from guardian.host.lock import LockBusy, action_lock
+
+
+# A pool that stays suspended (observe mode, or a tool holding the lock) is told again this often,
+# not at every look.
+SUSPENDED_REPEAT_SECONDS = 600.0
 
 
 class Engine:
@@ -31,8 +36,9 @@ class Engine:
         self.last_result = None
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
-        self.pool_lv = None         # grow_lvm.PoolLv: a direct-lvm pool's LV, read ahead of a grow
-        self.heartbeat = lambda: None
+        self.heartbeat = lambda: None           # feeds systemd's watchdog
+        self.heartbeat_seconds = 10.0           # how often, while a rung runs
+        self._suspended_told = ((), None)       # (device names, when) of the last pool.suspended
         self.on_memory = lambda memory: None     # the memory file, for `plan` (report/memory_file)
         self.on_look = lambda snapshot: None     # every observation, before anything acts on it
         self.stopping = threading.Event()
@@ -41,8 +47,8 @@ class Engine:
     def evaluate(self, reasons=frozenset(), refresh_docker=False):
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
         with self._busy:
+            self._check_suspended(self.last_snapshot)
             snapshot = self._observe(refresh_docker, reasons)
-            snapshot = self._check_suspended(snapshot)
             self._arm_low_water_mark(snapshot)
             if "trim-window" in reasons:
                 snapshot = self._maintenance_trim(snapshot)
@@ -54,7 +60,6 @@ class Engine:
             if current.acts:
                 current = self._climb(current, snapshot)
                 self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
-                self._keep_pool_lv(self.last_snapshot.pool)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.on_memory(self.memory)
             self.retry_at = None
@@ -64,46 +69,30 @@ class Engine:
             return current
 
     def recover(self):
-        """At start: a guardian killed mid-action must leave a working pool (resume, finish or report)."""
+        """At start: a guardian killed mid-action must leave a working pool (resume, finish or report).
+        A suspended pool is resumed from the kernel's view alone, before Docker is asked anything:
+        a slow or hung dockerd must not keep every container's writes blocked."""
         with self._busy:
+            self._check_suspended(self.observer.snapshot(kernel_only=True))
             snapshot = self._observe(refresh_docker=True, reasons={"start"})
             if snapshot.pool is not None:
                 self._run_action("recover", recover, snapshot)
-                self._warm_up_lvm(snapshot.pool)
 
     def _check_suspended(self, snapshot):
-        """A suspended pool blocks every container's writes: at every look it is resumed (enforce,
-        under the action lock, as at start; a tool holding the lock is mid-change and only
-        reported) or alerted (observe). Docker is never asked first."""
-        names = suspended(snapshot.pool)
+        """A suspended pool blocks every container's writes: before every look it is resumed
+        (enforce, under the action lock; a tool holding the lock is mid-change and only reported)
+        or alerted (observe). One ioctl per device of the pool last seen; Docker is not asked."""
+        names = tuple(suspended(snapshot.pool)) if snapshot is not None else ()
         if not names:
-            return snapshot
-        self.log.warning("pool.suspended", pool=snapshot.pool.name, devices=" ".join(names),
-                         mode=self.settings.mode)
-        if self.settings.mode == "observe":
-            return snapshot
-        return self._run_action("recover", recover, snapshot)[1]
-
-    def _warm_up_lvm(self, pool, announce=True):
-        """A direct-lvm pool the daemon may grow: LVM is read now, not first under fire."""
-        self.pool_lv = None
-        if pool is None or pool.kind != "direct-lvm" or self.settings.mode == "observe" or \
-                not self.settings.ladder.grow.enabled:
+            self._suspended_told = ((), None)
             return
-        try:
-            self.pool_lv = grow_lvm.warm_up(pool, self.runner)
-        except GuardianError as exc:
-            self.log.warning("source.unavailable", source="lvm", pool=pool.name, message=str(exc))
-        if self.pool_lv and announce:
-            self.log.info("grow.lvm_ready", pool=pool.name, lv=self.pool_lv.lv, vg_free_bytes=self.pool_lv.vg.free,
-                          lvm_in_process=self.runner.lvm_runs_in_process(),
-                          vg_backup=self.pool_lv.backup_file or "none (every grow runs lvs)")
-
-    def _keep_pool_lv(self, pool):
-        """After the ladder, the pool LV is read again if its VG changed (by our grow or not), so
-        that the next grow under fire need not."""
-        if self.pool_lv is None or not self.pool_lv.still_current():
-            self._warm_up_lvm(pool, announce=False)
+        told, when = self._suspended_told
+        if names != told or self.clock() - when >= SUSPENDED_REPEAT_SECONDS:
+            self._suspended_told = (names, self.clock())
+            self.log.warning("pool.suspended", pool=snapshot.pool.name, devices=" ".join(names),
+                             mode=self.settings.mode)
+        if self.settings.mode != "observe":
+            self._run_action("recover", recover, self.observer.snapshot(kernel_only=True), kernel_only=True)
 
     def _maintenance_trim(self, snapshot):
         """The trim window runs fstrim whatever the usage (not in observe mode)."""
@@ -136,6 +125,9 @@ class Engine:
             if self.stopping.is_set():
                 break
             self.heartbeat()
+            # Written down as a failed run first: a daemon killed mid-rung restarts into back-off,
+            # not into the same rung again.
+            self.on_memory(remember_run(self.memory, step.rung, False, self.clock(), self.settings.ladder))
             result, snapshot = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
             self.memory = remember_run(self.memory, step.rung, result.succeeded, self.clock(),
                                        self.settings.ladder)
@@ -144,8 +136,9 @@ class Engine:
                 break
         return current
 
-    def _run_action(self, name, action, snapshot):
-        """Run one action under the lock and report it; returns the result and the pool after it."""
+    def _run_action(self, name, action, snapshot, kernel_only=False):
+        """Run one action under the lock and report it; returns the result and the pool after it.
+        kernel_only: the look after it does not wait on Docker either (a resume is told at once)."""
         before = snapshot.pool
         try:
             with action_lock():
@@ -153,23 +146,37 @@ class Engine:
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
-        after = snapshot if result.outcome == NOTHING_TO_DO else self._observe()
+        if result.outcome == NOTHING_TO_DO:
+            after = snapshot
+        else:
+            after = self.observer.snapshot(kernel_only=True) if kernel_only else self._observe()
         self.reporter.action(result, before, after.pool, self.settings.watermarks)
         return result, after
 
     def _call(self, name, action, snapshot):
+        """The action runs beside this thread, which feeds the watchdog while the action moves on."""
         if action is None:
             return ActionResult(name, FAILED, "this rung is not implemented in this version")
-        try:
-            return action(snapshot, self._context())
-        except Exception as exc:     # an action's bug must not kill the daemon: report it
-            self.log.exception("action.crashed", rung=name)
-            return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
 
-    def _context(self):
+        def guarded(progressed):
+            try:
+                return action(snapshot, self._context(progressed))
+            except Exception as exc:     # an action's bug must not kill the daemon: report it
+                self.log.exception("action.crashed", rung=name)
+                return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
+        return run_beside(guarded, self.heartbeat, self.heartbeat_seconds, self._longest_step(), "rung-" + name)
+
+    def _longest_step(self):
+        """The longest one step of a rung may rightly take (each has its own deadline), plus slack."""
+        s = self.settings
+        return 30.0 + max(s.pool.command_timeout, s.pool.docker_timeout, s.ladder.fstrim.time_budget,
+                          s.ladder.prune_containers.removal_timeout, s.ladder.prune_images.removal_timeout,
+                          grow_lvm.LVM_TIMEOUT)
+
+    def _context(self, progressed):
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
-                             self.heartbeat, self.stopping.is_set, rate, self.pool_lv)
+                             progressed, self.stopping.is_set, rate)
 
     def _arm_low_water_mark(self, snapshot, fired_before=None):
         """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb

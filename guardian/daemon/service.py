@@ -2,10 +2,10 @@
 
 The main loop waits for a wake-up, feeds the watchdog, reloads on SIGHUP, evaluates, and updates
 STATUS. READY=1 is sent after the first good observation (the kernel's view could be read). Only
-this loop feeds the watchdog, so a hung loop is killed and restarted by systemd.
+this thread feeds the watchdog: between looks, and while a rung runs beside it only as long as the
+rung moves on (daemon/beside.py). A hung loop or rung is killed and restarted by systemd.
 """
 import signal
-import threading
 import time
 
 from guardian.app import build_app
@@ -21,10 +21,6 @@ from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# The daemon's threads (event waits, udev, the schedule) are shallow. With the default 8 MiB
-# stacks, LVM's in-process lvextend, which mlocks every mapping while the pool is suspended,
-# faulted in 8 MiB per thread: 89 MiB RSS after one grow; 61 MiB with 1 MiB stacks (test bed).
-THREAD_STACK_BYTES = 1 << 20
 
 
 class Service:
@@ -50,12 +46,12 @@ class Service:
         reporter = Reporter(self.log, settings, time.monotonic, metrics=self.metrics)
         engine = Engine(settings, self.app.runner, self.log, observer, reporter)
         engine.heartbeat = self.notifier.watchdog
+        engine.heartbeat_seconds = self._heartbeat_seconds()
         engine.on_memory = self.memory_file.write
         engine.on_look = self._on_look
         return engine
 
     def run(self):
-        threading.stack_size(THREAD_STACK_BYTES)
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))

@@ -2,8 +2,7 @@
 
 Every call goes through `Runner.run`: an argv list (never a shell), a timeout after which the whole
 process group is killed, and a log entry. Dry-run lives here too: a command marked `changes=True`
-is checked (it exists and we are allowed to act) and logged, but not executed. LVM's commands
-may run inside this process through liblvm2cmd (guardian.host.lvm_library): same argv, same log.
+is checked (it exists and we are allowed to act) and logged, but not executed.
 """
 import os
 import shutil
@@ -13,7 +12,6 @@ import time
 from typing import NamedTuple, Optional, Sequence
 
 from guardian.errors import CommandError
-from guardian.host.lvm_library import command_line, lvm_library
 
 DEFAULT_TIMEOUT = 30.0
 # Where the tools live on CentOS 7 and Debian; systemd units get a minimal PATH.
@@ -40,11 +38,10 @@ def first_line(text):
 class Runner:
     """Runs commands with timeouts; in dry-run mode, skips those that change something."""
 
-    def __init__(self, log, dry_run=False, timeout=DEFAULT_TIMEOUT, lvm_in_process=False):
+    def __init__(self, log, dry_run=False, timeout=DEFAULT_TIMEOUT):
         self.log = log
         self.dry_run = dry_run
         self.timeout = timeout
-        self.lvm_in_process = lvm_in_process
 
     def which(self, name):
         """Full path of a command, searching the system directories too."""
@@ -53,26 +50,18 @@ class Runner:
             raise CommandError("{}: command not found (is it installed?)".format(name))
         return path
 
-    def lvm_runs_in_process(self):
-        return self.lvm_in_process and lvm_library() is not None
-
     def run(self, argv, timeout=None, check=True, changes=False, input_text=None):
         # type: (Sequence[str], Optional[float], bool, bool, Optional[str]) -> CommandResult
         """Run argv; raise CommandError on a missing command, a timeout, or (check) a failure."""
         argv = tuple(argv)
-        line = command_line(argv) if self.lvm_in_process and input_text is None else None
-        library = lvm_library() if line else None
-        path = None if library else self.which(argv[0])
+        path = self.which(argv[0])
         if changes and self.dry_run:
             self._check_may_act()
             self.log.info("command.skipped", argv=" ".join(argv), reason="dry-run")
             return CommandResult(argv, 0, "", "", 0.0, executed=False)
-        if library:
-            result, via = self._execute_in_lvm(library, argv, line), {"via": "liblvm2cmd"}
-        else:
-            result, via = self._execute(path, argv, timeout or self.timeout, input_text), {}
+        result = self._execute(path, argv, timeout or self.timeout, input_text)
         self.log.debug("command.ran", argv=" ".join(argv), rc=result.returncode,
-                       seconds=round(result.seconds, 3), **via)
+                       seconds=round(result.seconds, 3))
         if check and result.returncode != 0:
             raise CommandError("{} failed (exit {}): {}".format(
                 " ".join(argv), result.returncode, first_line(result.stderr or result.stdout)))
@@ -83,13 +72,6 @@ class Runner:
         if os.geteuid() != 0:
             raise CommandError("dry-run: acting on the pool needs root (running as uid {})".format(
                 os.geteuid()))
-
-    @staticmethod
-    def _execute_in_lvm(library, argv, line):
-        """No timeout in-process (the library cannot be interrupted): the watchdog is the limit."""
-        started = time.monotonic()
-        output = library.run(line)
-        return CommandResult(argv, output.returncode, output.stdout, output.stderr, time.monotonic() - started)
 
     @staticmethod
     def _execute(path, argv, timeout, input_text):

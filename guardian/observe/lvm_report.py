@@ -1,8 +1,7 @@
 """Parse what LVM prints: one `lvs --nameprefixes` row, `lvm config` settings.
 
-Name-prefixed rows (LVM2_FIELD='value') are kept apart from warnings by their prefix, which
-matters when the command ran in-process (guardian.host.lvm_library): there, LVM's warnings and
-its report arrive in one stream.
+Only name-prefixed lines (LVM2_FIELD='value') are read as a row: anything else LVM prints
+around the report is not a field.
 """
 import shlex
 
@@ -23,14 +22,6 @@ def config_integer(text, name):
     """The integer value of `name=N` as `lvm config` writes it; None when absent or not a number."""
     value = config_value(text, name)
     return int(value) if value is not None and value.isdigit() else None
-
-
-def config_string(text, name):
-    """The string value of `name="..."` as `lvm config` writes it; None when absent or not a string."""
-    value = config_value(text, name)
-    if value is None or len(value) < 2 or value[0] != '"' or value[-1] != '"':
-        return None
-    return value[1:-1]
 
 
 def config_value(text, name):

@@ -209,15 +209,15 @@ class Observer:
         self._docker = None            # (DockerInfo or None, problem or None, read_at)
         self._pool_devices = PoolDevices(clock)
 
-    def snapshot(self, refresh_docker=False):
-        """A full snapshot; whatever fails becomes a problem line, not an exception."""
+    def snapshot(self, refresh_docker=False, kernel_only=False):
+        """A full snapshot (or the kernel's view alone); whatever fails becomes a problem line."""
         problems = []
         statuses, tables = None, []
         try:
             statuses, tables = read_kernel(self.runner, self._pool_devices)
         except SourceUnavailable as exc:
             problems.append(str(exc))
-        docker_info, docker_problem = self._docker_info(refresh_docker)
+        docker_info, docker_problem = (None, None) if kernel_only else self._docker_info(refresh_docker)
         if docker_problem:
             problems.append(docker_problem)
         if docker_info is not None and docker_info.storage_driver not in (None, "devicemapper"):

@@ -72,8 +72,6 @@ CATALOGUE = {
         "An action did part of its work and failed on the rest; what it freed counts, no back-off.",
         "The message lists what failed (for example a container Docker could not remove because a "
         "mount is held: `pool-guardian busy CONTAINER` names the holder)."),
-    "grow.lvm_ready": EventKind(
-        "a1c1fa275b594a56b3e5ec894ced67c3", "A direct-lvm pool's LV was read ahead of any grow."),
     "mounts.held": EventKind(
         "c45f4fae344d4b4ea9146aff815f490f",
         "A dead container's mount is held in another mount namespace; it is being released there.",

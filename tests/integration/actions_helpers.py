@@ -21,7 +21,7 @@ def context(config_text="", dry_run=False, with_docker=True):
     """(ActionContext, Observer) for a config, with the real runner; as the engine builds them."""
     settings = load_config_text(config_text, "test config")
     log = configure_logging("debug", "console")
-    runner = Runner(log, dry_run=dry_run, timeout=60, lvm_in_process=settings.pool.lvm_in_process)
+    runner = Runner(log, dry_run=dry_run, timeout=60)
     observer = Observer(runner, settings, with_docker=with_docker)
     return ActionContext(runner, log, settings, observer.snapshot, lambda: None, lambda: False), observer
 

@@ -2,12 +2,9 @@
 import contextlib
 import os
 
-import pytest
-
 from guardian.act.base import DONE, DRY_RUN, REFUSED
-from guardian.act import grow_lvm
 from guardian.act.grow import grow_parts
-from guardian.act.grow_lvm import LeftToLvm, plan_lvm_grow, warm_up
+from guardian.act.grow_lvm import LeftToLvm, plan_lvm_grow
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
 
@@ -27,9 +24,8 @@ class LvmPool:
         return int(out("lvs --noheadings --units b --nosuffix -o lv_size " + self.lv))
 
 
-def grow_now(pool, config, parts=("data",), dry_run=False, fill_rate=0.0, lvm_in_process=True):
-    pool_part = pool_config(pool, "  lvm_in_process: {}\n".format(lvm_in_process))
-    ctx, observer = context(pool_part + config, dry_run=dry_run, with_docker=False)
+def grow_now(pool, config, parts=("data",), dry_run=False, fill_rate=0.0):
+    ctx, observer = context(pool_config(pool) + config, dry_run=dry_run, with_docker=False)
     ctx = ctx._replace(data_fill_rate=fill_rate)
     result = grow_parts(observer.snapshot(), ctx, list(parts))
     print(result)
@@ -103,96 +99,16 @@ def test_oneshot_grow_dry_run_through_the_cli(make_thin_pool, guardian):
     assert pool.status() == before
 
 
-@pytest.mark.parametrize("in_process", [True, False], ids=["liblvm2cmd", "lvm-processes"])
-def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool, in_process, capfd):
+def test_direct_lvm_grow_extends_the_pool_lv(lvm_thin_pool, capfd):
     pool = LvmPool(lvm_thin_pool)
     before = pool.bytes()
-    result = grow_now(pool, GROW.format("256M"), lvm_in_process=in_process)
+    result = grow_now(pool, GROW.format("256M"))
     assert result.outcome == DONE, result.summary
     assert pool.bytes() == before + before // 2
     assert "and rw" in result.summary
     logged = capfd.readouterr().err
-    assert "lvextend " in logged and " -l +" in logged
-    assert ("via=liblvm2cmd" in logged) == in_process
-    # the guest's root is 9p and it has no swap: no page of the daemon can come from the pool
-    assert "mlock_filter" in logged
-
-
-def test_lvm_pins_the_daemons_memory_when_its_swap_sits_on_the_pool(lvm_thin_pool, capfd):
-    swap = "/dev/{}/bedswap".format(lvm_thin_pool.vg)
-    sh("lvcreate -q -y -V 128M -T {}/thinpool -n bedswap && mkswap -q {} && swapon {}".format(
-        lvm_thin_pool.vg, swap, swap))
-    try:
-        result = grow_now(LvmPool(lvm_thin_pool), GROW.format("256M"))   # named now: a thin LV adds -tpool
-    finally:
-        sh("swapoff {0}; lvremove -q -y {0}".format(swap))
-    assert result.outcome == DONE, result.summary
-    logged = capfd.readouterr().err
-    assert "lvextend " in logged and "mlock_filter" not in logged
-
-
-def test_a_swap_area_turned_on_after_the_warm_up_still_has_lvm_pin_the_daemon(lvm_thin_pool, capfd):
-    """The daemon's mapped files are read at warm-up, its swap at every grow: swapon needs no VG
-    change, so the pool LV read before still holds and only the grow can see it."""
-    swap = "/dev/{}/bedswap".format(lvm_thin_pool.vg)
-    sh("lvcreate -q -y -V 128M -T {}/thinpool -n bedswap && mkswap -q {}".format(lvm_thin_pool.vg, swap))
-    try:
-        pool = LvmPool(lvm_thin_pool)
-        ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-        snapshot = observer.snapshot()
-        known = warm_up(snapshot.pool, ctx.runner)
-        assert known.mapped, "the warm-up read no mapped files"
-        sh("swapon " + swap)
-        capfd.readouterr()
-        result = grow_parts(snapshot, ctx._replace(pool_lv=known), ["data"])
-        logged = capfd.readouterr().err
-    finally:
-        sh("swapoff {0}; lvremove -q -y {0}".format(swap), check=False)
-    assert result.outcome == DONE, result.summary
-    assert "argv=lvextend " in logged and "argv=lvs " not in logged
-    assert "mlock_filter" not in logged
-
-
-def test_a_grow_with_the_pool_lv_read_before_runs_no_lvs_until_the_vg_changes(lvm_thin_pool, capfd, monkeypatch):
-    pool = LvmPool(lvm_thin_pool)
-    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-    snapshot = observer.snapshot()
-    known = warm_up(snapshot.pool, ctx.runner)
-    assert known.still_current()
-    capfd.readouterr()
-    result = grow_parts(snapshot, ctx._replace(pool_lv=known), ["data"])
-    assert result.outcome == DONE, result.summary
-    logged = capfd.readouterr().err
-    assert "argv=lvextend " in logged and "argv=lvs " not in logged
-    assert not known.still_current()    # the lvextend changed the VG, and its backup
-    known = warm_up(observer.snapshot().pool, ctx.runner)
-    sh("lvcreate -q -y -L 64M -n bedother " + lvm_thin_pool.vg)     # someone else takes room
-    try:
-        assert not known.still_current()
-        capfd.readouterr()
-        # the VG changed, not the daemon's mappings: the warm-up's devices are kept, not read again
-        monkeypatch.setattr(grow_lvm, "mapped_file_devices", lambda: pytest.fail("/proc/self/maps read again"))
-        plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
-        assert "argv=lvs " in capfd.readouterr().err
-        assert not isinstance(plan, str), plan
-        assert "mlock_filter" in " ".join(plan[2])
-    finally:
-        sh("lvremove -q -y {}/bedother".format(lvm_thin_pool.vg))
-
-
-def test_the_lvextend_rehearsal_at_warm_up_changes_nothing_and_prints_nothing(lvm_thin_pool, capfd):
-    pool = LvmPool(lvm_thin_pool)
-    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-
-    def lvm_state():
-        return (out("lvs --noheadings --units b -o lv_size,vg_seqno,vg_free,seg_monitor " + pool.lv),
-                out("dmsetup table " + pool.name))
-    before = lvm_state()
-    capfd.readouterr()
-    assert warm_up(observer.snapshot().pool, ctx.runner) is not None
-    seen = capfd.readouterr()
-    assert "argv=lvextend --test --config " in seen.err and "TEST MODE" not in seen.out + seen.err
-    assert lvm_state() == before
+    assert "argv=lvs " in logged and "argv=lvm config " in logged
+    assert "argv=lvextend --config activation{monitoring=0} -l +" in logged
 
 
 def test_direct_lvm_grow_leaves_the_pool_unmonitored_when_it_was(lvm_thin_pool):
@@ -211,50 +127,26 @@ def test_direct_lvm_grow_keeps_a_monitored_pool_monitored(lvm_thin_pool):
     assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "monitored"
 
 
-def test_monitoring_turned_off_after_the_daemon_read_the_pool_stays_off(lvm_thin_pool):
-    """No VG change shows it, so the daemon's reading still says monitored: lvextend must leave
-    the registration as the operator left it."""
-    pool = LvmPool(lvm_thin_pool)
-    sh("lvchange --monitor y " + pool.lv)
-    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-    known = warm_up(observer.snapshot().pool, ctx.runner)
-    assert known.monitored
-    sh("lvchange --monitor n " + pool.lv)
-    result = grow_parts(observer.snapshot(), ctx._replace(pool_lv=known), ["data"])
-    assert result.outcome == DONE, result.summary
-    assert out("lvs --noheadings -o seg_monitor " + pool.lv) == "not monitored"
-
-
-def test_autoextend_monitoring_turned_off_after_the_read_lets_the_daemon_grow(lvm_thin_pool, monkeypatch):
+def test_autoextend_with_monitoring_turned_off_lets_the_daemon_grow(lvm_thin_pool):
+    """An autoextend profile without dmeventd's monitoring: nobody else grows the pool."""
     pool = LvmPool(lvm_thin_pool)
     autoextend_profile(pool)
-    ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-    known = warm_up(observer.snapshot().pool, ctx.runner)
-    assert known.monitored and known.mapped
     sh("lvchange --monitor n " + pool.lv)
     before = pool.bytes()
-    # lvs runs again (autoextend is set), but the warm-up's mapped files are kept
-    monkeypatch.setattr(grow_lvm, "mapped_file_devices", lambda: pytest.fail("/proc/self/maps read again"))
-    result = grow_parts(observer.snapshot(), ctx._replace(pool_lv=known), ["data"])
+    result = grow_now(pool, GROW.format("256M"))
     assert result.outcome == DONE, result.summary
     assert pool.bytes() > before
 
 
-def test_the_threshold_is_read_again_only_when_lvms_configuration_changes(lvm_thin_pool, capfd):
-    """The threshold read at warm-up holds while lvm.conf, lvmlocal.conf and the profile are as
-    they were; a profile rewritten since is seen at the next grow."""
+def test_a_profile_changed_between_grows_counts_at_the_next(lvm_thin_pool):
+    """Each grow asks LVM for the threshold: a profile rewritten since the last grow is seen."""
     pool = LvmPool(lvm_thin_pool)
     autoextend_profile(pool, threshold=100)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-    known = warm_up(observer.snapshot().pool, ctx.runner)
-    assert known.lvm.threshold == 100 and known.lvm.still_current()
-    capfd.readouterr()
-    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
+    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
     assert not isinstance(plan, str), plan
-    assert "argv=lvm config" not in capfd.readouterr().err
-    write_profile(threshold=80)      # no VG change: the pool LV's facts still hold
-    assert known.still_current() and not known.lvm.still_current()
-    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner, known=known)
+    write_profile(threshold=80)
+    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
     assert isinstance(plan, LeftToLvm) and "thin_pool_autoextend_threshold=80" in plan
 
 

@@ -1,16 +1,19 @@
 """Crash safety: a grow interrupted after any step, then recover(), leaves a working pool."""
+import contextlib
 import os
+import signal
 import subprocess
-import sys
+import threading
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from guardian.act.base import DONE, REFUSED
+from guardian.act.base import DONE, FAILED, REFUSED
+from guardian.act.grow import grow_parts
 from guardian.act.grow_loop import STEPS, plan_loop_grow
 from guardian.act.recover import recover
-from guardian.host.lvm_library import LOG_DIR_PREFIX
+from guardian.host.runner import Runner
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import out, sh
 
@@ -80,19 +83,12 @@ def test_a_pending_table_is_dropped_when_grow_is_disabled(make_thin_pool):
     assert (status["data_total_blocks"], status["mode"]) == (16384, "rw")
 
 
-IN_PROCESS = """
-from guardian.host.runner import Runner
-from guardian.report.log import configure_logging
-Runner(configure_logging("info", "console"), lvm_in_process=True).run({!r})
-"""
-
-
-def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_makes_sound(tmp_path):
-    """The pool's PV sits on dm-delay: LVM's metadata writes take 3 s, so the process running
-    lvextend in-process can be killed while LVM holds the pool suspended (its data LV already
-    extended in the kernel, the VG metadata not yet committed). recover() drops the pool's pending
-    table, resumes the stack and has LVM reload the tables: the kernel's pool is the size LVM's
-    metadata says, never more (before, the pending table was resumed: 512 MiB against LVM's 256)."""
+@contextlib.contextmanager
+def slow_lvm_pool(tmp_path):
+    """A 256 MiB LVM thin pool, not monitored, whose PV sits on dm-delay: `slow(ms)` delays every
+    read and write of it, so that an lvextend can be killed while LVM holds the pool suspended
+    (its data LV already extended in the kernel, the VG metadata not yet committed). LVM's
+    commands need LVM_SYSTEM_DIR=tmp_path (env)."""
     image, vg, slow = str(tmp_path / "pv"), "bedkill{}".format(os.getpid()), "bedslow{}".format(os.getpid())
     # LVM would see the PV twice, on the loop device and on the delay device over it
     with open(str(tmp_path / "lvm.conf"), "w") as handle:
@@ -102,41 +98,94 @@ def test_a_daemon_killed_inside_an_in_process_lvextend_leaves_a_pool_recover_mak
     loop = out("losetup -f --show " + image)
     sectors = int(out("blockdev --getsz " + loop))
     delay = "0 {} delay {} 0 0 {} 0 {{}}".format(sectors, loop, loop)
-    child = None
     try:
         sh("dmsetup create {} --table '{}' && udevadm settle".format(slow, delay.format(0)))
         sh("pvcreate -q /dev/mapper/{0} && vgcreate -q {1} /dev/mapper/{0}".format(slow, vg), env=env)
         sh("lvcreate -q -y --type thin-pool --monitor n -Zn -L 256M -n thinpool {}".format(vg), env=env)
         sh("lvchange --monitor n {}/thinpool; udevadm settle".format(vg), env=env)
-        pool_name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
-        sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(3000)))
-        child = subprocess.Popen([sys.executable, "-c", IN_PROCESS.format(["lvextend", "-l", "+64", vg + "/thinpool"])],
-                                 cwd=os.getcwd(), env=env, start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline and not suspended(pool_name):
-            time.sleep(0.05)
-        assert suspended(pool_name), "lvextend never suspended the pool"
-        time.sleep(1)
-        child.kill()            # the daemon's watchdog, mid-lvextend
-        child.wait()
-        assert suspended(pool_name)
-        left = "/run/{}{}".format(LOG_DIR_PREFIX, child.pid)
-        assert os.path.isdir(left)      # no exit handler ran
-        sh("dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(0)))
-        result = recover_now(SimpleNamespace(name=pool_name), "true")
-        assert result.outcome == DONE, result.summary
-        stack = out("dmsetup ls").split()
-        assert not any(suspended(n) for n in stack if n.startswith(vg + "-"))
-        lvm_bytes = int(out("lvs --noheadings --units b --nosuffix -o lv_size {}/thinpool".format(vg), env=env))
-        kernel_bytes = int(out("dmsetup table " + pool_name).split()[1]) * 512
-        assert kernel_bytes == lvm_bytes         # never more than LVM's metadata gives it
-        assert "lvchange --refresh" in result.summary
-        # the next process that loads the library removes the killed one's log directory
-        subprocess.run([sys.executable, "-c", IN_PROCESS.format(["lvs", vg])], env=env, check=True)
-        assert not os.path.exists(left)
-        assert out("dmsetup status " + pool_name).split()[7] == "rw"
+        name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
+        yield SimpleNamespace(vg=vg, lv=vg + "/thinpool", name=name, env=env, slow=lambda ms: sh(
+            "dmsetup reload {0} --table '{1}' && dmsetup resume {0}".format(slow, delay.format(ms))))
     finally:
-        if child and child.poll() is None:
-            child.kill()
         sh("dmsetup resume {} 2>/dev/null; vgremove -q -ff {}".format(slow, vg), check=False, env=env)
         sh("dmsetup remove {}; losetup -d {}".format(slow, loop), check=False)
+
+
+def kill_when_suspended(pool, pid):
+    """Kill lvextend's process group (as the runner does at its timeout) once LVM has held the
+    pool suspended for a second."""
+    deadline = time.time() + 60
+    while time.time() < deadline and not suspended(pool.name):
+        time.sleep(0.05)
+    assert suspended(pool.name), "lvextend never suspended the pool"
+    time.sleep(1)
+    os.killpg(pid, signal.SIGKILL)
+
+
+def assert_sound(pool):
+    """Nothing of the pool's stack suspended, and the pool no larger than LVM's metadata says."""
+    assert not any(suspended(n) for n in out("dmsetup ls").split() if n.startswith(pool.vg + "-"))
+    lvm_bytes = int(out("lvs --noheadings --units b --nosuffix -o lv_size " + pool.lv, env=pool.env))
+    kernel_bytes = int(out("dmsetup table " + pool.name).split()[1]) * 512
+    assert kernel_bytes == lvm_bytes
+    assert out("dmsetup status " + pool.name).split()[7] == "rw"
+
+
+def test_an_lvextend_killed_mid_suspend_leaves_a_pool_recover_makes_sound(tmp_path, monkeypatch):
+    """recover() drops the pool's pending table, resumes the stack and has LVM reload the tables:
+    the kernel's pool is the size LVM's metadata says, never more (before, the pending table was
+    resumed: 512 MiB against LVM's 256)."""
+    with slow_lvm_pool(tmp_path) as pool:
+        monkeypatch.setenv("LVM_SYSTEM_DIR", str(tmp_path))
+        pool.slow(3000)
+        child = subprocess.Popen(["lvextend", "-l", "+64", pool.lv], env=pool.env, start_new_session=True)
+        try:
+            kill_when_suspended(pool, child.pid)
+        finally:
+            child.kill()
+            child.wait()
+        assert suspended(pool.name)
+        pool.slow(0)
+        result = recover_now(pool, "true")
+        assert result.outcome == DONE, result.summary
+        assert "lvchange --refresh" in result.summary
+        assert_sound(pool)
+
+
+class SlowingRunner(Runner):
+    """Makes the PV slow just as lvextend starts (not for the lvs before it)."""
+
+    def __init__(self, pool, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool = pool
+
+    def run(self, argv, *args, **kwargs):
+        if argv[0] == "lvextend":
+            self.pool.slow(3000)
+        return super().run(argv, *args, **kwargs)
+
+
+def test_a_grow_whose_lvextend_is_killed_leaves_no_pool_suspended(tmp_path, monkeypatch):
+    """The grow itself recovers at once after a failed lvextend, without waiting for a next look."""
+    with slow_lvm_pool(tmp_path) as pool:
+        monkeypatch.setenv("LVM_SYSTEM_DIR", str(tmp_path))
+        ctx, observer = context(pool_config(pool, CONFIG.format("true")), with_docker=False)
+        ctx = ctx._replace(runner=SlowingRunner(pool, ctx.log, timeout=60))
+
+        def killer():
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                pids = out("pgrep -x lvextend", check=False).split()
+                if pids:
+                    kill_when_suspended(pool, int(pids[0]))
+                    pool.slow(0)
+                    return
+                time.sleep(0.05)
+        thread = threading.Thread(target=killer, daemon=True)
+        thread.start()
+        result = grow_parts(observer.snapshot(), ctx, ["data"])
+        thread.join(60)
+        print(result)
+        assert result.outcome == FAILED, result.summary
+        assert "then recover: " in result.summary and "lvchange --refresh" in result.summary
+        assert_sound(pool)

@@ -131,7 +131,7 @@ def test_after_lvextend_the_daemon_arms_the_low_water_mark_again(lvm_thin_pool, 
     guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=name) +
                           "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    min_step: 256M\n")
     daemon = guardian.start_daemon()
-    wait_for_line(daemon, r"grow\.lvm_ready .*lv={}/thinpool .*lvm_in_process=True".format(vg), timeout=60)
+    wait_for_line(daemon, r"daemon\.ready", timeout=60)
 
     def armed():
         total = int(out("dmsetup status " + name).split()[5].split("/")[1])

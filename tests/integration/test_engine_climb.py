@@ -45,7 +45,7 @@ def discarding(rung, thin, start_mib, length_mib, ran):
 def engine_for(pool, rungs):
     settings = load_config_text(CONFIG.format(pool=pool.name), "test config")
     log = configure_logging("info", "console")
-    runner = Runner(log, timeout=60, lvm_in_process=False)
+    runner = Runner(log, timeout=60)
     observer = Observer(runner, settings, with_docker=False)
     return Engine(settings, runner, log, observer, Reporter(log, settings, time.monotonic), rungs=rungs)
 

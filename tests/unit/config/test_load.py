@@ -42,7 +42,7 @@ def test_settings_are_immutable():
      "config c.yaml line 1: mode: expected one of observe, dry-run, enforce, got 'enforcee'"),
     ("pool:\n  nam: x\n",
      "config c.yaml line 2: pool.nam: unknown key (known here: command_timeout, docker_host, "
-     "docker_timeout, lvm_in_process, name)"),
+     "docker_timeout, name)"),
     ("schedule:\n  poll_interval: soon\n",
      "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', '5m' or '1h', got 'soon'"),
     ("schedule:\n  poll_interval: 0s\n",

@@ -2,10 +2,10 @@
 
 Fixtures recorded in the test-bed guest (LVM 2.03.16, Debian 12), 2026-11-24, from
 `lvs --noheadings --nameprefixes --units b --nosuffix -o seg_monitor,lv_profile,vg_name,vg_size,
-vg_free,vg_extent_size vgp/pool` and `lvm config --type full --file F activation/thin_pool_autoextend_threshold`;
-BACKUP from `lvm config --type full backup/backup backup/backup_dir` on the Debian 12 host.
+vg_free,vg_extent_size vgp/pool` and `lvm config --type full --file F activation/thin_pool_autoextend_threshold`
+(written to a file then; the same lines as on stdout).
 """
-from guardian.observe.lvm_report import config_integer, config_string, name_prefixed_row
+from guardian.observe.lvm_report import config_integer, name_prefixed_row
 
 MONITORED = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='' LVM2_VG_NAME='vgp' LVM2_VG_SIZE='4290772992' "
              "LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
@@ -13,7 +13,7 @@ NOT_MONITORED = ("  LVM2_SEG_MONITOR='not monitored' LVM2_LV_PROFILE='' LVM2_VG_
                  "LVM2_VG_SIZE='4290772992' LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
 WITH_PROFILE = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='bed-ae' LVM2_VG_NAME='vgp' "
                 "LVM2_VG_SIZE='4290772992' LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
-# In-process, LVM's warnings arrive in the same stream as the report (this one from lvextend).
+# A warning LVM prints (this one from lvextend): never a field, wherever it turns up.
 WARNING = "WARNING: Sum of all thin volume sizes (2.00 GiB) exceeds the size of thin pool vgp/pool (1.06 GiB).\n"
 
 
@@ -50,16 +50,3 @@ def test_a_missing_or_odd_setting_is_none():
     assert config_integer("thin_pool_autoextend_percent=20\n", "thin_pool_autoextend_threshold") is None
     assert config_integer("thin_pool_autoextend_threshold=\"x\"\n", "thin_pool_autoextend_threshold") is None
 
-
-BACKUP = 'backup=1\nbackup_dir="/etc/lvm/backup"\n'
-
-
-def test_the_backup_settings_as_lvm_config_writes_them():
-    assert config_integer(BACKUP, "backup") == 1
-    assert config_string(BACKUP, "backup_dir") == "/etc/lvm/backup"
-
-
-def test_a_string_setting_without_its_quotes_or_absent_is_none():
-    assert config_string("backup_dir=/etc/lvm/backup\n", "backup_dir") is None
-    assert config_string(BACKUP, "archive_dir") is None
-    assert config_string('backup_dir="\n', "backup_dir") is None
