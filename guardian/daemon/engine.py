@@ -138,11 +138,12 @@ class Engine:
 
     def _run_action(self, name, action, snapshot, kernel_only=False):
         """Run one action under the lock and report it; returns the result and the pool after it.
-        kernel_only: the look after it does not wait on Docker either (a resume is told at once)."""
+        kernel_only: neither the action's looks nor the one after it wait on Docker (a resume is
+        finished and told at once)."""
         before = snapshot.pool
         try:
             with action_lock():
-                result = self._call(name, action, snapshot)
+                result = self._call(name, action, snapshot, kernel_only)
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
@@ -153,14 +154,14 @@ class Engine:
         self.reporter.action(result, before, after.pool, self.settings.watermarks)
         return result, after
 
-    def _call(self, name, action, snapshot):
+    def _call(self, name, action, snapshot, kernel_only=False):
         """The action runs beside this thread, which feeds the watchdog while the action moves on."""
         if action is None:
             return ActionResult(name, FAILED, "this rung is not implemented in this version")
 
         def guarded(progressed):
             try:
-                return action(snapshot, self._context(progressed))
+                return action(snapshot, self._context(progressed, kernel_only))
             except Exception as exc:     # an action's bug must not kill the daemon: report it
                 self.log.exception("action.crashed", rung=name)
                 return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
@@ -173,10 +174,10 @@ class Engine:
                           s.ladder.prune_containers.removal_timeout, s.ladder.prune_images.removal_timeout,
                           grow_lvm.LVM_TIMEOUT)
 
-    def _context(self, progressed):
+    def _context(self, progressed, kernel_only=False):
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
-        return ActionContext(self.runner, self.log, self.settings, lambda: self.observer.snapshot(),
-                             progressed, self.stopping.is_set, rate)
+        look = lambda: self.observer.snapshot(kernel_only=kernel_only)    # noqa: E731
+        return ActionContext(self.runner, self.log, self.settings, look, progressed, self.stopping.is_set, rate)
 
     def _arm_low_water_mark(self, snapshot, fired_before=None):
         """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb
