@@ -28,7 +28,7 @@ def arm(snapshot, ctx):
     wanted = wanted_low_water_mark(pool.status.data_total_blocks, ctx.settings.watermarks.data.high)
     if pool.table.low_water_mark_blocks == wanted:
         return ActionResult("arm_low_water_mark", NOTHING_TO_DO, "low water mark already {}".format(wanted))
-    reload_and_resume(ctx, pool.name, table_line(pool.table, low_water_mark=wanted))
+    reload_and_resume(ctx, pool.name, table_line(pool.table, low_water_mark=wanted), table_line(pool.table))
     return ActionResult("arm_low_water_mark", DONE, "low water mark {} -> {} blocks".format(
         pool.table.low_water_mark_blocks, wanted), {"from_blocks": pool.table.low_water_mark_blocks,
                                                       "to_blocks": wanted})
@@ -52,6 +52,6 @@ def free_blocks(pool):
 def rearm(snapshot, ctx):
     """Load the pool's table unchanged and resume it: the kernel's low-water event fires again."""
     pool = snapshot.pool
-    reload_and_resume(ctx, pool.name, table_line(pool.table))
+    reload_and_resume(ctx, pool.name, table_line(pool.table), table_line(pool.table))
     return ActionResult("arm_low_water_mark", DONE, "low water mark {} re-armed after the climb".format(
         pool.table.low_water_mark_blocks), {"to_blocks": pool.table.low_water_mark_blocks})

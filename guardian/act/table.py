@@ -54,29 +54,32 @@ def device_state(name):
     return DeviceState(bool(info.exists), bool(info.suspended), bool(info.inactive_table))
 
 
-def resume(ctx, name):
-    """Resume with no flush (see devmapper.resume_device); if that fails, drop the inactive table
-    and resume again. Either way the device's state is read back and the message says what is
-    true, never "restored" on the strength of a step that may itself have failed."""
+def resume(ctx, name, previous_line=None):
+    """Resume with no flush (see devmapper.resume_device). If the kernel refuses, the new table may
+    already be live (a target refuses in its preresume, after the swap): drop any inactive table,
+    load previous_line again when given, and resume again. Either way the device's state is read
+    back and the message says what is true, never "restored" on the strength of a hope."""
     try:
         _resume(ctx, name)
     except CommandError as exc:
         failures = []
-        for step in (clear, _resume):
+        steps = [clear] + ([lambda c, n: load(c, n, previous_line)] if previous_line else []) + [_resume]
+        for step in steps:
             try:
                 step(ctx, name)
             except CommandError as step_error:
                 failures.append(str(step_error))
         state = None if ctx.dry_run else device_state(name)
-        raise CommandError(resume_failed(name, str(exc), failures, state))
+        raise CommandError(resume_failed(name, str(exc), failures, state, bool(previous_line)))
     state = None if ctx.dry_run else device_state(name)
     if state is not None and (not state.exists or state.suspended):
         raise CommandError("dmsetup resume {}: it reported success, but {}".format(name, _state_words(name, state)))
 
 
-def resume_failed(name, error, failures, state):
+def resume_failed(name, error, failures, state, previous=False):
     """The one line for a failed resume: the first error, what the fallback did, what is true now."""
     fallback = "the fallback failed too ({})".format(failures[0]) if failures else \
+        "the previous table was loaded again and the device resumed" if previous else \
         "the new table was dropped and the device resumed again"
     if state is None:
         return "{}; {}; the state of {} could not be read afterwards: check 'dmsetup info {}'".format(
@@ -99,7 +102,7 @@ def _resume(ctx, name):
     direct_change(ctx, ["dmsetup", "resume", "--noflush", name], devmapper.resume_device, name)
 
 
-def reload_and_resume(ctx, name, line):
-    """Load a new table, then resume (which falls back to the old table if it fails)."""
+def reload_and_resume(ctx, name, line, previous_line):
+    """Load a new table, then resume; a refused resume falls back to previous_line."""
     load(ctx, name, line)
-    resume(ctx, name)
+    resume(ctx, name, previous_line)

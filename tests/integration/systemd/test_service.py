@@ -119,3 +119,20 @@ def test_a_broken_config_at_start_fails_with_its_reason_and_is_not_restarted(ser
     assert show("NRestarts") == "0" and show("ActiveState") == "failed"
     status = out("systemctl status --no-pager -l pool-guardian.service", check=False)
     assert "mode: expected one of observe, dry-run, enforce, got 'enforcee'" in status
+
+
+def test_the_service_resumes_a_pool_suspended_behind_its_back(service):
+    """Under the unit's capability bounding set: the resume is an ioctl that needs CAP_SYS_ADMIN."""
+    pool, config = service
+    with open(config) as f:
+        text = f.read()
+    with open(config, "w") as f:
+        f.write(text.replace("mode: observe", "mode: enforce"))
+    start()
+    sh("dmsetup suspend " + pool.name)
+    resumed = wait_until(lambda: "SUSPENDED" not in out("dmsetup info " + pool.name), timeout=30, interval=0.5)
+    assert resumed, out("journalctl -u pool-guardian.service --no-pager -n 30", check=False)
+    warned = journal("EVENT=pool.suspended")
+    assert warned and warned[0]["PRIORITY"] == "4" and warned[0]["DEVICES"] == pool.name
+    assert wait_until(lambda: [e for e in journal("EVENT=action.finished", "RUNG=recover")
+                               if "resumed " + pool.name in e["MESSAGE"]], timeout=30)
