@@ -136,3 +136,29 @@ def test_the_service_resumes_a_pool_suspended_behind_its_back(service):
     assert warned and warned[0]["PRIORITY"] == "4" and warned[0]["DEVICES"] == pool.name
     assert wait_until(lambda: [e for e in journal("EVENT=action.finished", "RUNG=recover")
                                if "resumed " + pool.name in e["MESSAGE"]], timeout=30)
+
+
+def test_a_stop_in_the_middle_of_a_grow_leaves_a_sound_pool_that_the_next_start_finishes(service):
+    """`systemctl stop` as soon as the data file has grown, wherever in the grow that lands: after
+    the next start the pool is active, as large as its file, and a thin volume's data unchanged."""
+    pool, config = service
+    thin = pool.create_thin(256 << 20)
+    sh("dd if=/dev/urandom of={} bs=1M count=110 oflag=direct status=none".format(thin.path))   # 86%
+    digest = out("head -c {} {} | sha256sum".format(110 << 20, thin.path))
+    with open(config) as f:
+        text = f.read().replace("mode: observe", "mode: enforce")
+    with open(config, "w") as f:
+        f.write(text + "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n")
+    size = os.stat(pool.data_file).st_size
+    start()
+    assert wait_until(lambda: os.stat(pool.data_file).st_size > size, timeout=120, interval=0.01)
+    sh("systemctl stop pool-guardian.service", timeout=60)
+    start()
+
+    def sound():
+        table = out("dmsetup table " + pool.name).split()
+        return int(table[1]) * 512 == os.stat(pool.data_file).st_size and \
+            "SUSPENDED" not in out("dmsetup info " + pool.name) and "INACTIVE" not in out("dmsetup info " + pool.name)
+    assert wait_until(sound, timeout=60, interval=0.5), out("journalctl -u pool-guardian.service -n 40", check=False)
+    assert pool.status()["mode"] == "rw"
+    assert out("head -c {} {} | sha256sum".format(110 << 20, thin.path)) == digest
