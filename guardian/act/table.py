@@ -1,10 +1,10 @@
 """A thin pool's table: rewrite one line with some fields changed, load it, and resume.
 
 Growing the pool, arming its low water mark and recovering it reload or resume the pool with
-everything else unchanged, by ioctl (guardian.host.devmapper: no process per step, which under
-load costs 0.1-0.4 s each), each step logged as the dmsetup command it stands for and skipped
-in dry-run, as guardian.host.runner does for commands. A resume never leaves the pool suspended
-or with an inactive table pending.
+everything else unchanged, by ioctl (guardian.host.devmapper: no process while the pool may be
+suspended), each step logged as the dmsetup command it stands for and skipped in dry-run, as
+guardian.host.runner does for commands. A resume never leaves the pool suspended or with an
+inactive table pending unless the kernel refuses, and then says so.
 """
 from typing import NamedTuple
 

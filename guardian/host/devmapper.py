@@ -165,10 +165,8 @@ def target_lines(name, table=False, commit=False):
     Without --noflush a thin-pool's status first commits the pool's metadata, and with it flushes
     its data device: a look would be a flush the writers wait on, and would itself wait on a
     metadata device that is slow, stuck or suspended, where the daemon must still see the pool.
-    On the event path under a writer (test bed) a look took 12-29 ms with the commit, 6-20 ms
-    without. The counts are the same either way (the kernel counts the open transaction's
-    blocks). commit=True asks for the commit (grow_race's `--sampler commit`, which reproduces the
-    conditions of its rows before 2026-11-25). A table read commits nothing either way.
+    The counts are the same either way (the kernel counts the open transaction's blocks).
+    commit=True asks for the commit (grow_race's `--sampler commit`). A table read commits nothing.
     """
     prepare = None if table or commit else _no_flush
     with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name, prepare=prepare) as (lib, task):
