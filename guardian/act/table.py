@@ -1,15 +1,17 @@
 """A thin pool's table: rewrite one line with some fields changed, load it, and resume.
 
 Growing the pool, arming its low water mark and recovering it reload or resume the pool with
-everything else unchanged, by ioctl (guardian.host.devmapper: no process per step, which under
-load costs 0.1-0.4 s each), each step logged as the dmsetup command it stands for and skipped
-in dry-run, as guardian.host.runner does for commands. A resume never leaves the pool suspended
-or with an inactive table pending.
+everything else unchanged, by ioctl (guardian.host.devmapper: no process per step, which a loaded
+host makes slow), each step logged as the dmsetup command it stands for and skipped in dry-run,
+as guardian.host.runner does for commands. A resume never leaves the pool suspended or with an
+inactive table pending; a table is loaded only when its device holds what it asks for.
 """
+import os
 from typing import NamedTuple
 
 from guardian.errors import CommandError
 from guardian.host import devmapper
+from guardian.observe.sources import SYS_DEV_BLOCK
 
 
 def table_line(table, length_sectors=None, low_water_mark=None):
@@ -19,6 +21,12 @@ def table_line(table, length_sectors=None, low_water_mark=None):
             str(len(table.features))] + list(table.features)
     return "{} {} thin-pool {}".format(table.start, table.length_sectors if length_sectors is None
                                        else length_sectors, " ".join(args))
+
+
+def device_bytes(device):
+    """A block device's size from sysfs (loop or dm), in bytes: what a table may ask of it."""
+    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
+        return int(handle.read()) * 512
 
 
 def direct_change(ctx, argv, fn, *args):

@@ -16,6 +16,7 @@ from typing import Callable, NamedTuple, Tuple
 
 from guardian.errors import ParseError
 from guardian.host.both_ends import from_both_ends
+from guardian.host.devices import major_minor
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
@@ -197,4 +198,4 @@ def device_number(device_name):
         st = os.stat("/dev/mapper/" + device_name)
     except OSError:
         return None
-    return "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+    return major_minor(st.st_rdev)
