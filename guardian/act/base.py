@@ -2,7 +2,8 @@
 
 An action is a function `(snapshot, ctx) -> ActionResult`: it checks its preconditions, acts
 through ctx.runner (the one command door, which also makes dry-run work), and says what it did
-with numbers. It raises nothing an operator should not see: failures are results.
+with numbers. It raises nothing an operator should not see: failures are results, and
+run_guarded turns an action's bug into one too, for the daemon and the one-shot commands alike.
 """
 from typing import Callable, NamedTuple
 
@@ -38,6 +39,16 @@ class ActionResult(NamedTuple):
     @property
     def succeeded(self):
         return self.outcome in (DONE, PARTLY_DONE, NOTHING_TO_DO, DRY_RUN)
+
+
+def run_guarded(name, action, snapshot, ctx):
+    """An action's bug must not kill the daemon, nor stop a one-shot command before it reports:
+    the traceback goes to the log (action.crashed) and the rung gets a FAILED result."""
+    try:
+        return action(snapshot, ctx)
+    except Exception as exc:
+        ctx.log.exception("action.crashed", rung=name)
+        return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
 
 
 def outcome_of(done, failed, dry_run):

@@ -1,13 +1,15 @@
 """grow: give the pool more room when pruning and trimming were not enough (disabled by default).
 
-Loop-lvm grows its sparse files (grow_loop), direct-lvm extends its LV (grow_lvm). Either way
-the result is checked in the kernel's own status afterwards, and a refusal (maximum reached, too
-little room underneath, LVM autoextend in charge) is a REFUSED result the operator hears about.
+Loop-lvm grows its sparse files (grow_loop), direct-lvm extends its LV (grow_lvm). Each plans a
+grow or a Refusal (maximum reached, too little room underneath, LVM autoextend in charge); a
+refusal is a REFUSED result the operator hears about, and a grow made is checked in the kernel's
+own status afterwards.
 """
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import plan_loop_grow, run_loop_grow
-from guardian.act.grow_lvm import LVM_TIMEOUT, LeftToLvm, describe_growth, plan_lvm_grow
+from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, plan_lvm_grow
 from guardian.act.recover import recover
+from guardian.act.sizes import Refusal
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.units import format_bytes
@@ -67,26 +69,23 @@ def grow_part(snapshot, ctx, part):
 
 def _grow_loop(pool, ctx, part):
     plan = plan_loop_grow(pool, part, ctx.settings, ctx.data_fill_rate)
-    if isinstance(plan, str):
+    if isinstance(plan, Refusal):
         return _refused(pool, part, plan)
-    problem = run_loop_grow(ctx, plan)
-    if problem:
-        return _refused(pool, part, problem)
+    refusal = run_loop_grow(ctx, plan)
+    if refusal:
+        return _refused(pool, part, refusal)
     return _verified(ctx, pool, plan.growth, "file " + plan.target.file)
 
 
 def _grow_lvm(pool, ctx, part):
     plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate)
-    if isinstance(plan, LeftToLvm):
-        return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, plan))
-    if isinstance(plan, str):
+    if isinstance(plan, Refusal):
         return _refused(pool, part, plan)
-    lv, growth, argv, auto = plan
     try:
-        ctx.runner.run(argv, timeout=LVM_TIMEOUT, changes=True)
+        ctx.runner.run(plan.argv, timeout=LVM_TIMEOUT, changes=True)
     except CommandError as exc:
         return _recovered(ctx, pool, part, exc)
-    return _verified(ctx, pool, growth, "LV {}; {}".format(lv, auto.describe(lv)))
+    return _verified(ctx, pool, plan.growth, "LV {}; {}".format(plan.lv, plan.autoextend.describe(plan.lv)))
 
 
 def _recovered(ctx, pool, part, error):
@@ -97,9 +96,11 @@ def _recovered(ctx, pool, part, error):
     return ActionResult("grow", FAILED, "grow {} of {}: {}{}".format(part, pool.name, error, done))
 
 
-def _refused(pool, part, why):
-    """A limit stops the last rung: the pool fills unless someone adds room, so it is critical."""
-    return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, why), critical=True)
+def _refused(pool, part, refusal):
+    """A limit stops the last rung: the pool fills unless someone adds room, so it is critical
+    (unless LVM's autoextend grows it)."""
+    return ActionResult("grow", REFUSED, "not growing {} of {}: {}".format(part, pool.name, refusal.reason),
+                        critical=refusal.critical)
 
 
 def _verified(ctx, pool, growth, where):

@@ -1,21 +1,23 @@
 """Grow a loop-lvm pool: the file, then the loop device, then the pool's table, then resume.
 
 Each step is a separate function so that a test can stop between any two and show that
-`recover` finishes or reports the half-done grow. Before every step the limits are checked again
-against the live filesystem (another writer may have taken the room meanwhile); a refusal part-way
-undoes the steps already taken, which is safe because the pool never saw the larger size.
+`recover` finishes or reports the half-done grow (finish_unfinished: the procedure has one
+owner). Before every step the limits are checked again against the live filesystem (another
+writer may have taken the room meanwhile); a refusal part-way undoes the steps already taken,
+which is safe because the pool never saw the larger size.
 """
 import os
 from typing import NamedTuple
 
 from guardian.act import low_water_mark
-from guardian.act.table import direct_change, load, resume, table_line
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_data_size, next_size,
+from guardian.act.table import device_bytes, direct_change, load, resume, table_line
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
                                 room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.observe.sources import SYS_DEV_BLOCK, device_name
+from guardian.observe.snapshot import METADATA_BLOCK_BYTES
+from guardian.observe.sources import device_name
 from guardian.units import format_bytes
 
 METADATA_UNIT = 1024 * 1024
@@ -28,7 +30,9 @@ class LoopPart(NamedTuple):
     device: str             # 7:0
 
 
-class LoopPlan(NamedTuple):
+class LoopGrow(NamedTuple):
+    """One loop-lvm grow, as planned or as a kill left it: which file, to what size, and the
+    pool's table once it is done."""
     pool: str
     target: LoopPart
     growth: Growth
@@ -43,12 +47,6 @@ def loop_part(pool, part):
     if sparse is None or not device_name(device).startswith("loop"):
         return None
     return LoopPart(part, sparse.path, "/dev/" + device_name(device), device)
-
-
-def device_bytes(device):
-    """A block device's size from sysfs (loop or dm), in bytes."""
-    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
-        return int(handle.read()) * 512
 
 
 def new_table_line(pool, growth, settings):
@@ -70,11 +68,11 @@ def maximum_for(section, part, fs_total):
 
 
 def plan_loop_grow(pool, part, settings, fill_rate=0.0):
-    """A LoopPlan, or the one-line reason there is none. A data step is sized from the fill rate
-    too (grow.absorb), as far as the room underneath allows."""
+    """A LoopGrow or the Refusal. A data step is sized from the fill rate too (grow.absorb), as
+    far as the room underneath allows."""
     target = loop_part(pool, part)
     if target is None:
-        return "the pool's {} device is not a loop device with a known file".format(part)
+        return Refusal("the pool's {} device is not a loop device with a known file".format(part))
     section = settings.ladder.grow
     other_path = other_file(pool, part)
     fs = os.statvfs(os.path.dirname(target.file))
@@ -89,9 +87,9 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:
-        return at_maximum(part, current, maximum)
+        return Refusal(at_maximum(part, current, maximum))
     growth = Growth(part, current, new, why)
-    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, settings), other_path)
+    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, settings), other_path)
 
 
 def other_file(pool, part):
@@ -172,14 +170,15 @@ def undo(ctx, plan, done):
 
 
 def run_loop_grow(ctx, plan):
-    """Run the steps with a check before each; None when done, else why it stopped (undone)."""
+    """Run the steps with a check before each; None when done, else the Refusal that stopped it
+    (the steps taken are undone)."""
     done = 0
     try:
         for step in STEPS[:3]:
             problem = room_check(plan, ctx.settings) or (None if ctx.dry_run else step_ready(plan, step))
             if problem:
                 undo(ctx, plan, done)
-                return problem
+                return Refusal(problem)
             try:
                 step(ctx, plan)
             except CommandError:
@@ -189,4 +188,54 @@ def run_loop_grow(ctx, plan):
     finally:
         if done == 3:
             resume_pool(ctx, plan)
+    return None
+
+
+def finish_unfinished(ctx, pool):
+    """What a grow killed after its file grew left: each file larger than the pool uses is
+    finished when grow is enabled and the room check passes, else left as is, with why. Nothing
+    is shrunk: a sparse file larger than its pool costs nothing. (notes, refused), a line each."""
+    notes, refused = [], []
+    for part in ("data", "metadata"):
+        plan = _unfinished(ctx, pool, part)
+        if plan is None:
+            continue
+        what = "{} file {} is {} bytes but the pool uses {}".format(
+            part, plan.target.file, plan.growth.new_bytes, plan.growth.old_bytes)
+        problem = _finish(ctx, plan)
+        (refused if problem else notes).append(what + (": " + problem if problem else ": grow finished"))
+        pool = ctx.observe().pool or pool
+    return notes, refused
+
+
+def _unfinished(ctx, pool, part):
+    """A LoopGrow from what the pool uses to the size of its file, when the file is larger; or None."""
+    target = loop_part(pool, part)
+    if target is None:
+        return None
+    file_bytes = os.stat(target.file).st_size
+    if part == "data":
+        block = pool.table.data_block_bytes
+        used = pool.table.length_sectors * 512
+        behind = file_bytes // block * block > used
+    else:
+        used = pool.status.metadata_total_blocks * METADATA_BLOCK_BYTES
+        behind = min(file_bytes, MAX_METADATA_BYTES) // METADATA_BLOCK_BYTES * METADATA_BLOCK_BYTES > used
+    if not behind:
+        return None
+    growth = Growth(part, used, file_bytes)
+    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, ctx.settings), other_file(pool, part))
+
+
+def _finish(ctx, plan):
+    """losetup -c if the loop device lags its file, then the table, then resume; or why not."""
+    if not ctx.settings.ladder.grow.enabled:
+        return "left as is: grow is disabled"
+    problem = room_check(plan, ctx.settings)
+    if problem:
+        return "left as is: " + problem
+    if device_bytes(plan.target.device) < plan.growth.new_bytes:
+        refresh_loop(ctx, plan)
+    reload_table(ctx, plan)
+    resume_pool(ctx, plan)
     return None

@@ -12,8 +12,8 @@ unmonitored pool (as lvm.conf says) and re-registers a monitored one around the 
 """
 from typing import NamedTuple, Optional
 
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, align_up, at_maximum, next_data_size, next_size,
-                                pool_lv, room_problem)
+from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, align_up, at_maximum, next_data_size,
+                                next_size, pool_lv, room_problem)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.observe.lvm_report import config_integer, name_prefixed_row
@@ -23,10 +23,6 @@ from guardian.units import format_bytes
 # lvextend suspends and resumes the pool itself: give it time, but less than the unit's
 # WatchdogSec (60 s), so that a hung one is killed and recovered from by the grow, not the restart.
 LVM_TIMEOUT = 45.0
-
-
-class LeftToLvm(str):
-    """A refusal that is no problem: LVM's own autoextend grows this pool."""
 
 
 class VolumeGroup(NamedTuple):
@@ -50,6 +46,14 @@ class Autoextend(NamedTuple):
         return "LVM {} {} with thin_pool_autoextend_threshold={}{}".format(
             "monitors" if self.monitored else "does not monitor", lv,
             "unset" if self.threshold is None else self.threshold, where)
+
+
+class LvmGrow(NamedTuple):
+    """One direct-lvm grow, as planned: the lvextend that makes it and what it gives."""
+    lv: str                 # vg/pool
+    growth: Growth
+    argv: list
+    autoextend: Autoextend  # as LVM said when the grow was planned, for the journal
 
 
 LV_FIELDS = "seg_monitor,lv_profile,vg_name,vg_size,vg_free,vg_extent_size"
@@ -90,21 +94,20 @@ def lv_of(pool):
 
 
 def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0):
-    """(lv, Growth, argv, Autoextend) or the one-line reason there is none; a data step is sized
-    from the fill rate too (grow.absorb), as far as the volume group's free space and reserve
-    allow."""
+    """An LvmGrow or the Refusal; a data step is sized from the fill rate too (grow.absorb), as
+    far as the volume group's free space and reserve allow."""
     lv = lv_of(pool)
     if lv is None:
-        return "cannot tell which LVM volume is the pool (data device {})".format(
-            pool.table and pool.table.data_dev)
+        return Refusal("cannot tell which LVM volume is the pool (data device {})".format(
+            pool.table and pool.table.data_dev))
     vg, auto = read_pool_lv(runner, lv)
     if auto.active:
-        return LeftToLvm("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "
-                         "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv)))
+        return Refusal("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "
+                       "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv)), critical=False)
     if auto.monitored and auto.threshold is None:
         # lvm config --type full always gives the threshold, its default included: it failed
-        return "LVM monitors {} but `lvm config` gave no {}{}: not growing a pool LVM may be growing itself".format(
-            lv, THRESHOLD, " (profile {})".format(auto.profile) if auto.profile else "")
+        return Refusal("LVM monitors {} but `lvm config` gave no {}{}: not growing a pool LVM may be growing "
+                       "itself".format(lv, THRESHOLD, " (profile {})".format(auto.profile) if auto.profile else ""))
     section = settings.ladder.grow
     why = ""
     if part == "data":
@@ -118,20 +121,20 @@ def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0):
         maximum = min(section.max_metadata_size.resolve(vg.size), MAX_METADATA_BYTES)
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, vg.extent)
     if new is None:
-        return at_maximum(part, current, maximum)
+        return Refusal(at_maximum(part, current, maximum))
     growth = Growth(part, current, new, why)
     step = align_up(growth.step_bytes, vg.extent)
     # Metadata growth also grows LVM's spare metadata LV (_pmspare) to match: count it twice.
     need = step * (2 if part == "metadata" else 1)
     problem = room_problem(need, vg.free, section.reserve.resolve(vg.size), "volume group " + vg.name)
     if problem:
-        return problem
+        return Refusal(problem)
     argv = ["lvextend", "--config", UNMONITORED]
     if part == "data":
         argv += ["-l", "+{}".format(step // vg.extent), lv]
     else:
         argv += ["--poolmetadatasize", "+{}b".format(step), lv]
-    return lv, growth, argv, auto
+    return LvmGrow(lv, growth, argv, auto)
 
 
 def describe_growth(growth):

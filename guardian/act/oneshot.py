@@ -1,17 +1,15 @@
 """`pool-guardian prune|trim|grow [--dry-run]`: one action now, outside the ladder.
 
-The same action functions the daemon's ladder runs, under the same lock the daemon takes around
-each action, so an operator's command and the daemon never act on the pool at the same time.
-Each prints one line per action with the pool's numbers before and after, and logs the same
-action.finished / action.failed entries the daemon does. Each first puts right what an earlier
-command or daemon killed mid-grow left (recover), as the daemon does at start: without a running
-daemon nobody else would resume the pool.
+The daemon's own actions, under the lock the daemon takes around each, so an operator's command
+and the daemon never act on the pool at once; each is reported as the daemon reports it
+(run_guarded: a bug is action.crashed and a failed line). Each command first recovers what a
+command or daemon killed mid-grow left: without a running daemon nobody else would resume the pool.
 """
 import signal
 import threading
 import time
 
-from guardian.act.base import NOTHING_TO_DO, ActionContext
+from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionContext, run_guarded
 from guardian.act.grow import grow_parts
 from guardian.act.mounts import release_mounts
 from guardian.act.prune import prune_containers, prune_images
@@ -26,18 +24,18 @@ from guardian.report.reporter import Reporter
 
 
 def chosen_actions(command, args, settings):
-    """The actions one command runs, in ladder order."""
+    """The actions one command runs, in ladder order, by rung name."""
     ladder = settings.ladder
     if command == "trim":
-        return [fstrim]
+        return [("fstrim", fstrim)]
     if command == "grow":
         parts = [p for p in ("data", "metadata") if getattr(args, p)] or ["data"]
-        return [lambda snapshot, ctx: grow_parts(snapshot, ctx, parts)]
-    actions = [prune_containers]
+        return [("grow", lambda snapshot, ctx: grow_parts(snapshot, ctx, parts))]
+    actions = [("prune_containers", prune_containers)]
     if args.release_mounts or ladder.release_mounts.enabled:
-        actions.append(release_mounts)
+        actions.append(("release_mounts", release_mounts))
     if args.images or ladder.prune_images.enabled:
-        actions.append(prune_images)
+        actions.append(("prune_images", prune_images))
     return actions
 
 
@@ -54,14 +52,15 @@ def run_oneshot(command, args):
         snapshot = observer.snapshot(refresh_docker=True)
         if snapshot.pool is None:
             raise NoPoolError("no pool to act on: {}".format("; ".join(snapshot.problems) or "none found"))
-        for action in [recover] + chosen_actions(command, args, app.settings):
-            result = action(snapshot, ctx)
-            if action is recover and result.outcome == NOTHING_TO_DO:
+        for name, action in [("recover", recover)] + chosen_actions(command, args, app.settings):
+            result = run_guarded(name, action, snapshot, ctx)
+            if name == "recover" and result.outcome == NOTHING_TO_DO:
                 continue
             after = observer.snapshot()
             reporter.action(result, snapshot.pool, after.pool, app.settings.watermarks)
             print(result_line(result, snapshot.pool, after.pool, app.settings.watermarks))
-            ok = ok and (result.succeeded or action is recover)    # a grow left unfinished is told, not failed
+            # a grow left unfinished (recover refused) is told, not failed
+            ok = ok and (result.succeeded or (name == "recover" and result.outcome == REFUSED))
             snapshot = after
     return EXIT_OK if ok else EXIT_FAILURE
 

@@ -11,20 +11,14 @@ has already given its data LV the new extents in the kernel, maybe before LVM co
 pending pool table is dropped, never resumed, and `lvchange --refresh` then loads the tables
 LVM's committed metadata describes: the pool never uses extents LVM may hand to another LV.
 """
-import os
-
 from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResult
-from guardian.act.grow_loop import (LoopPlan, device_bytes, loop_part, new_table_line, other_file,
-                                    refresh_loop, reload_table, resume_pool, room_check)
+from guardian.act.grow_loop import finish_unfinished
 from guardian.act.grow_lvm import LVM_TIMEOUT, lv_of
-from guardian.act.sizes import Growth
-from guardian.act.table import clear, resume
-from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.act.table import clear, device_bytes, resume
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.observe.dmsetup import ThinPoolTable, parse_table
 from guardian.observe.sources import device_name
-from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 
 
 def stack(pool):
@@ -71,61 +65,13 @@ def pending_table(ctx, pool):
 
 def refresh_from_lvm(ctx, pool):
     """Have LVM load the pool's tables from its committed metadata (after a killed lvextend),
-    leaving dmeventd's monitoring as it is: (notes, refused), as finish_grows."""
+    leaving dmeventd's monitoring as it is: (notes, refused), as finish_unfinished."""
     lv = lv_of(pool)
     if lv is None:
         return [], ["no LVM volume found for the data device {}: run lvchange --refresh on the pool's "
                     "LV".format(pool.table.data_dev)]
     ctx.runner.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
     return ["tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)], []
-
-
-def unfinished_growth(ctx, pool, part):
-    """A LoopPlan for a file larger than what the pool uses, or None."""
-    target = loop_part(pool, part)
-    if target is None:
-        return None
-    file_bytes = os.stat(target.file).st_size
-    if part == "data":
-        block = pool.table.data_block_bytes
-        used = pool.table.length_sectors * 512
-        behind = file_bytes // block * block > used
-    else:
-        used = pool.status.metadata_total_blocks * METADATA_BLOCK_BYTES
-        behind = min(file_bytes, MAX_METADATA_BYTES) // METADATA_BLOCK_BYTES * METADATA_BLOCK_BYTES > used
-    if not behind:
-        return None
-    growth = Growth(part, used, file_bytes)
-    return LoopPlan(pool.name, target, growth, new_table_line(pool, growth, ctx.settings),
-                    other_file(pool, part))
-
-
-def finish_growth(ctx, plan):
-    """losetup -c if the loop device lags its file, then the table, then resume; or why not."""
-    if not ctx.settings.ladder.grow.enabled:
-        return "left as is: grow is disabled"
-    problem = room_check(plan, ctx.settings)
-    if problem:
-        return "left as is: " + problem
-    if device_bytes(plan.target.device) < plan.growth.new_bytes:
-        refresh_loop(ctx, plan)
-    reload_table(ctx, plan)
-    resume_pool(ctx, plan)
-    return None
-
-
-def finish_grows(ctx, pool):
-    notes, refused = [], []
-    for part in ("data", "metadata"):
-        plan = unfinished_growth(ctx, pool, part)
-        if plan is None:
-            continue
-        what = "{} file {} is {} bytes but the pool uses {}".format(
-            part, plan.target.file, plan.growth.new_bytes, plan.growth.old_bytes)
-        problem = finish_growth(ctx, plan)
-        (refused if problem else notes).append(what + (": " + problem if problem else ": grow finished"))
-        pool = ctx.observe().pool or pool
-    return notes, refused
 
 
 def recover(snapshot, ctx):
@@ -138,7 +84,7 @@ def recover(snapshot, ctx):
         notes = ([pending] if pending else []) + ["resumed " + n for n in resume_suspended(ctx, pool)]
         refused = []
         if pool.kind == "loop-lvm":
-            done, refused = finish_grows(ctx, ctx.observe().pool or pool)
+            done, refused = finish_unfinished(ctx, ctx.observe().pool or pool)
             notes += done
         elif pool.kind == "direct-lvm" and notes:
             done, refused = refresh_from_lvm(ctx, pool)

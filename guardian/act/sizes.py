@@ -1,4 +1,5 @@
-"""Size arithmetic for growing a pool: the next size, the limits, the room underneath. Pure.
+"""Size arithmetic for growing a pool: the next size, the limits, the room underneath, and the
+refusal when they say no. Pure.
 
 A loop file is sparse: its size is a promise, not space. The pool can come to fill every byte of
 its files, so what the files do not hold yet must fit in the filesystem's free space with the
@@ -21,6 +22,13 @@ class Growth(NamedTuple):
     @property
     def step_bytes(self):
         return self.new_bytes - self.old_bytes
+
+
+class Refusal(NamedTuple):
+    """Why a grow is not made. Critical unless something else grows the pool (LVM's own
+    autoextend): a pool that nothing may grow fills once pruning and trimming run out."""
+    reason: str
+    critical: bool = True
 
 
 def align_down(value, unit):

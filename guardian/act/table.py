@@ -4,12 +4,15 @@ Growing the pool, arming its low water mark and recovering it reload or resume t
 everything else unchanged, by ioctl (guardian.host.devmapper: no process while the pool may be
 suspended), each step logged as the dmsetup command it stands for and skipped in dry-run, as
 guardian.host.runner does for commands. A resume never leaves the pool suspended or with an
-inactive table pending unless the kernel refuses, and then says so.
+inactive table pending unless the kernel refuses, and then says so; a table is loaded only
+when its device holds what it asks for.
 """
+import os
 from typing import NamedTuple
 
 from guardian.errors import CommandError
 from guardian.host import devmapper
+from guardian.observe.sources import SYS_DEV_BLOCK
 
 
 def table_line(table, length_sectors=None, low_water_mark=None):
@@ -19,6 +22,12 @@ def table_line(table, length_sectors=None, low_water_mark=None):
             str(len(table.features))] + list(table.features)
     return "{} {} thin-pool {}".format(table.start, table.length_sectors if length_sectors is None
                                        else length_sectors, " ".join(args))
+
+
+def device_bytes(device):
+    """A block device's size from sysfs (loop or dm), in bytes: what a table may ask of it."""
+    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
+        return int(handle.read()) * 512
 
 
 def direct_change(ctx, argv, fn, *args):

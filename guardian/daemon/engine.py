@@ -8,7 +8,7 @@ import time
 
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.recover import suspended
-from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult
+from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
 from guardian.daemon.beside import run_beside
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
@@ -158,13 +158,8 @@ class Engine:
         """The action runs beside this thread, which feeds the watchdog while the action moves on."""
         if action is None:
             return ActionResult(name, FAILED, "this rung is not implemented in this version")
-
         def guarded(progressed):
-            try:
-                return action(snapshot, self._context(progressed, kernel_only))
-            except Exception as exc:     # an action's bug must not kill the daemon: report it
-                self.log.exception("action.crashed", rung=name)
-                return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
+            return run_guarded(name, action, snapshot, self._context(progressed, kernel_only))
         return run_beside(guarded, self.heartbeat, self.heartbeat_seconds, self._longest_step(), "rung-" + name)
 
     def _longest_step(self):

@@ -10,6 +10,7 @@ import os
 from typing import Callable, NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
+from guardian.host.devices import major_minor
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
@@ -156,4 +157,4 @@ def device_number(device_name):
         st = os.stat("/dev/mapper/" + device_name)
     except OSError:
         return None
-    return "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+    return major_minor(st.st_rdev)

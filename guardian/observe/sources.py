@@ -9,6 +9,7 @@ import time
 from guardian.errors import CommandError, GuardianError, SourceUnavailable
 from guardian.host import devmapper
 from guardian.host.devmapper import DevmapperError
+from guardian.host.devices import major_minor
 from guardian.observe.dmsetup import ThinPoolTable, parse_status, parse_table
 from guardian.observe.docker_info import parse_docker_info_api
 from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
@@ -148,7 +149,7 @@ def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_blo
     host has a thin device per container and image layer)."""
     try:
         number = os.stat(os.path.join(dev_mapper, dm_name)).st_rdev
-        entry = kernel_name_of("{}:{}".format(os.major(number), os.minor(number)), sys_dev_block)
+        entry = kernel_name_of(major_minor(number), sys_dev_block)
     except OSError:
         entry = None
     if entry is not None and _dm_name_is(sys_block, entry, dm_name):

@@ -9,6 +9,7 @@ import stat
 
 from guardian.act.mounts import unmount
 from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
+from guardian.host.devices import major_minor
 from guardian.host.lock import action_lock
 from guardian.observe import holders
 from guardian.observe.mountinfo import escape, parse_mountinfo
@@ -58,7 +59,7 @@ def matcher(app, what, root):
     except OSError as exc:
         raise GuardianError("{}: {}".format(what, exc.strerror))
     if stat.S_ISBLK(st.st_mode):
-        number = "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+        number = major_minor(st.st_rdev)
         return (holders.MountQuery((), lambda m: m.device == number, (number,)),
                 "device {} ({})".format(what, number), False)
     return path_matcher(os.path.realpath(what)), what, False
@@ -81,8 +82,7 @@ def _under(path):
 
 
 def _root_device():
-    st = os.stat("/")
-    return "{}:{}".format(os.major(st.st_dev), os.minor(st.st_dev))
+    return major_minor(os.stat("/").st_dev)
 
 
 def render(holds, label, names):

@@ -13,6 +13,7 @@ import os
 from typing import NamedTuple, Optional
 
 from guardian.errors import GuardianError, ParseError
+from guardian.host.devices import major_minor
 from guardian.observe.docker_files import parse_device_metadata
 
 DEFAULT_ROOT = "/var/lib/docker"
@@ -139,7 +140,7 @@ def thin_devices(root):
 def device_prefix(root):
     """Docker's dm name prefix, docker-MAJ:MIN-INODE of its devicemapper directory (deviceset.go)."""
     st = os.stat(os.path.join(root, "devicemapper"))
-    return "docker-{}:{}-{}".format(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    return "docker-{}-{}".format(major_minor(st.st_dev), st.st_ino)
 
 
 def docker_device_name(root, device_hash):

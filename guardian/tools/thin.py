@@ -8,6 +8,7 @@ import os
 from typing import NamedTuple
 
 from guardian.errors import GuardianError, NoPoolError
+from guardian.host.devices import major_minor
 from guardian.observe import holders
 from guardian.observe.dmsetup import SECTOR_BYTES, ThinTable, parse_table
 from guardian.observe.sources import observe
@@ -41,7 +42,7 @@ def dev_number(path):
         st = os.stat(path)
     except OSError as exc:
         raise GuardianError("{}: {}".format(path, exc.strerror))
-    return "{}:{}".format(os.major(st.st_rdev), os.minor(st.st_rdev))
+    return major_minor(st.st_rdev)
 
 
 def active_tables(runner):

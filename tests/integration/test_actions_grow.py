@@ -4,7 +4,8 @@ import os
 
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
-from guardian.act.grow_lvm import LeftToLvm, plan_lvm_grow
+from guardian.act.grow_lvm import LvmGrow, plan_lvm_grow
+from guardian.act.sizes import Refusal
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
 
@@ -144,10 +145,10 @@ def test_a_profile_changed_between_grows_counts_at_the_next(lvm_thin_pool):
     autoextend_profile(pool, threshold=100)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
     plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
-    assert not isinstance(plan, str), plan
+    assert isinstance(plan, LvmGrow), plan
     write_profile(threshold=80)
     plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
-    assert isinstance(plan, LeftToLvm) and "thin_pool_autoextend_threshold=80" in plan
+    assert isinstance(plan, Refusal) and not plan.critical and "thin_pool_autoextend_threshold=80" in plan.reason
 
 
 def autoextend_profile(pool, threshold=80):

@@ -1,0 +1,8 @@
+"""A block device's number as the kernel spells it ("253:7"), in /sys/dev/block, in mountinfo and
+in device-mapper tables: one spelling, so that a number read from one matches the others."""
+import os
+
+
+def major_minor(number):
+    """'253:7' for a device number: st_rdev of a device node, st_dev of a file's filesystem."""
+    return "{}:{}".format(os.major(number), os.minor(number))
