@@ -38,6 +38,7 @@ class LoopGrow(NamedTuple):
     growth: Growth
     table_line: str         # the pool's table after the grow
     other_file: str         # the pool's other loop file, whose promise counts too
+    previous_line: str      # the pool's table before it, loaded again if the kernel refuses the new one
 
 
 def loop_part(pool, part):
@@ -89,7 +90,8 @@ def plan_loop_grow(pool, part, settings, fill_rate=0.0):
     if new is None:
         return Refusal(at_maximum(part, current, maximum))
     growth = Growth(part, current, new, why)
-    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, settings), other_path)
+    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, settings), other_path,
+                    table_line(pool.table))
 
 
 def other_file(pool, part):
@@ -145,7 +147,7 @@ def reload_table(ctx, plan):
 
 
 def resume_pool(ctx, plan):
-    resume(ctx, plan.pool)
+    resume(ctx, plan.pool, plan.previous_line)
 
 
 STEPS = (truncate_file, refresh_loop, reload_table, resume_pool)
@@ -224,7 +226,8 @@ def _unfinished(ctx, pool, part):
     if not behind:
         return None
     growth = Growth(part, used, file_bytes)
-    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, ctx.settings), other_file(pool, part))
+    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, ctx.settings), other_file(pool, part),
+                    table_line(pool.table))
 
 
 def _finish(ctx, plan):
