@@ -15,7 +15,7 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, at_maximum, next_data
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.observe.sources import SYS_DEV_BLOCK, device_name
+from guardian.host.kernel import SYS_DEV_BLOCK, device_name
 from guardian.units import format_bytes
 
 METADATA_UNIT = 1024 * 1024

@@ -23,7 +23,7 @@ from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.observe.dmsetup import ThinPoolTable, parse_table
-from guardian.observe.sources import device_name
+from guardian.host.kernel import device_name
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 
 

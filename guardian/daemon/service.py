@@ -15,7 +15,7 @@ from guardian.daemon.notify import Notifier
 from guardian.daemon.wake import Wakeup
 from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
-from guardian.observe.sources import Observer
+from guardian.observe.observer import Observer
 from guardian.report.memory_file import MemoryFile, restore_memory
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
