@@ -6,9 +6,9 @@ One pool (4 GiB data, 64K chunks) with --thins active thin devices, as on a Dock
 thin device per running container; one of them has xfs and, in the second half, a writer
 (`dd bs=1M conv=fsync` into 64 MiB files, through the page cache, as containers write).
 Timed side by side, --repeat times each, alternating:
-  every device       read_kernel_by_ioctl() as one-shot commands look: the status of every
+  every device       pool_lines_by_ioctl() as one-shot commands look: the status of every
                      device, then the table of the thin-pools
-  daemon's look      read_kernel_by_ioctl(PoolDevices()) as the daemon's Observer looks: the
+  daemon's look      pool_lines_by_ioctl(PoolDevices()) as the daemon's Observer looks: the
                      devices known not to be pools are left out (each asked again every 10 s)
 """
 import argparse
@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from guardian.observe.sources import PoolDevices, read_kernel_by_ioctl  # noqa: E402
+from guardian.host.kernel import PoolDevices, pool_lines_by_ioctl  # noqa: E402
 from tests.integration.bedlib import SCRATCH, sh  # noqa: E402
 from tests.integration.bedlib.pools import ThinPool  # noqa: E402
 
@@ -63,8 +63,8 @@ def main():
                 time.sleep(3)
             every, daemon = [], []
             for _ in range(args.repeat):
-                every.append(timed(read_kernel_by_ioctl))
-                daemon.append(timed(lambda: read_kernel_by_ioctl(daemons)))
+                every.append(timed(pool_lines_by_ioctl))
+                daemon.append(timed(lambda: pool_lines_by_ioctl(daemons)))
             print(row("every device", label, every))
             print(row("daemon's look", label, daemon))
             sys.stdout.flush()

@@ -1,4 +1,8 @@
-"""The composition root: config, logger and command runner are built here and passed in."""
+"""The composition root: config, logger and command runner are built here and passed in.
+
+Loading the file and building from settings are apart so the daemon's reload can rebuild the
+logger and the runner from a new config it has already accepted.
+"""
 from typing import NamedTuple
 
 from guardian.config import DEFAULT_PATH, load_config
@@ -12,11 +16,18 @@ class App(NamedTuple):
     runner: Runner
 
 
-def build_app(config_path=None, dry_run=False, log_target=None, mode=None):
+def load_settings(config_path=None, mode=None):
     """mode, when given, overrides the config's (e.g. `run --mode dry-run` for a first look)."""
     settings = load_config(config_path or DEFAULT_PATH)
-    if mode:
-        settings = settings._replace(mode=mode)
+    return settings._replace(mode=mode) if mode else settings
+
+
+def app_from(settings, dry_run=False, log_target=None):
+    """The logger (log.*) and the runner (pool.command_timeout) these settings ask for."""
     log = configure_logging(settings.log.level, log_target or settings.log.target)
     runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
     return App(settings, log, runner)
+
+
+def build_app(config_path=None, dry_run=False, log_target=None, mode=None):
+    return app_from(load_settings(config_path, mode), dry_run, log_target)

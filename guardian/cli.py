@@ -14,7 +14,7 @@ from guardian.report.render import render_status, snapshot_json
 
 def cmd_status(args):
     app = build_app(args.config, log_target="console")
-    from guardian.observe.sources import observe
+    from guardian.observe.observer import observe
     snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
     from guardian.report.fill_file import published_forecast
     _print_snapshot(snapshot, app.settings, args.json, *published_forecast(snapshot, app.settings))
@@ -47,7 +47,7 @@ def cmd_plan(args):
     """What the daemon would do now and why, with no side effect; with the running daemon's
     memory (cooldowns, budgets, back-off) when there is one."""
     from guardian.decide.ladder import plan
-    from guardian.observe.sources import observe
+    from guardian.observe.observer import observe
     from guardian.report.memory_file import read_daemon_memory
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)

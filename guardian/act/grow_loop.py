@@ -16,8 +16,8 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, 
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
+from guardian.host.kernel import device_name
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
-from guardian.observe.sources import device_name
 from guardian.units import format_bytes
 
 METADATA_UNIT = 1024 * 1024

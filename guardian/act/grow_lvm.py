@@ -17,7 +17,7 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, align_up, at
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.observe.lvm_report import config_integer, name_prefixed_row
-from guardian.observe.sources import device_name
+from guardian.host.kernel import device_name
 from guardian.units import format_bytes
 
 # lvextend suspends and resumes the pool itself: give it time, but less than the unit's

@@ -19,7 +19,7 @@ from guardian.app import build_app
 from guardian.decide.levels import assess
 from guardian.errors import EXIT_FAILURE, EXIT_OK, NoPoolError
 from guardian.host.lock import action_lock
-from guardian.observe.sources import Observer
+from guardian.observe.observer import Observer
 from guardian.report.reporter import Reporter
 
 

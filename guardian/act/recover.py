@@ -18,7 +18,7 @@ from guardian.act.table import clear, device_bytes, resume
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.observe.dmsetup import ThinPoolTable, parse_table
-from guardian.observe.sources import device_name
+from guardian.host.kernel import device_name
 
 
 def stack(pool):

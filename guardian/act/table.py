@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.observe.sources import SYS_DEV_BLOCK
+from guardian.host.kernel import SYS_DEV_BLOCK
 
 
 def table_line(table, length_sectors=None, low_water_mark=None):

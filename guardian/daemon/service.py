@@ -8,14 +8,13 @@ rung moves on (daemon/beside.py). A hung loop or rung is killed and restarted by
 import signal
 import time
 
-from guardian.app import build_app
-from guardian.config import load_config
+from guardian.app import app_from, load_settings
 from guardian.daemon.engine import Engine
 from guardian.daemon.notify import Notifier
 from guardian.daemon.wake import Wakeup
 from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
-from guardian.observe.sources import Observer
+from guardian.observe.observer import Observer
 from guardian.report.memory_file import MemoryFile, restore_memory
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
@@ -27,7 +26,7 @@ class Service:
     def __init__(self, config_path, mode=None):
         self.config_path = config_path
         self.mode = mode
-        self.app = build_app(config_path, dry_run=False, mode=mode)
+        self.app = app_from(load_settings(config_path, mode))
         self.settings = self.app.settings
         self.log = self.app.log
         self.notifier = Notifier()
@@ -110,19 +109,21 @@ class Service:
         self.notifier.ready(status)
 
     def _reload(self):
-        """A bad new config keeps the old one running, with the reason in the journal."""
+        """Rebuild everything the config feeds: the logger and runner (app_from), the watchers and
+        the engine; the metrics and the engine's memory carry over. A bad new config keeps the old
+        one running, with the reason in the journal."""
         self.notifier.reloading()
         try:
-            settings = load_config(self.config_path)
-            if self.mode:
-                settings = settings._replace(mode=self.mode)
+            settings = load_settings(self.config_path, self.mode)
         except GuardianError as exc:
             self.log.error("config.invalid", message=str(exc), config=self.config_path)
             self.metrics.reloaded(False)
         else:
             self.metrics.reloaded(True)
             memory = self.engine.memory
-            self.settings = settings
+            self.app = app_from(settings)
+            self.settings, self.log = settings, self.app.log
+            self.memory_file.log = self.metrics.log = self.log
             self._stop_watchers()
             self.engine = self._engine(settings)
             self.engine.memory = memory

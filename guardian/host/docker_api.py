@@ -1,5 +1,6 @@
-"""The Docker Engine API as actions use it: reads go straight through; every call that changes
-something is logged the way the runner logs commands, and skipped in dry-run.
+"""The Docker Engine API, one client code for the observer's /info and the actions: reads go
+straight through; every call that changes something is logged the way the runner logs commands,
+and skipped in dry-run. Every call has a deadline for the whole answer (before_deadline).
 
 The API is not an external command, so it does not pass through the runner, but an operator
 reading the journal must see every removal the guardian asked Docker for, with Docker's answer.
@@ -25,6 +26,8 @@ class DockerCallError(GuardianError):
 
 
 class DockerDoor:
+    """One Docker host's API client, made at the first call and remade after an abandoned one."""
+
     def __init__(self, settings, log, dry_run, timeout=None):
         self.docker_host = settings.pool.docker_host
         self.timeout = timeout or settings.pool.docker_timeout
@@ -73,8 +76,7 @@ class DockerDoor:
         except docker.errors.APIError as exc:
             raise DockerCallError("docker: {}".format(_explanation(exc)), exc.status_code)
         except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
-            raise DockerCallError("docker: cannot reach {}: {}".format(self.docker_host, exc))
-
+            raise DockerCallError("docker: cannot reach {}: {}".format(self.docker_host, _reason(exc)))
 
     def _abandon(self):
         """The abandoned call keeps its client; the next call gets a fresh one."""
@@ -137,3 +139,18 @@ def _explanation(exc):
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return " ".join(str(text).split())
+
+
+def _reason(exc):
+    """The innermost OS error (no such file, permission denied...): what an operator can act on."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -86,7 +86,7 @@ def run_check(args, build_app, history_path=HISTORY_FILE):
 
 
 def _check(args, build_app, history_path):
-    from guardian.observe.sources import observe
+    from guardian.observe.observer import observe
     app = build_app(args.config, log_target="console")
     limits = thresholds(app.settings.watermarks, args)
     snapshot = _with_floor(observe(app.runner, app.settings, with_docker=args.docker), args.min_free_space)

@@ -11,7 +11,7 @@ from guardian.errors import GuardianError, NoPoolError
 from guardian.host.devices import major_minor
 from guardian.observe import holders
 from guardian.observe.dmsetup import SECTOR_BYTES, ThinTable, parse_table
-from guardian.observe.sources import observe
+from guardian.observe.observer import observe
 
 # Our own devices carry this prefix, so that cleaning up never touches one that is not ours.
 OUR_PREFIX = "pool-guardian-"

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from guardian.errors import EXIT_OK, CommandError, GuardianError, ParseError
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import parse_status
-from guardian.observe.sources import SYS_DEV_BLOCK, device_name
+from guardian.host.kernel import SYS_DEV_BLOCK, device_name
 from guardian.tools import layout, thin
 from guardian.units import format_bytes
 

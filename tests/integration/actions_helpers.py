@@ -10,7 +10,7 @@ import pytest
 from guardian.act.base import ActionContext
 from guardian.config import load_config_text
 from guardian.host.runner import Runner
-from guardian.observe.sources import Observer
+from guardian.observe.observer import Observer
 from guardian.report.log import configure_logging
 from tests.integration.bedlib import SCRATCH, out, sh
 

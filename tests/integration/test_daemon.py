@@ -2,6 +2,7 @@
 the pool going away and coming back (what dockerd does when it restarts)."""
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -188,3 +189,17 @@ def test_a_grow_that_had_to_cool_down_runs_when_the_cooldown_ends_not_at_the_nex
     assert at - first >= 18, "grew again before the cooldown ended"
     guardian.stop_daemons()                   # SIGTERM: the file stays for the next daemon, not for plan
     assert "is no longer running" in guardian.cli("plan").stdout
+
+
+def test_a_reload_rebuilds_the_logger_so_a_new_log_level_takes_effect(make_thin_pool, guardian):
+    pool = make_thin_pool(data_size=64 * MiB)
+    config = "mode: observe\n" + BARE_POOL_CONFIG + "schedule:\n  poll_interval: 1h\nlog:\n  target: console\n"
+    guardian.write_config(config.format(pool=pool.name))
+    daemon = guardian.start_daemon()
+    wait_for_line(daemon, r"daemon\.ready", timeout=60)
+    assert not any("pool.observed" in line for line in log_lines(daemon))      # info: no debug lines
+    guardian.write_config(config.format(pool=pool.name).replace("target: console", "target: console\n  level: debug"))
+    after = len(log_lines(daemon))
+    daemon.send_signal(signal.SIGHUP)
+    wait_for_line(daemon, r"config\.loaded", after=after)
+    wait_for_line(daemon, r"pool\.observed", after=after)       # the look after the reload, at debug

@@ -11,7 +11,7 @@ from guardian.act.base import DONE, ActionResult
 from guardian.config import load_config_text
 from guardian.daemon.engine import Engine
 from guardian.host.runner import Runner
-from guardian.observe.sources import Observer
+from guardian.observe.observer import Observer
 from guardian.report.log import configure_logging
 from guardian.report.reporter import Reporter
 from tests.integration.bedlib import sh

@@ -5,8 +5,13 @@ import threading
 
 from guardian.host import devmapper
 from guardian.observe.dmsetup import parse_status, parse_table
-from guardian.observe.sources import PoolDevices, read_kernel_by_ioctl
+from guardian.host.kernel import PoolDevices, pool_lines_by_ioctl
 from tests.integration.bedlib import SCRATCH, out, sh
+
+
+def read_kernel_by_ioctl(pool_devices=None):
+    status, table = pool_lines_by_ioctl(pool_devices)
+    return parse_status(status), parse_table(table)
 
 
 def test_ioctl_reading_matches_dmsetup_status_and_table(make_thin_pool):

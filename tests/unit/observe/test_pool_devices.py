@@ -1,6 +1,6 @@
 """PoolDevices: which devices a look at the kernel asks again (listings as DM_LIST_DEVICES gives
 them: name and device number)."""
-from guardian.observe.sources import PoolDevices
+from guardian.host.kernel import PoolDevices
 
 POOL = ("docker-253:0-1048-pool", 64768 + 3)
 THIN = ("docker-253:0-1048-3f2c", 64768 + 7)

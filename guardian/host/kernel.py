@@ -1,0 +1,145 @@
+"""What the kernel tells about block devices: thin-pool lines (ioctl, else dmsetup through the
+runner), names and loop files from sysfs, and the space on the loop files' filesystem.
+
+Reads only, returning the kernel's text or numbers; observe/ parses them into a snapshot, and
+act/ and tools/ use the names to find a device's sysfs entries.
+"""
+import os
+import time
+
+from guardian.errors import CommandError, SourceUnavailable
+from guardian.host import devmapper
+from guardian.host.devmapper import DevmapperError
+from guardian.host.devices import major_minor
+
+SYS_DEV_BLOCK = "/sys/dev/block"
+SYS_BLOCK = "/sys/block"
+DEV_MAPPER = "/dev/mapper"
+NO_DEVICES = "No devices found"          # what dmsetup prints when no device has the target
+
+
+def pool_lines(runner, pool_devices=None):
+    """(status, table) text of the thin-pools, as `dmsetup status --noflush`/`table --target
+    thin-pool` print it: by ioctl through libdevmapper, else from dmsetup."""
+    try:
+        return pool_lines_by_ioctl(pool_devices)
+    except DevmapperError:
+        pass
+    try:
+        status = runner.run(["dmsetup", "status", "--noflush", "--target", "thin-pool"]).stdout
+        table = runner.run(["dmsetup", "table", "--target", "thin-pool"]).stdout
+    except CommandError as exc:
+        raise SourceUnavailable("kernel: {}".format(exc))
+    return status, table
+
+
+def pool_lines_by_ioctl(pool_devices=None):
+    """The same text with no process per call (see devmapper.target_lines for why no flush).
+    pool_devices (PoolDevices): skip the devices known not to be pools."""
+    status, table = [], []
+    devices = devmapper.device_list()
+    to_ask = pool_devices.to_ask(devices) if pool_devices else devices
+    for name, dev in to_ask:
+        lines = devmapper.target_lines(name)
+        is_pool = any(" thin-pool " in line for line in lines)
+        if pool_devices:
+            pool_devices.learn(name, dev, is_pool)
+        if is_pool:
+            status.extend(lines)
+            table.extend(devmapper.target_lines(name, table=True))
+    return "\n".join(status) or NO_DEVICES, "\n".join(table) or NO_DEVICES
+
+
+class PoolDevices:
+    """Which device-mapper devices are not thin-pools, remembered between the daemon's looks: a
+    Docker host has a thin device per running container, and asking each one at every look is
+    what the daemon's looks would mostly cost. A device is asked when it appears (a name with a
+    device number not seen before) and again once its answer is RECHECK_SECONDS old, so a table
+    reloaded into a thin-pool under a device that was something else is seen that much later;
+    pools are asked at every look."""
+
+    RECHECK_SECONDS = 10.0
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._not_pools = {}      # (name, dev) -> when its table was last seen without a thin-pool
+
+    def to_ask(self, devices):
+        """The (name, dev) pairs of this listing to read; forgets those no longer listed."""
+        now, listed = self.clock(), set(devices)
+        self._not_pools = {k: t for k, t in self._not_pools.items() if k in listed}
+        return [d for d in devices if now - self._not_pools.get(d, -float("inf")) >= self.RECHECK_SECONDS]
+
+    def learn(self, name, dev, is_pool):
+        if is_pool:
+            self._not_pools.pop((name, dev), None)
+        else:
+            self._not_pools[(name, dev)] = self.clock()
+
+
+def device_name(dev):
+    """'7:0' -> 'loop0', '253:3' -> the dm name (from sysfs); '' when unknown."""
+    base = os.path.join(SYS_DEV_BLOCK, dev)
+    dm_name = _read_text(os.path.join(base, "dm", "name"))
+    if dm_name:
+        return dm_name
+    try:
+        return os.path.basename(os.path.realpath(base)) if os.path.exists(base) else ""
+    except OSError:
+        return ""
+
+
+def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
+    """'dm-0' for the block device '253:0' (its sysfs link ends in that name); None when sysfs
+    does not know it."""
+    try:
+        return os.path.basename(os.readlink(os.path.join(sys_dev_block, device)))
+    except OSError:
+        return None
+
+
+def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_block=SYS_DEV_BLOCK):
+    """'dm-3' for a device-mapper name, or None: through /dev/mapper/NAME's device number where
+    udev made the node (and sysfs agrees on the name), else by reading every dm/name (a Docker
+    host has a thin device per container and image layer)."""
+    try:
+        number = os.stat(os.path.join(dev_mapper, dm_name)).st_rdev
+        entry = kernel_name_of(major_minor(number), sys_dev_block)
+    except OSError:
+        entry = None
+    if entry is not None and _dm_name_is(sys_block, entry, dm_name):
+        return entry
+    return next((e for e in os.listdir(sys_block) if _dm_name_is(sys_block, e, dm_name)), None)
+
+
+def _dm_name_is(sys_block, entry, dm_name):
+    try:
+        with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
+            return handle.read().strip() == dm_name
+    except OSError:
+        return False
+
+
+def loop_backing_file(dev):
+    """The file behind a loop device, from sysfs ('' if it is not a loop device)."""
+    return _read_text(os.path.join(SYS_DEV_BLOCK, dev, "loop", "backing_file"))
+
+
+def _read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def filesystem_space(directory):
+    """(total, free to non-root) bytes of the filesystem holding directory; OSError if unreadable."""
+    fs = os.statvfs(directory)
+    return fs.f_blocks * fs.f_frsize, fs.f_bavail * fs.f_frsize
+
+
+def file_space(path):
+    """(apparent size, bytes allocated) of a file: how sparse a loop file still is."""
+    st = os.stat(path)
+    return st.st_size, st.st_blocks * 512
