@@ -116,14 +116,6 @@ class ThinTable(NamedTuple):
     external_origin: Optional[str] = None
 
 
-class DmDevice(NamedTuple):
-    """One device-mapper device as ``dmsetup ls`` names it."""
-
-    name: str
-    major: int
-    minor: int
-
-
 class _Line(NamedTuple):
     source: str
     number: int
@@ -161,34 +153,6 @@ def _pool_lines(text, source):
         if line.length == 0:
             raise line.error("a thin-pool of length 0 is impossible")
     return lines
-
-
-def parse_ls(text):
-    """``dmsetup ls`` or ``dmsetup ls --tree`` -> DmDevice per named device, first seen first."""
-    if _no_devices(text, "dmsetup ls"):
-        return []
-    devices, seen = [], set()
-    for number, raw in enumerate(text.splitlines(), 1):
-        device = _ls_entry(number, raw)
-        if device is not None and device.name not in seen:  # --tree repeats shared devices
-            seen.add(device.name)
-            devices.append(device)
-    return devices
-
-
-_LS_ENTRY = re.compile(r"^(\S.*?)\s+\((\d+)(?::|,\s*)(\d+)\)")
-# --tree draws with box characters (or ASCII "|-" / "`-" when the locale lacks them).
-_TREE_DRAWING = " \t|`-\u2502\u251c\u2514\u2500"
-
-
-def _ls_entry(number, raw):
-    line = raw.lstrip(_TREE_DRAWING).rstrip()
-    if not line or line.startswith("("):  # a tree leaf: a plain block device, not dm
-        return None
-    match = _LS_ENTRY.match(line)
-    if not match:
-        raise ParseError("dmsetup ls line %d: expected 'NAME (MAJOR:MINOR)', got %r" % (number, raw))
-    return DmDevice(match.group(1), int(match.group(2)), int(match.group(3)))
 
 
 def _no_devices(text, source):

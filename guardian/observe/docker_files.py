@@ -1,7 +1,7 @@
 """Read Docker's own records of its thin devices.
 
-``/var/lib/docker/devicemapper/metadata/`` holds one small JSON file per thin device
-(plus ``transaction-metadata`` and ``deviceset-metadata``), and ``docker inspect``
+``/var/lib/docker/devicemapper/metadata/`` holds one small JSON file per thin device,
+and ``docker inspect``
 names the thin device behind each image and container. Together they tell which
 device id in the pool belongs to what, which is what a cleanup has to know.
 """
@@ -23,22 +23,6 @@ class DeviceMetadata(NamedTuple):
     deleted: bool
 
 
-class TransactionMetadata(NamedTuple):
-    """``metadata/transaction-metadata``: the device Docker was creating or deleting last."""
-
-    open_transaction_id: int
-    device_hash: str
-    device_id: int
-
-
-class DeviceSetMetadata(NamedTuple):
-    """``metadata/deviceset-metadata``; the base fields are absent before Docker 1.10."""
-
-    next_device_id: int
-    base_device_uuid: Optional[str] = None
-    base_device_filesystem: Optional[str] = None
-
-
 class GraphDriverDevice(NamedTuple):
     """``GraphDriver`` of one inspected image or container; device fields None off devicemapper."""
 
@@ -56,21 +40,6 @@ def parse_device_metadata(text):
                           _field(obj, "transaction_id", int, "device metadata"),
                           _field(obj, "initialized", bool, "device metadata"),
                           _field(obj, "deleted", bool, "device metadata"))
-
-
-def parse_transaction_metadata(text):
-    """The ``metadata/transaction-metadata`` file -> TransactionMetadata."""
-    obj = _object(text, "transaction metadata")
-    return TransactionMetadata(_field(obj, "open_transaction_id", int, "transaction metadata"),
-                               _field(obj, "device_hash", str, "transaction metadata"),
-                               _field(obj, "device_id", int, "transaction metadata"))
-
-
-def parse_deviceset_metadata(text):
-    """The ``metadata/deviceset-metadata`` file -> DeviceSetMetadata."""
-    obj = _object(text, "deviceset metadata")
-    return DeviceSetMetadata(_field(obj, "next_device_id", int, "deviceset metadata"),
-                             obj.get("BaseDeviceUUID") or None, obj.get("BaseDeviceFilesystem") or None)
 
 
 def parse_graphdriver(text_or_obj):

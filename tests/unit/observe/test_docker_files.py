@@ -6,17 +6,13 @@ import pytest
 
 from guardian.errors import ParseError
 from guardian.observe.docker_files import (
-    DeviceMetadata, DeviceSetMetadata, GraphDriverDevice, TransactionMetadata, parse_device_metadata,
-    parse_deviceset_metadata, parse_graphdriver, parse_graphdrivers, parse_transaction_metadata)
+    DeviceMetadata, GraphDriverDevice, parse_device_metadata, parse_graphdriver, parse_graphdrivers)
 
 TEN_GIB = 10737418240
 
 # Read off each sample by hand: which file it is, and what it holds.
 METADATA = {
     "001.txt": (parse_device_metadata, DeviceMetadata(1, TEN_GIB, 1, True, False)),  # "base"
-    "002.txt": (parse_transaction_metadata, TransactionMetadata(
-        5, "c5dda0293b58cc885407f9b74916cfdbb258e2df812211dd52bfb66c98c420a7", 5)),
-    "003.txt": (parse_deviceset_metadata, DeviceSetMetadata(1, "1a08da9a-c394-476f-a0c5-09769024c1ba", "xfs")),
     "004.txt": (parse_device_metadata, DeviceMetadata(2, TEN_GIB, 2, False, False)),
     "005.txt": (parse_device_metadata, DeviceMetadata(5, TEN_GIB, 5, False, False)),
     "006.txt": (parse_device_metadata, DeviceMetadata(3, TEN_GIB, 3, False, False)),
@@ -74,10 +70,6 @@ def test_other_drivers_have_no_device():
     assert parse_graphdriver({"GraphDriver": {"Name": "vfs", "Data": None}}) == GraphDriverDevice("vfs")
 
 
-def test_deviceset_metadata_before_docker_1_10():
-    assert parse_deviceset_metadata('{"next_device_id":4}') == DeviceSetMetadata(4)
-
-
 @pytest.mark.parametrize("parse,text,message", [
     (parse_device_metadata, "", "device metadata: not valid JSON"),
     (parse_device_metadata, "[1]", "device metadata: expected a JSON object, got list"),
@@ -85,9 +77,6 @@ def test_deviceset_metadata_before_docker_1_10():
      "device metadata: 'deleted' must be bool, got None"),
     (parse_device_metadata, '{"device_id":true,"size":10,"transaction_id":1,"initialized":true,"deleted":false}',
      "device metadata: 'device_id' must be int, got True"),
-    (parse_transaction_metadata, '{"open_transaction_id":5,"device_id":5}',
-     "transaction metadata: 'device_hash' must be str"),
-    (parse_deviceset_metadata, "{}", "deviceset metadata: 'next_device_id' must be int"),
     (parse_graphdriver, "", "docker inspect: not valid JSON"),
     (parse_graphdriver, "[]", "docker inspect: expected one object, got 0"),
     (parse_graphdriver, '{"Id": "x"}', "docker inspect: no GraphDriver with a 'Name' found (keys: Id)"),
