@@ -10,13 +10,13 @@ import os
 from typing import NamedTuple
 
 from guardian.act import low_water_mark
-from guardian.act.table import device_bytes, direct_change, load, resume, table_line
+from guardian.act.table import direct_change, load, resume, table_line
 from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
                                 room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.host.kernel import device_name
+from guardian.host.kernel import device_bytes, device_name
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 from guardian.units import format_bytes
 

@@ -10,6 +10,7 @@ from typing import NamedTuple, Tuple
 
 from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
+from guardian.host.devices import dm_device_number
 from guardian.host.docker_api import DockerCallError, DockerDoor, DockerTimeout
 from guardian.observe import holders
 from guardian.observe.docker_files import parse_graphdriver
@@ -102,7 +103,7 @@ def holds_of(candidate):
     """Every namespace holding one container's mounts (its thin device, mnt/<hash>, shm)."""
     device = parse_graphdriver(candidate.inspect).device_name
     return holders.find_holds(holders.container_mount_matcher(
-        candidate.id, device, device and holders.device_number(device)))
+        candidate.id, device, device and dm_device_number(device)))
 
 
 def describe_holders(candidates, ctx):

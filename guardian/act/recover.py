@@ -14,11 +14,11 @@ LVM's committed metadata describes: the pool never uses extents LVM may hand to 
 from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import finish_unfinished
 from guardian.act.grow_lvm import LVM_TIMEOUT, lv_of
-from guardian.act.table import clear, device_bytes, resume
+from guardian.act.table import clear, resume
 from guardian.errors import CommandError
 from guardian.host import devmapper
+from guardian.host.kernel import device_bytes, device_name
 from guardian.observe.dmsetup import ThinPoolTable, parse_table
-from guardian.host.kernel import device_name
 
 
 def stack(pool):

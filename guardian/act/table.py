@@ -7,12 +7,10 @@ guardian.host.runner does for commands. A resume never leaves the pool suspended
 inactive table pending unless the kernel refuses, and then says so; a table is loaded only
 when its device holds what it asks for.
 """
-import os
 from typing import NamedTuple
 
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.host.kernel import SYS_DEV_BLOCK
 
 
 def table_line(table, length_sectors=None, low_water_mark=None):
@@ -22,12 +20,6 @@ def table_line(table, length_sectors=None, low_water_mark=None):
             str(len(table.features))] + list(table.features)
     return "{} {} thin-pool {}".format(table.start, table.length_sectors if length_sectors is None
                                        else length_sectors, " ".join(args))
-
-
-def device_bytes(device):
-    """A block device's size from sysfs (loop or dm), in bytes: what a table may ask of it."""
-    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
-        return int(handle.read()) * 512
 
 
 def direct_change(ctx, argv, fn, *args):

@@ -10,7 +10,7 @@ import time
 from guardian.errors import CommandError, SourceUnavailable
 from guardian.host import devmapper
 from guardian.host.devmapper import DevmapperError
-from guardian.host.devices import major_minor
+from guardian.host.devices import device_number
 
 SYS_DEV_BLOCK = "/sys/dev/block"
 SYS_BLOCK = "/sys/block"
@@ -103,8 +103,7 @@ def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_blo
     udev made the node (and sysfs agrees on the name), else by reading every dm/name (a Docker
     host has a thin device per container and image layer)."""
     try:
-        number = os.stat(os.path.join(dev_mapper, dm_name)).st_rdev
-        entry = kernel_name_of(major_minor(number), sys_dev_block)
+        entry = kernel_name_of(device_number(os.path.join(dev_mapper, dm_name)), sys_dev_block)
     except OSError:
         entry = None
     if entry is not None and _dm_name_is(sys_block, entry, dm_name):
@@ -118,6 +117,12 @@ def _dm_name_is(sys_block, entry, dm_name):
             return handle.read().strip() == dm_name
     except OSError:
         return False
+
+
+def device_bytes(device):
+    """A block device's size from sysfs (loop or dm), in bytes: what a table may ask of it."""
+    with open(os.path.join(SYS_DEV_BLOCK, device, "size")) as handle:
+        return int(handle.read()) * 512
 
 
 def loop_backing_file(dev):

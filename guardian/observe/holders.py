@@ -10,7 +10,6 @@ import os
 from typing import Callable, NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
-from guardian.host.devices import major_minor
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
 
@@ -149,12 +148,3 @@ def container_mount_matcher(container_id, device_name, device_number=None):
             return True
         return "/containers/{}/".format(container_id) in mount.mount_point + "/"
     return MountQuery(needles, wanted)
-
-
-def device_number(device_name):
-    """'253:7' for /dev/mapper/NAME, or None when the device is not there (already removed)."""
-    try:
-        st = os.stat("/dev/mapper/" + device_name)
-    except OSError:
-        return None
-    return major_minor(st.st_rdev)

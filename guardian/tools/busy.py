@@ -9,7 +9,7 @@ import stat
 
 from guardian.act.mounts import unmount
 from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
-from guardian.host.devices import major_minor
+from guardian.host.devices import dm_device_number, major_minor
 from guardian.host.lock import action_lock
 from guardian.observe import holders
 from guardian.observe.mountinfo import escape, parse_mountinfo
@@ -49,7 +49,7 @@ def matcher(app, what, root):
     if not what.startswith("/"):
         target = resolve(app, what, root)
         name = target.docker_name
-        wanted = holders.container_mount_matcher(target.container.id, name, holders.device_number(name))
+        wanted = holders.container_mount_matcher(target.container.id, name, dm_device_number(name))
         return wanted, "container " + target.label(), target.container.running
     try:
         st = os.stat(what)

@@ -4,11 +4,10 @@ A thin device has no size of its own in dm-thin: it is whatever length the table
 it says, which is why `dmsetup create NAME --table "0 SECTORS thin POOL DEVICE_ID"` is all an
 activation takes. Everything here changes the host through the runner (changes=True).
 """
-import os
 from typing import NamedTuple
 
 from guardian.errors import GuardianError, NoPoolError
-from guardian.host.devices import major_minor
+from guardian.host.devices import device_number, dm_device_number
 from guardian.observe import holders
 from guardian.observe.dmsetup import SECTOR_BYTES, ThinTable, parse_table
 from guardian.observe.observer import observe
@@ -39,10 +38,9 @@ def find_pool(app):
 
 def dev_number(path):
     try:
-        st = os.stat(path)
+        return device_number(path)
     except OSError as exc:
         raise GuardianError("{}: {}".format(path, exc.strerror))
-    return major_minor(st.st_rdev)
 
 
 def active_tables(runner):
@@ -59,7 +57,7 @@ def active_as(runner, pool, device_id):
 
 def mounts_of(dm_name):
     """Every mount namespace in which /dev/mapper/dm_name is mounted."""
-    number = holders.device_number(dm_name)
+    number = dm_device_number(dm_name)
     source = "/dev/mapper/" + dm_name
     return holders.find_holds(holders.MountQuery(
         (source,), lambda m: m.source == source or (number is not None and m.device == number),
