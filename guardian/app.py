@@ -1,19 +1,19 @@
-"""The composition root: config, logger and command runner are built here and passed in.
+"""The composition root: config, logger and command host are built here and passed in.
 
 Loading the file and building from settings are apart so the daemon's reload can rebuild the
-logger and the runner from a new config it has already accepted.
+logger and the host from a new config it has already accepted.
 """
 from typing import NamedTuple
 
 from guardian.config import DEFAULT_PATH, load_config
-from guardian.host.runner import Runner
+from guardian.host.door import Host
 from guardian.report.log import configure_logging
 
 
 class App(NamedTuple):
     settings: object
     log: object
-    runner: Runner
+    host: Host
 
 
 def load_settings(config_path=None, mode=None):
@@ -23,10 +23,10 @@ def load_settings(config_path=None, mode=None):
 
 
 def app_from(settings, dry_run=False, log_target=None):
-    """The logger (log.*) and the runner (pool.command_timeout) these settings ask for."""
+    """The logger (log.*) and the host (pool.command_timeout) these settings ask for."""
     log = configure_logging(settings.log.level, log_target or settings.log.target)
-    runner = Runner(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
-    return App(settings, log, runner)
+    host = Host(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
+    return App(settings, log, host)
 
 
 def build_app(config_path=None, dry_run=False, log_target=None, mode=None):

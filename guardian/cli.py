@@ -15,7 +15,7 @@ from guardian.report.render import render_status, snapshot_json
 def cmd_status(args):
     app = build_app(args.config, log_target="console")
     from guardian.observe.observer import observe
-    snapshot = observe(app.runner, app.settings, with_docker=not args.no_docker)
+    snapshot = observe(app.host, app.settings, with_docker=not args.no_docker)
     from guardian.report.fill_file import published_forecast
     _print_snapshot(snapshot, app.settings, args.json, *published_forecast(snapshot, app.settings))
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
@@ -52,7 +52,7 @@ def cmd_plan(args):
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()
-    current = plan(observe(app.runner, app.settings), app.settings, memory, time.time())
+    current = plan(observe(app.host, app.settings), app.settings, memory, time.time())
     print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
     return EXIT_OK
 
@@ -65,7 +65,7 @@ def cmd_act(args):
 
 def cmd_tool(args):
     """rescue, resize, busy, top: the operator tools (guardian.tools.*)."""
-    from guardian.tools.layout import docker_root
+    from guardian.tools.docker_state import docker_root
     app = build_app(args.config, log_target="console")
     root = docker_root(args.docker_root)
     if args.command == "rescue":

@@ -1,7 +1,7 @@
 """What every action shares: the context it is given and the result it returns.
 
 An action is a function `(snapshot, ctx) -> ActionResult`: it checks its preconditions, acts
-through ctx.runner (the one command door, which also makes dry-run work), and says what it did
+through ctx.host (the one command door, which also makes dry-run work), and says what it did
 with numbers. It raises nothing an operator should not see: failures are results, and
 run_guarded turns an action's bug into one too, for the daemon and the one-shot commands alike.
 """
@@ -16,7 +16,7 @@ FAILED = "failed"
 
 
 class ActionContext(NamedTuple):
-    runner: object          # guardian.host.runner.Runner (dry_run set in dry-run mode)
+    host: object          # guardian.host.door.Host (dry_run set in dry-run mode)
     log: object
     settings: object        # the whole Settings; an action reads its own rung section
     observe: Callable       # () -> fresh Snapshot, for numbers after a step
@@ -26,7 +26,7 @@ class ActionContext(NamedTuple):
 
     @property
     def dry_run(self):
-        return self.runner.dry_run
+        return self.host.dry_run
 
 
 class ActionResult(NamedTuple):

@@ -6,8 +6,8 @@ refusal is a REFUSED result the operator hears about, and a grow made is checked
 own status afterwards.
 """
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
-from guardian.act.grow_loop import plan_loop_grow, run_loop_grow
-from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, plan_lvm_grow
+from guardian.act.grow_loop import loop_grow_for, run_loop_grow
+from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, lvm_grow_for
 from guardian.act.recover import recover
 from guardian.act.sizes import Refusal
 from guardian.config.schema import MAX_METADATA_BYTES
@@ -68,24 +68,24 @@ def grow_part(snapshot, ctx, part):
 
 
 def _grow_loop(pool, ctx, part):
-    plan = plan_loop_grow(pool, part, ctx.settings, ctx.data_fill_rate)
-    if isinstance(plan, Refusal):
-        return _refused(pool, part, plan)
-    refusal = run_loop_grow(ctx, plan)
+    job = loop_grow_for(pool, part, ctx.settings, ctx.data_fill_rate)
+    if isinstance(job, Refusal):
+        return _refused(pool, part, job)
+    refusal = run_loop_grow(ctx, job)
     if refusal:
         return _refused(pool, part, refusal)
-    return _verified(ctx, pool, plan.growth, "file " + plan.target.file)
+    return _verified(ctx, pool, job.growth, "file " + job.target.file)
 
 
 def _grow_lvm(pool, ctx, part):
-    plan = plan_lvm_grow(pool, part, ctx.settings, ctx.runner, ctx.data_fill_rate)
-    if isinstance(plan, Refusal):
-        return _refused(pool, part, plan)
+    job = lvm_grow_for(pool, part, ctx.settings, ctx.host, ctx.data_fill_rate)
+    if isinstance(job, Refusal):
+        return _refused(pool, part, job)
     try:
-        ctx.runner.run(plan.argv, timeout=LVM_TIMEOUT, changes=True)
+        ctx.host.run(job.argv, timeout=LVM_TIMEOUT, changes=True)
     except CommandError as exc:
         return _recovered(ctx, pool, part, exc)
-    return _verified(ctx, pool, plan.growth, "LV {}; {}".format(plan.lv, plan.autoextend.describe(plan.lv)))
+    return _verified(ctx, pool, job.growth, "LV {}; {}".format(job.lv, job.autoextend.describe(job.lv)))
 
 
 def _recovered(ctx, pool, part, error):

@@ -68,7 +68,7 @@ def maximum_for(section, part, fs_total):
     return min(section.max_metadata_size.resolve(fs_total), MAX_METADATA_BYTES)
 
 
-def plan_loop_grow(pool, part, settings, fill_rate=0.0):
+def loop_grow_for(pool, part, settings, fill_rate=0.0):
     """A LoopGrow or the Refusal. A data step is sized from the fill rate too (grow.absorb), as
     far as the room underneath allows."""
     target = loop_part(pool, part)
@@ -115,81 +115,81 @@ def _promised(path):
     return unbacked_bytes(st.st_size, st.st_blocks * 512)
 
 
-def room_check(plan, settings):
+def room_check(job, settings):
     """Max size and reserve, against the filesystem as it is now; None when the step may go."""
     section = settings.ladder.grow
-    fs = os.statvfs(os.path.dirname(plan.target.file))
+    fs = os.statvfs(os.path.dirname(job.target.file))
     total, free = fs.f_blocks * fs.f_frsize, fs.f_bavail * fs.f_frsize
-    maximum = maximum_for(section, plan.growth.part, total)
-    if plan.growth.new_bytes > maximum:
+    maximum = maximum_for(section, job.growth.part, total)
+    if job.growth.new_bytes > maximum:
         return "{} {} would be above grow.max_{}_size ({})".format(
-            plan.growth.part, format_bytes(plan.growth.new_bytes), plan.growth.part, format_bytes(maximum))
-    promised = unbacked_bytes(plan.growth.new_bytes, _allocated(plan.target.file)) + _promised(plan.other_file)
+            job.growth.part, format_bytes(job.growth.new_bytes), job.growth.part, format_bytes(maximum))
+    promised = unbacked_bytes(job.growth.new_bytes, _allocated(job.target.file)) + _promised(job.other_file)
     return room_problem(promised, free, section.reserve.resolve(total),
-                        "the filesystem under {}".format(os.path.dirname(plan.target.file)))
+                        "the filesystem under {}".format(os.path.dirname(job.target.file)))
 
 
 def _allocated(path):
     return os.stat(path).st_blocks * 512
 
 
-def truncate_file(ctx, plan):
-    direct_change(ctx, ["truncate", "-s", str(plan.growth.new_bytes), plan.target.file],
-                  os.truncate, plan.target.file, plan.growth.new_bytes)
+def truncate_file(ctx, job):
+    direct_change(ctx, ["truncate", "-s", str(job.growth.new_bytes), job.target.file],
+                  os.truncate, job.target.file, job.growth.new_bytes)
 
 
-def refresh_loop(ctx, plan):
-    direct_change(ctx, ["losetup", "-c", plan.target.loop], devmapper.loop_set_capacity, plan.target.loop)
+def refresh_loop(ctx, job):
+    direct_change(ctx, ["losetup", "-c", job.target.loop], devmapper.loop_set_capacity, job.target.loop)
 
 
-def reload_table(ctx, plan):
-    load(ctx, plan.pool, plan.table_line)
+def reload_table(ctx, job):
+    load(ctx, job.pool, job.table_line)
 
 
-def resume_pool(ctx, plan):
-    resume(ctx, plan.pool, plan.previous_line)
+def resume_pool(ctx, job):
+    resume(ctx, job.pool, job.previous_line)
 
 
 STEPS = (truncate_file, refresh_loop, reload_table, resume_pool)
 
 
-def step_ready(plan, step):
+def step_ready(job, step):
     """The previous step took effect (checked only when steps really run)."""
-    if step is refresh_loop and os.stat(plan.target.file).st_size != plan.growth.new_bytes:
-        return "{} is not {} bytes after truncate".format(plan.target.file, plan.growth.new_bytes)
-    if step is reload_table and device_bytes(plan.target.device) < plan.growth.new_bytes:
-        return "{} did not grow after losetup -c".format(plan.target.loop)
+    if step is refresh_loop and os.stat(job.target.file).st_size != job.growth.new_bytes:
+        return "{} is not {} bytes after truncate".format(job.target.file, job.growth.new_bytes)
+    if step is reload_table and device_bytes(job.target.device) < job.growth.new_bytes:
+        return "{} did not grow after losetup -c".format(job.target.loop)
     return None
 
 
-def undo(ctx, plan, done):
+def undo(ctx, job, done):
     """Put the file (and loop device) back: the pool never saw the larger size."""
     if done >= 1:
-        direct_change(ctx, ["truncate", "-s", str(plan.growth.old_bytes), plan.target.file],
-                      os.truncate, plan.target.file, plan.growth.old_bytes)
+        direct_change(ctx, ["truncate", "-s", str(job.growth.old_bytes), job.target.file],
+                      os.truncate, job.target.file, job.growth.old_bytes)
     if done >= 2:
-        refresh_loop(ctx, plan)
+        refresh_loop(ctx, job)
 
 
-def run_loop_grow(ctx, plan):
+def run_loop_grow(ctx, job):
     """Run the steps with a check before each; None when done, else the Refusal that stopped it
     (the steps taken are undone)."""
     done = 0
     try:
         for step in STEPS[:3]:
-            problem = room_check(plan, ctx.settings) or (None if ctx.dry_run else step_ready(plan, step))
+            problem = room_check(job, ctx.settings) or (None if ctx.dry_run else step_ready(job, step))
             if problem:
-                undo(ctx, plan, done)
+                undo(ctx, job, done)
                 return Refusal(problem)
             try:
-                step(ctx, plan)
+                step(ctx, job)
             except CommandError:
-                undo(ctx, plan, done)
+                undo(ctx, job, done)
                 raise
             done += 1
     finally:
         if done == 3:
-            resume_pool(ctx, plan)
+            resume_pool(ctx, job)
     return None
 
 
@@ -199,12 +199,12 @@ def finish_unfinished(ctx, pool):
     is shrunk: a sparse file larger than its pool costs nothing. (notes, refused), a line each."""
     notes, refused = [], []
     for part in ("data", "metadata"):
-        plan = _unfinished(ctx, pool, part)
-        if plan is None:
+        job = _unfinished(ctx, pool, part)
+        if job is None:
             continue
         what = "{} file {} is {} bytes but the pool uses {}".format(
-            part, plan.target.file, plan.growth.new_bytes, plan.growth.old_bytes)
-        problem = _finish(ctx, plan)
+            part, job.target.file, job.growth.new_bytes, job.growth.old_bytes)
+        problem = _finish(ctx, job)
         (refused if problem else notes).append(what + (": " + problem if problem else ": grow finished"))
         pool = ctx.observe().pool or pool
     return notes, refused
@@ -230,15 +230,15 @@ def _unfinished(ctx, pool, part):
                     table_line(pool.table))
 
 
-def _finish(ctx, plan):
+def _finish(ctx, job):
     """losetup -c if the loop device lags its file, then the table, then resume; or why not."""
     if not ctx.settings.ladder.grow.enabled:
         return "left as is: grow is disabled"
-    problem = room_check(plan, ctx.settings)
+    problem = room_check(job, ctx.settings)
     if problem:
         return "left as is: " + problem
-    if device_bytes(plan.target.device) < plan.growth.new_bytes:
-        refresh_loop(ctx, plan)
-    reload_table(ctx, plan)
-    resume_pool(ctx, plan)
+    if device_bytes(job.target.device) < job.growth.new_bytes:
+        refresh_loop(ctx, job)
+    reload_table(ctx, job)
+    resume_pool(ctx, job)
     return None

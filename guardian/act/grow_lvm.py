@@ -67,10 +67,10 @@ MONITORED = ("monitored", "pending")    # pending: dmeventd is taking the pool o
 UNMONITORED = "activation{monitoring=0}"
 
 
-def read_pool_lv(runner, lv):
+def read_pool_lv(host, lv):
     """(VolumeGroup, Autoextend) of the pool LV, as LVM says now: one lvs for its monitoring,
     profile and VG sizes, then `lvm config` for the threshold LVM applies to it."""
-    text = runner.run(["lvs", "--config", MONITORING_REPORTED, "--noheadings", "--nameprefixes", "--units", "b",
+    text = host.run(["lvs", "--config", MONITORING_REPORTED, "--noheadings", "--nameprefixes", "--units", "b",
                        "--nosuffix", "-o", LV_FIELDS, lv], timeout=LVM_TIMEOUT).stdout
     row = name_prefixed_row(text)
     try:
@@ -78,13 +78,13 @@ def read_pool_lv(runner, lv):
     except (KeyError, ValueError):
         raise CommandError("lvs {}: no sizes in its report: {!r}".format(lv, text.strip()[:200]))
     profile = row.get("lv_profile", "")
-    return vg, Autoextend(row.get("seg_monitor") in MONITORED, read_threshold(runner, profile), profile)
+    return vg, Autoextend(row.get("seg_monitor") in MONITORED, read_threshold(host, profile), profile)
 
 
-def read_threshold(runner, profile=""):
+def read_threshold(host, profile=""):
     """thin_pool_autoextend_threshold as LVM applies it to the pool, its profile included; None
     when `lvm config` gives none (it fails when the profile file is gone)."""
-    text = runner.run(["lvm", "config", "--type", "full"] + (["--metadataprofile", profile] if profile else []) +
+    text = host.run(["lvm", "config", "--type", "full"] + (["--metadataprofile", profile] if profile else []) +
                       ["activation/" + THRESHOLD], timeout=LVM_TIMEOUT, check=False).stdout
     return config_integer(text, THRESHOLD)
 
@@ -93,14 +93,14 @@ def lv_of(pool):
     return pool_lv(device_name(pool.table.data_dev)) if pool.table else None
 
 
-def plan_lvm_grow(pool, part, settings, runner, fill_rate=0.0):
+def lvm_grow_for(pool, part, settings, host, fill_rate=0.0):
     """An LvmGrow or the Refusal; a data step is sized from the fill rate too (grow.absorb), as
     far as the volume group's free space and reserve allow."""
     lv = lv_of(pool)
     if lv is None:
         return Refusal("cannot tell which LVM volume is the pool (data device {})".format(
             pool.table and pool.table.data_dev))
-    vg, auto = read_pool_lv(runner, lv)
+    vg, auto = read_pool_lv(host, lv)
     if auto.active:
         return Refusal("{}: LVM grows this pool itself; leaving it to LVM (set the threshold to 100 or "
                        "disable monitoring to let pool-guardian grow it)".format(auto.describe(lv)), critical=False)

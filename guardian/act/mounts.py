@@ -3,52 +3,52 @@
 A `docker rm` that fails with "device or resource busy" leaves the container Dead: its thin device
 is still mounted in some other mount namespace, and the pool cannot get its blocks back until
 that copy goes. This rung unmounts those copies inside the holder's namespace (nsenter + umount
-through the runner) and retries the removal. It never kills a process, and it leaves dockerd's
+through the host) and retries the removal. It never kills a process, and it leaves dockerd's
 own namespace to Docker.
 """
 import time
 
 from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, keep_rules
-from guardian.act.prune import door_for, holds_of, inspect_containers, remove_container
+from guardian.act.prune import docker_for, holds_of, inspect_containers, remove_container
 from guardian.errors import CommandError, GuardianError
 from guardian.host.docker_api import DockerCallError
 from guardian.observe.docker_info import parse_docker_info_api
 from guardian.observe.holders import describe_hold
 
 
-def unmount(runner, hold):
+def unmount(host, hold):
     """Unmount the held mounts inside the holder's namespace, deepest first so that no mount is
     under one already gone (release_mounts, busy --release and rescue umount all come here)."""
     for mount in sorted(hold.mounts, key=lambda m: -len(m.mount_point)):
-        runner.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(hold.enter_pid), "umount",
+        host.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(hold.enter_pid), "umount",
                     mount.mount_point], changes=True)
 
 
-def release_one(candidate, door, rules, ctx):
+def release_one(candidate, docker, rules, ctx):
     """Release one dead container's mounts and remove it; returns (released, outcome line)."""
     holds = [h for h in holds_of(candidate) if not h.docker_daemon]
     for hold in holds:
         ctx.log.info("mounts.held", message=describe_hold(hold), container=candidate.name,
                      holder_pids=",".join(str(h.pid) for h in hold.holders))
-        unmount(ctx.runner, hold)
-    result = remove_container(door, candidate, rules, ctx.settings.ladder.prune_containers.remove_volumes)
+        unmount(ctx.host, hold)
+    result = remove_container(docker, candidate, rules, ctx.settings.ladder.prune_containers.remove_volumes)
     return len(holds), "{}: {}{}".format(candidate.name, "would be removed" if ctx.dry_run else result,
                                          " after releasing {} namespace(s)".format(len(holds)) if holds else "")
 
 
 def release_mounts(snapshot, ctx):
     rules = keep_rules(ctx.settings.ladder.prune_containers)
-    door = door_for(ctx, ctx.settings.ladder.prune_containers)
+    docker = docker_for(ctx, ctx.settings.ladder.prune_containers)
     try:
-        candidates, _ = choose_containers(inspect_containers(door), rules, time.time())
+        candidates, _ = choose_containers(inspect_containers(docker), rules, time.time())
         dead = [c for c in candidates if c.state == "dead"]
         if not dead:
             return ActionResult("release_mounts", NOTHING_TO_DO, "no dead container to release")
-        lines, failures, released = release_all(dead, door, rules, ctx)
-        deferred = deferred_deleted(door)
+        lines, failures, released = release_all(dead, docker, rules, ctx)
+        deferred = deferred_deleted(docker)
     finally:
-        door.close()
+        docker.close()
     summary = "; ".join(lines + failures) + "; Docker's deferred-deleted devices: {}".format(
         "unknown" if deferred is None else deferred)
     return ActionResult("release_mounts", outcome_of(lines, failures, ctx.dry_run), summary, {
@@ -56,7 +56,7 @@ def release_mounts(snapshot, ctx):
         "deferred_deleted": deferred})
 
 
-def release_all(dead, door, rules, ctx):
+def release_all(dead, docker, rules, ctx):
     lines, failures, released = [], [], 0
     for candidate in dead:
         if ctx.should_stop():
@@ -64,7 +64,7 @@ def release_all(dead, door, rules, ctx):
             break
         ctx.heartbeat()
         try:
-            count, line = release_one(candidate, door, rules, ctx)
+            count, line = release_one(candidate, docker, rules, ctx)
             released += count
             lines.append(line)
         except (CommandError, DockerCallError) as exc:
@@ -72,9 +72,9 @@ def release_all(dead, door, rules, ctx):
     return lines, failures, released
 
 
-def deferred_deleted(door):
+def deferred_deleted(docker):
     """Docker's 'Deferred Deleted Device Count': devices it could not delete yet and will retry."""
     try:
-        return parse_docker_info_api(door.read("info")).deferred_deleted_count
+        return parse_docker_info_api(docker.read("info")).deferred_deleted_count
     except GuardianError:
         return None

@@ -44,9 +44,9 @@ def run_oneshot(command, args):
     app = build_app(args.config, dry_run=args.dry_run, log_target="console" if args.dry_run else "console+journal")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    observer = Observer(app.runner, app.settings)
+    observer = Observer(app.host, app.settings)
     reporter = Reporter(app.log, app.settings, time.monotonic)
-    ctx = ActionContext(app.runner, app.log, app.settings, observer.snapshot, lambda: None, stop.is_set)
+    ctx = ActionContext(app.host, app.log, app.settings, observer.snapshot, lambda: None, stop.is_set)
     ok = True
     with action_lock():
         snapshot = observer.snapshot(refresh_docker=True)

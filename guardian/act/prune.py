@@ -1,6 +1,6 @@
 """prune_containers and prune_images: remove what Docker no longer needs, oldest first.
 
-Every removal goes through the DockerDoor (logged, skipped in dry-run); a removal that fails is
+Every removal goes through the host door (logged, skipped in dry-run); a removal that fails is
 reported with Docker's own error, and a `device or resource busy` one names who holds the mount.
 A Docker that does not answer within removal_timeout ends the rung: the rest waits for the next
 run rather than each removal waiting out its own timeout on a hung dockerd.
@@ -11,7 +11,7 @@ from typing import NamedTuple, Tuple
 from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
 from guardian.host.devices import dm_device_number
-from guardian.host.docker_api import DockerCallError, DockerDoor, DockerTimeout
+from guardian.host.docker_api import DockerCallError, DockerApi, DockerTimeout
 from guardian.observe import holders
 from guardian.observe.docker_files import parse_graphdriver
 
@@ -27,44 +27,44 @@ class Removals(NamedTuple):
     stopped_early: str = ""           # why the rest was not tried
 
 
-def door_for(ctx, section):
-    return DockerDoor(ctx.settings, ctx.log, ctx.dry_run, timeout=section.removal_timeout)
+def docker_for(ctx, section):
+    return DockerApi(ctx.settings, ctx.host, timeout=section.removal_timeout)
 
 
-def inspect_containers(door, ids=None):
+def inspect_containers(docker, ids=None):
     """Inspect every container (or those ids); one that vanished meanwhile is simply absent."""
-    ids = ids if ids is not None else [c["Id"] for c in door.read("containers", all=True)]
+    ids = ids if ids is not None else [c["Id"] for c in docker.read("containers", all=True)]
     found = []
     for cid in ids:
         try:
-            found.append(door.read("inspect_container", cid))
+            found.append(docker.read("inspect_container", cid))
         except DockerCallError as exc:
             if exc.status != 404:
                 raise
     return found
 
 
-def remove_container(door, candidate, rules, volumes):
+def remove_container(docker, candidate, rules, volumes):
     """Remove one candidate after a fresh look: it may have been started since it was chosen."""
-    fresh = inspect_containers(door, [candidate.id])
+    fresh = inspect_containers(docker, [candidate.id])
     if not fresh:
         return "gone"
     reason = why_kept(fresh[0], rules, time.time())
     if reason:
         return "kept: " + reason
-    door.change("docker rm {}{} ({})".format("-v " if volumes else "", candidate.id[:12], candidate.name),
+    docker.change("docker rm {}{} ({})".format("-v " if volumes else "", candidate.id[:12], candidate.name),
                 "remove_container", candidate.id, v=volumes, force=False)
     return "removed"
 
 
-def remove_containers(door, candidates, rules, volumes, ctx):
+def remove_containers(docker, candidates, rules, volumes, ctx):
     done, failed, busy = [], [], []
     for candidate in candidates:
         if ctx.should_stop():
             return Removals(tuple(done), tuple(failed), tuple(busy), STOPPING)
         ctx.heartbeat()
         try:
-            if remove_container(door, candidate, rules, volumes) == "removed":
+            if remove_container(docker, candidate, rules, volumes) == "removed":
                 done.append(candidate.name)
         except DockerCallError as exc:
             failed.append("{}: {}".format(candidate.name, exc))
@@ -78,22 +78,22 @@ def remove_containers(door, candidates, rules, volumes, ctx):
 def prune_containers(snapshot, ctx):
     section = ctx.settings.ladder.prune_containers
     rules = keep_rules(section)
-    door = door_for(ctx, section)
+    docker = docker_for(ctx, section)
     try:
-        candidates, kept = choose_containers(inspect_containers(door), rules, time.time())
+        candidates, kept = choose_containers(inspect_containers(docker), rules, time.time())
     except DockerCallError as exc:
-        door.close()
+        docker.close()
         return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
     try:
         if not candidates:
             return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
                 len(kept)), {"kept": len(kept)})
-        removals = remove_containers(door, candidates, rules, section.remove_volumes, ctx)
+        removals = remove_containers(docker, candidates, rules, section.remove_volumes, ctx)
         summary = removal_summary("container", [c.name for c in candidates], removals, ctx.dry_run)
         if removals.busy:
             summary += "; " + describe_holders(removals.busy, ctx)
     finally:
-        door.close()
+        docker.close()
     return ActionResult("prune_containers", outcome_of(removals.done, removals.failed, ctx.dry_run), summary, {
         "candidates": len(candidates), "removed": len(removals.done), "failed": len(removals.failed),
         "busy": len(removals.busy), "kept": len(kept)})
@@ -138,20 +138,20 @@ def named(items):
 
 def prune_images(snapshot, ctx):
     section = ctx.settings.ladder.prune_images
-    door = door_for(ctx, section)
+    docker = docker_for(ctx, section)
     try:
-        used = {c["ImageID"] for c in door.read("containers", all=True)}
-        chosen = choose_images(door.read("images"), used, section.unused_for, section.keep_images,
+        used = {c["ImageID"] for c in docker.read("containers", all=True)}
+        chosen = choose_images(docker.read("images"), used, section.unused_for, section.keep_images,
                                tuple(label_rule(t) for t in section.keep_labels), time.time())
     except DockerCallError as exc:
-        door.close()
+        docker.close()
         return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
     try:
         if not chosen:
             return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
-        removals = remove_images(door, chosen, ctx)
+        removals = remove_images(docker, chosen, ctx)
     finally:
-        door.close()
+        docker.close()
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
                         {"candidates": len(chosen), "removed": len(removals.done),
@@ -162,7 +162,7 @@ def image_name(image):
     return image.tags[0] if image.tags else image.id.split(":")[-1][:12]
 
 
-def remove_images(door, chosen, ctx):
+def remove_images(docker, chosen, ctx):
     """Untag each tag in turn (removing by id refuses an image with several tags); dangling by id."""
     done, failed = [], []
     for image in chosen:
@@ -171,7 +171,7 @@ def remove_images(door, chosen, ctx):
         ctx.heartbeat()
         try:
             for ref in image.tags or (image.id,):
-                door.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
+                docker.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
             done.append(image_name(image))
         except DockerCallError as exc:
             failed.append("{}: {}".format(image_name(image), exc))

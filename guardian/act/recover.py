@@ -53,7 +53,7 @@ def pending_table(ctx, pool):
     info = devmapper.device_info(pool.name)
     if not (info.exists and info.inactive_table):
         return None
-    text = ctx.runner.run(["dmsetup", "table", "--inactive", pool.name]).stdout
+    text = ctx.host.run(["dmsetup", "table", "--inactive", pool.name]).stdout
     tables = [t for t in parse_table(text) if isinstance(t, ThinPoolTable)]
     fits = tables and tables[0].length_sectors * 512 <= device_bytes(tables[0].data_dev)
     if fits and ctx.settings.ladder.grow.enabled and pool.kind != "direct-lvm":
@@ -70,7 +70,7 @@ def refresh_from_lvm(ctx, pool):
     if lv is None:
         return [], ["no LVM volume found for the data device {}: run lvchange --refresh on the pool's "
                     "LV".format(pool.table.data_dev)]
-    ctx.runner.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
+    ctx.host.run(["lvchange", "--refresh", "--ignoremonitoring", lv], timeout=LVM_TIMEOUT, changes=True)
     return ["tables reloaded from LVM's metadata (lvchange --refresh {})".format(lv)], []
 
 

@@ -2,10 +2,9 @@
 
 Growing the pool, arming its low water mark and recovering it reload or resume the pool with
 everything else unchanged, by ioctl (guardian.host.devmapper: no process while the pool may be
-suspended), each step logged as the dmsetup command it stands for and skipped in dry-run, as
-guardian.host.runner does for commands. A resume never leaves the pool suspended or with an
-inactive table pending unless the kernel refuses, and then says so; a table is loaded only
-when its device holds what it asks for.
+suspended), each step applied through the host door as the dmsetup command it stands for.
+A resume never leaves the pool suspended or with an inactive table pending unless the kernel
+refuses, and then says so; a table is loaded only when its device holds what it asks for.
 """
 from typing import NamedTuple
 
@@ -23,10 +22,10 @@ def table_line(table, length_sectors=None, low_water_mark=None):
 
 
 def direct_change(ctx, argv, fn, *args):
-    """One step by syscall or ioctl, logged as the command argv it stands for (and skipped in
-    dry-run); its failure is a CommandError, as a failed command's would be."""
+    """One step by ioctl through the host door, named by the command argv it stands for; its
+    failure is a CommandError, as a failed command's would be."""
     try:
-        devmapper.change(ctx.log, ctx.dry_run, argv, fn, *args)
+        ctx.host.change(" ".join(argv), fn, *args)
     except devmapper.DevmapperError as exc:
         raise CommandError(str(exc))
 
@@ -70,9 +69,9 @@ def resume(ctx, name, previous_line=None):
                 step(ctx, name)
             except CommandError as step_error:
                 failures.append(str(step_error))
-        state = None if ctx.dry_run else device_state(name)
+        state = device_state(name)
         raise CommandError(resume_failed(name, str(exc), failures, state, bool(previous_line)))
-    state = None if ctx.dry_run else device_state(name)
+    state = device_state(name)
     if state is not None and (not state.exists or state.suspended):
         raise CommandError("dmsetup resume {}: it reported success, but {}".format(name, _state_words(name, state)))
 

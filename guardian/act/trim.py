@@ -43,7 +43,7 @@ def pool_mounts(pool_name, mounts):
 def trim_one(ctx, enter_pid, mount, min_bytes, timeout):
     """fstrim one filesystem inside the namespace; (bytes the filesystem says it trimmed, blocks back)."""
     before = ctx.observe().pool
-    result = ctx.runner.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(enter_pid), "fstrim", "-v",
+    result = ctx.host.run(["nsenter", "--mount=/proc/{}/ns/mnt".format(enter_pid), "fstrim", "-v",
                              "-m", str(min_bytes), mount.mount_point], timeout=timeout, changes=True)
     match = _TRIMMED.search(result.stdout)
     after = ctx.observe().pool

@@ -22,9 +22,9 @@ SUSPENDED_REPEAT_SECONDS = 600.0
 
 
 class Engine:
-    def __init__(self, settings, runner, log, observer, reporter, clock=time.time, rungs=None):
+    def __init__(self, settings, host, log, observer, reporter, clock=time.time, rungs=None):
         self.settings = settings
-        self.runner = runner
+        self.host = host
         self.log = log
         self.observer = observer
         self.reporter = reporter
@@ -172,7 +172,7 @@ class Engine:
     def _context(self, progressed, kernel_only=False):
         rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
         look = lambda: self.observer.snapshot(kernel_only=kernel_only)    # noqa: E731
-        return ActionContext(self.runner, self.log, self.settings, look, progressed, self.stopping.is_set, rate)
+        return ActionContext(self.host, self.log, self.settings, look, progressed, self.stopping.is_set, rate)
 
     def _arm_low_water_mark(self, snapshot, fired_before=None):
         """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb

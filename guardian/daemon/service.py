@@ -39,11 +39,11 @@ class Service:
         self.watchers = []
 
     def _engine(self, settings):
-        self.app.runner.dry_run = settings.mode == "dry-run"
-        observer = Observer(self.app.runner, settings)
+        self.app.host.dry_run = settings.mode == "dry-run"
+        observer = Observer(self.app.host, settings)
         self.metrics.configure(settings, self._event_sources_up)
         reporter = Reporter(self.log, settings, time.monotonic, metrics=self.metrics)
-        engine = Engine(settings, self.app.runner, self.log, observer, reporter)
+        engine = Engine(settings, self.app.host, self.log, observer, reporter)
         engine.heartbeat = self.notifier.watchdog
         engine.heartbeat_seconds = self._heartbeat_seconds()
         engine.on_memory = self.memory_file.write
@@ -109,7 +109,7 @@ class Service:
         self.notifier.ready(status)
 
     def _reload(self):
-        """Rebuild everything the config feeds: the logger and runner (app_from), the watchers and
+        """Rebuild everything the config feeds: the logger and host (app_from), the watchers and
         the engine; the metrics and the engine's memory carry over. A bad new config keeps the old
         one running, with the reason in the journal."""
         self.notifier.reloading()

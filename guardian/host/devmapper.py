@@ -9,7 +9,6 @@ import ctypes.util
 import fcntl
 import os
 import threading
-import time
 from contextlib import contextmanager
 
 from guardian.errors import GuardianError
@@ -184,27 +183,7 @@ def target_lines(name, table=False, commit=False):
 
 
 # ---------------------------------------------------------------------------- changes by ioctl
-# The grow of a loop-lvm pool without a process per step (four processes per grow cost about a
-# second under load). Each change is logged the way guardian.host.runner logs a command, with the
-# equivalent command line, and skipped (logged) in dry-run.
-
-
-def change(log, dry_run, argv, fn, *args):
-    """Run fn(*args) unless dry-run; log it as the command line it stands for."""
-    text = " ".join(argv)
-    if dry_run:
-        if os.geteuid() != 0:
-            raise DevmapperError("dry-run: acting on the pool needs root (running as uid {})".format(os.geteuid()))
-        log.info("command.skipped", argv=text, via="ioctl", reason="dry-run")
-        return None
-    started = time.monotonic()
-    try:
-        value = fn(*args)
-    except Exception:
-        log.debug("command.ran", argv=text, via="ioctl", rc=1, seconds=round(time.monotonic() - started, 3))
-        raise
-    log.debug("command.ran", argv=text, via="ioctl", rc=0, seconds=round(time.monotonic() - started, 3))
-    return value
+# The grow of a loop-lvm pool without a process per step; guardian.host.door logs each (Host.change).
 
 
 def loop_set_capacity(loop_path):

@@ -1,8 +1,8 @@
 """The Docker Engine API, one client code for the observer's /info and the actions: reads go
-straight through; every call that changes something is logged the way the runner logs commands,
+straight through; every call that changes something is logged the way the host logs commands,
 and skipped in dry-run. Every call has a deadline for the whole answer (before_deadline).
 
-The API is not an external command, so it does not pass through the runner, but an operator
+The API is not an external command, so it does not pass through the host, but an operator
 reading the journal must see every removal the guardian asked Docker for, with Docker's answer.
 """
 import threading
@@ -25,14 +25,14 @@ class DockerCallError(GuardianError):
         return "device or resource busy" in text or "device is busy" in text
 
 
-class DockerDoor:
+class DockerApi:
     """One Docker host's API client, made at the first call and remade after an abandoned one."""
 
-    def __init__(self, settings, log, dry_run, timeout=None):
+    def __init__(self, settings, host=None, timeout=None):
+        """host: the door changes go through; None for a reader that never changes anything."""
         self.docker_host = settings.pool.docker_host
         self.timeout = timeout or settings.pool.docker_timeout
-        self.log = log
-        self.dry_run = dry_run
+        self.host = host
         self._client = None
 
     def client(self):
@@ -52,17 +52,8 @@ class DockerDoor:
         return self._call(method, args, kwargs)
 
     def change(self, what, method, *args, **kwargs):
-        """A call that changes something: logged as `what`; in dry-run only logged. True if done."""
-        if self.dry_run:
-            self.log.info("command.skipped", argv=what, reason="dry-run")
-            return False
-        try:
-            self._call(method, args, kwargs)
-        except DockerCallError as exc:
-            self.log.info("command.ran", argv=what, rc=exc.status or 1, error=str(exc))
-            raise
-        self.log.info("command.ran", argv=what, rc=0)
-        return True
+        """A call that changes something, through the host door as `what`. True if done."""
+        return self.host.change(what, self._call, method, args, kwargs)
 
     def _call(self, method, args, kwargs):
         import docker

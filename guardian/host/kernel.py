@@ -1,5 +1,5 @@
 """What the kernel tells about block devices: thin-pool lines (ioctl, else dmsetup through the
-runner), names and loop files from sysfs, and the space on the loop files' filesystem.
+host), names and loop files from sysfs, and the space on the loop files' filesystem.
 
 Reads only, returning the kernel's text or numbers; observe/ parses them into a snapshot, and
 act/ and tools/ use the names to find a device's sysfs entries.
@@ -18,7 +18,7 @@ DEV_MAPPER = "/dev/mapper"
 NO_DEVICES = "No devices found"          # what dmsetup prints when no device has the target
 
 
-def pool_lines(runner, pool_devices=None):
+def pool_lines(host, pool_devices=None):
     """(status, table) text of the thin-pools, as `dmsetup status --noflush`/`table --target
     thin-pool` print it: by ioctl through libdevmapper, else from dmsetup."""
     try:
@@ -26,8 +26,8 @@ def pool_lines(runner, pool_devices=None):
     except DevmapperError:
         pass
     try:
-        status = runner.run(["dmsetup", "status", "--noflush", "--target", "thin-pool"]).stdout
-        table = runner.run(["dmsetup", "table", "--target", "thin-pool"]).stdout
+        status = host.run(["dmsetup", "status", "--noflush", "--target", "thin-pool"]).stdout
+        table = host.run(["dmsetup", "table", "--target", "thin-pool"]).stdout
     except CommandError as exc:
         raise SourceUnavailable("kernel: {}".format(exc))
     return status, table

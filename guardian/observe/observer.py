@@ -9,31 +9,31 @@ import time
 
 from guardian.errors import GuardianError, SourceUnavailable
 from guardian.host import kernel
-from guardian.host.docker_api import DockerCallError, DockerDoor
+from guardian.host.docker_api import DockerCallError, DockerApi
 from guardian.observe.dmsetup import ThinPoolTable, parse_status, parse_table
 from guardian.observe.docker_info import parse_docker_info_api
 from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
 
 
-def read_kernel(runner, pool_devices=None):
+def read_kernel(host, pool_devices=None):
     """The thin-pools' parsed status and table lines."""
-    status, table = kernel.pool_lines(runner, pool_devices)
+    status, table = kernel.pool_lines(host, pool_devices)
     return parse_status(status), parse_table(table)
 
 
-def read_docker(door):
-    """Docker's /info through a DockerDoor; slow, absent or garbage answers are one line."""
+def read_docker(docker):
+    """Docker's /info through a DockerApi; slow, absent or garbage answers are one line."""
     try:
-        return parse_docker_info_api(door.read("info"))
+        return parse_docker_info_api(docker.read("info"))
     except DockerCallError as exc:
         raise SourceUnavailable(str(exc))
     except GuardianError as exc:
         raise SourceUnavailable("docker: {}".format(exc))
     except ValueError as exc:
-        raise SourceUnavailable("docker: answer from {} is not JSON: {}".format(door.docker_host, exc))
+        raise SourceUnavailable("docker: answer from {} is not JSON: {}".format(docker.docker_host, exc))
     except (TypeError, AttributeError, KeyError) as exc:
         raise SourceUnavailable("docker: answer from {} is not a docker info: {}".format(
-            door.docker_host, exc))
+            docker.docker_host, exc))
 
 
 def read_backing(data_path, metadata_path):
@@ -54,13 +54,13 @@ class Observer:
     """Reads the live host. The kernel is read every time (cheap ioctls); Docker's /info is
     expensive on devicemapper, so it is kept and refreshed only when asked or when stale."""
 
-    def __init__(self, runner, settings, with_docker=True, clock=time.monotonic):
-        self.runner = runner
+    def __init__(self, host, settings, with_docker=True, clock=time.monotonic):
+        self.host = host
         self.settings = settings
         self.with_docker = with_docker
         self.clock = clock
         self._docker = None            # (DockerInfo or None, problem or None, read_at)
-        self._door = DockerDoor(settings, log=None, dry_run=True)     # reads only: nothing to log
+        self._api = DockerApi(settings)     # reads only
         self._pool_devices = kernel.PoolDevices(clock)
 
     def snapshot(self, refresh_docker=False, kernel_only=False):
@@ -68,7 +68,7 @@ class Observer:
         problems = []
         statuses, tables = None, []
         try:
-            statuses, tables = read_kernel(self.runner, self._pool_devices)
+            statuses, tables = read_kernel(self.host, self._pool_devices)
         except SourceUnavailable as exc:
             problems.append(str(exc))
         docker_info, docker_problem = (None, None) if kernel_only else self._docker_info(refresh_docker)
@@ -88,15 +88,15 @@ class Observer:
             self.clock() - self._docker[2] >= self.settings.schedule.docker_info_interval)
         if refresh or stale:
             try:
-                self._docker = (read_docker(self._door), None, self.clock())
+                self._docker = (read_docker(self._api), None, self.clock())
             except SourceUnavailable as exc:
                 self._docker = (None, str(exc), self.clock())
         return self._docker[0], self._docker[1]
 
 
-def observe(runner, settings, with_docker=True):
+def observe(host, settings, with_docker=True):
     """One snapshot of the live host, for one-shot commands."""
-    return Observer(runner, settings, with_docker).snapshot(refresh_docker=True)
+    return Observer(host, settings, with_docker).snapshot(refresh_docker=True)
 
 
 def _devices_of(tables):

@@ -1,6 +1,6 @@
 """One snapshot of a pool: what the kernel says, what Docker says, and the filesystem underneath.
 
-`compose_snapshot` is pure: the reading is done elsewhere (sources.py for a live host, the
+`compose_snapshot` is pure: the reading is done elsewhere (observer.py for a live host, the
 diagnose command for captured outputs) and handed in.
 """
 import time

@@ -60,7 +60,8 @@ CATALOGUE = {
         "The rung backs off (doubling up to ladder.backoff_max) and the ladder goes on with the next "
         "rung. The message carries the command's or Docker's own error."),
     "command.ran": EventKind(
-        "0f81fc3bb79041109c53192fa6d09122", "An external command ran (debug)."),
+        "0f81fc3bb79041109c53192fa6d09122",
+        "A command ran, or a change went through the host door (changes at info, reads at debug)."),
     "command.skipped": EventKind(
         "cb0ab097161e4e2fa6e6a1ee7a63efa1", "A command or change was not made: dry-run.",
         "ARGV is what would have run. Set mode: enforce to let the daemon act."),

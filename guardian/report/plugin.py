@@ -89,7 +89,7 @@ def _check(args, build_app, history_path):
     from guardian.observe.observer import observe
     app = build_app(args.config, log_target="console")
     limits = thresholds(app.settings.watermarks, args)
-    snapshot = _with_floor(observe(app.runner, app.settings, with_docker=args.docker), args.min_free_space)
+    snapshot = _with_floor(observe(app.host, app.settings, with_docker=args.docker), args.min_free_space)
     outlook, note = published_forecast(snapshot, app.settings, history_path)
     return nagios.check_pool(snapshot, limits, outlook, note, args.verbose)
 

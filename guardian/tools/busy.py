@@ -14,7 +14,7 @@ from guardian.host.lock import action_lock
 from guardian.observe import holders
 from guardian.observe.mountinfo import escape, parse_mountinfo
 from guardian.report.log import audit
-from guardian.tools import layout
+from guardian.tools import docker_state
 from guardian.tools.target import resolve
 
 SHOWN_HOLDERS = 10     # the host's own namespace has every system process in it
@@ -33,7 +33,7 @@ def busy(app, what, release, root):
     with action_lock():
         for hold in holds:
             if not hold.docker_daemon:
-                unmount(app.runner, hold)
+                unmount(app.host, hold)
     left = [h for h in holders.find_holds(wanted) if not h.docker_daemon]
     line = "busy: released {} namespace(s); {}".format(
         len([h for h in holds if not h.docker_daemon]),
@@ -108,6 +108,6 @@ def _owner(container_id, names):
 
 def _container_names(root):
     try:
-        return {r.id: r.name for r in layout.list_containers(root)}
+        return {r.id: r.name for r in docker_state.list_containers(root)}
     except GuardianError:
         return {}

@@ -15,11 +15,11 @@ from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.observe.holders import describe_hold
 from guardian.report.log import audit
-from guardian.tools import thin
+from guardian.tools import thin_devices
 from guardian.tools.target import refuse_running, resolve
 
-RESCUE_DIR = os.path.join(thin.RUN_DIR, "rescue")
-NAME_PREFIX = thin.OUR_PREFIX + "rescue-"
+RESCUE_DIR = os.path.join(thin_devices.RUN_DIR, "rescue")
+NAME_PREFIX = thin_devices.OUR_PREFIX + "rescue-"
 
 
 class RescueState(NamedTuple):
@@ -45,15 +45,15 @@ def rescue_mount(app, query, directory, rw, root):
     if previous is not None:
         raise GuardianError("container {} is already rescue-mounted at {} (pool-guardian rescue umount {})".format(
             target.label(), previous.mount_point, target.short_id))
-    pool = thin.find_pool(app)
-    active = thin.active_as(app.runner, pool, target.device.device_id)
+    pool = thin_devices.find_pool(app)
+    active = thin_devices.active_as(app.host, pool, target.device.device_id)
     if active:
         raise GuardianError("container {}: its thin device {} is {}".format(
-            target.label(), target.device.device_id, thin.describe_active(active)))
+            target.label(), target.device.device_id, thin_devices.describe_active(active)))
     state = RescueState(target.container.id, target.container.name, NAME_PREFIX + target.short_id,
                         os.path.abspath(directory or os.path.join(RESCUE_DIR, target.short_id)), False, rw)
     with action_lock():
-        state, kind = _mount(app.runner, state, pool, target)
+        state, kind = _mount(app.host, state, pool, target)
     line = "rescue: {} (thin device {}, {}) mounted {} at {} as /dev/mapper/{}; its files are under {}/rootfs".format(
         target.label(), target.device.device_id, kind, "read-write" if rw else "read-only", state.mount_point,
         state.dm_name, state.mount_point)
@@ -64,22 +64,22 @@ def rescue_mount(app, query, directory, rw, root):
     return EXIT_OK
 
 
-def _mount(runner, state, pool, target):
+def _mount(host, state, pool, target):
     """Directory, device, mount, state file; on any failure, undo what was done, newest first."""
     done = []
     try:
         if _make_dir(state.mount_point):
             state = state._replace(made_dir=True)
             done.append(lambda: os.rmdir(state.mount_point))
-        thin.activate(runner, state.dm_name, pool, target.device.device_id, target.device.size_bytes)
-        done.append(lambda: thin.remove(runner, state.dm_name))
+        thin_devices.activate(host, state.dm_name, pool, target.device.device_id, target.device.size_bytes)
+        done.append(lambda: thin_devices.remove(host, state.dm_name))
         dev = "/dev/mapper/" + state.dm_name
-        kind = thin.fs_type(runner, dev)
-        thin.mount(runner, dev, state.mount_point, kind, state.rw)
-        done.append(lambda: thin.umount(runner, state.mount_point))
+        kind = thin_devices.fs_type(host, dev)
+        thin_devices.mount(host, dev, state.mount_point, kind, state.rw)
+        done.append(lambda: thin_devices.umount(host, state.mount_point))
         _write_state(state)
     except (GuardianError, OSError) as exc:
-        thin.undo_after(done, exc)
+        thin_devices.undo_after(done, exc)
     return state, kind
 
 
@@ -128,7 +128,7 @@ def rescue_umount(app, query):
     state = find_state(query)
     if state is None:
         raise GuardianError("no rescue mount of {!r} (no state file in {})".format(query, RESCUE_DIR))
-    holds = thin.mounts_of(state.dm_name)
+    holds = thin_devices.mounts_of(state.dm_name)
     ours = os.readlink("/proc/self/ns/mnt")
     elsewhere = [h for h in holds if h.namespace != ours]
     if elsewhere:
@@ -137,9 +137,9 @@ def rescue_umount(app, query):
                                 state.dm_name, "; ".join(describe_hold(h) for h in elsewhere), state.dm_name))
     with action_lock():
         for hold in holds:
-            unmount(app.runner, hold)
-        if thin.exists(app.runner, state.dm_name):
-            thin.remove(app.runner, state.dm_name)
+            unmount(app.host, hold)
+        if thin_devices.exists(app.host, state.dm_name):
+            thin_devices.remove(app.host, state.dm_name)
         if state.made_dir and os.path.isdir(state.mount_point):
             os.rmdir(state.mount_point)
         os.unlink(state_path(state.container_id))

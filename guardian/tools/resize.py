@@ -15,11 +15,11 @@ from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.observe.processes import docker_daemon_pid
 from guardian.report.log import audit
-from guardian.tools import thin
+from guardian.tools import thin_devices
 from guardian.tools.target import docker_answers, docker_door, from_files, refuse_running
 from guardian.units import format_bytes, parse_size_option
 
-RESIZE_DIR = os.path.join(thin.RUN_DIR, "resize")
+RESIZE_DIR = os.path.join(thin_devices.RUN_DIR, "resize")
 GROW_TIMEOUT = 600.0
 
 
@@ -35,13 +35,13 @@ def resize(app, query, size_text, root):
     if new_size == old_size:
         print("resize: {} is already {}; nothing to do".format(target.label(), format_bytes(old_size)))
         return EXIT_OK
-    pool = thin.find_pool(app)
-    active = thin.active_as(app.runner, pool, target.device.device_id)
+    pool = thin_devices.find_pool(app)
+    active = thin_devices.active_as(app.host, pool, target.device.device_id)
     if active:
         raise GuardianError("container {}: its thin device {} is {}".format(
-            target.label(), target.device.device_id, thin.describe_active(active)))
+            target.label(), target.device.device_id, thin_devices.describe_active(active)))
     with action_lock():
-        kind, backup = _grow(app.runner, pool, target, new_size)
+        kind, backup = _grow(app.host, pool, target, new_size)
     line = "resize: {} grown from {} to {} ({} grown; {} updated, previous copy {}); start dockerd again".format(
         target.label(), format_bytes(old_size), format_bytes(new_size), kind, target.device.metadata_path, backup)
     print(line)
@@ -57,44 +57,44 @@ def refuse_while_dockerd_runs(app):
     pid = docker_daemon_pid()
     if pid is not None:
         raise GuardianError("dockerd is running (pid {}): {}".format(pid, why))
-    door = docker_door(app)
+    docker = docker_door(app)
     try:
-        if docker_answers(door):
+        if docker_answers(docker):
             raise GuardianError("Docker answers on {}: {}".format(app.settings.pool.docker_host, why))
     finally:
-        door.close()
+        docker.close()
 
 
-def _grow(runner, pool, target, new_size):
+def _grow(host, pool, target, new_size):
     """Activate longer, mount, record the size in Docker's file, grow the filesystem; always clean up.
     If growing fails, Docker's file gets its old size back: a filesystem smaller than its device is
     harmless, a device smaller than its filesystem is not."""
-    name = thin.OUR_PREFIX + "resize-" + target.short_id
+    name = thin_devices.OUR_PREFIX + "resize-" + target.short_id
     dev, directory = "/dev/mapper/" + name, os.path.join(RESIZE_DIR, target.short_id)
     done = []
     try:
-        thin.activate(runner, name, pool, target.device.device_id, new_size)
-        done.append(lambda: thin.remove(runner, name))
-        kind = thin.fs_type(runner, dev)
+        thin_devices.activate(host, name, pool, target.device.device_id, new_size)
+        done.append(lambda: thin_devices.remove(host, name))
+        kind = thin_devices.fs_type(host, dev)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         done.append(lambda: os.rmdir(directory))
-        thin.mount(runner, dev, directory, kind, rw=True)
-        done.append(lambda: thin.umount(runner, directory))
+        thin_devices.mount(host, dev, directory, kind, rw=True)
+        done.append(lambda: thin_devices.umount(host, directory))
         backup = write_size(target.device.metadata_path, new_size)
         done.append(lambda: _restore(backup, target.device.metadata_path))
-        grow_filesystem(runner, kind, dev, directory)
+        grow_filesystem(host, kind, dev, directory)
         done.pop()          # grown: the new size stays
     except (GuardianError, OSError) as exc:
-        thin.undo_after(done, exc)
-    thin.finish(done, "resize")
+        thin_devices.undo_after(done, exc)
+    thin_devices.finish(done, "resize")
     return kind, backup
 
 
-def grow_filesystem(runner, kind, dev, directory):
+def grow_filesystem(host, kind, dev, directory):
     if kind == "xfs":
-        runner.run(["xfs_growfs", directory], timeout=GROW_TIMEOUT, changes=True)
+        host.run(["xfs_growfs", directory], timeout=GROW_TIMEOUT, changes=True)
     else:
-        runner.run(["resize2fs", dev], timeout=GROW_TIMEOUT, changes=True)
+        host.run(["resize2fs", dev], timeout=GROW_TIMEOUT, changes=True)
 
 
 def write_size(path, new_size):

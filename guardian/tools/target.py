@@ -3,14 +3,14 @@ from Docker's own files when it does not (the case rescue and resize exist for).
 from typing import NamedTuple
 
 from guardian.errors import GuardianError
-from guardian.host.docker_api import DockerCallError, DockerDoor
+from guardian.host.docker_api import DockerCallError, DockerApi
 from guardian.observe.docker_files import parse_graphdriver
-from guardian.tools import layout
+from guardian.tools import docker_state
 
 
 class Target(NamedTuple):
-    container: layout.ContainerRecord
-    device: layout.ThinDevice
+    container: docker_state.ContainerRecord
+    device: docker_state.ThinDevice
     docker_name: str        # the dm name Docker activates it under
     source: str             # "docker inspect" or "Docker's files"
 
@@ -23,13 +23,13 @@ class Target(NamedTuple):
 
 
 def docker_door(app):
-    return DockerDoor(app.settings, app.log, dry_run=False)
+    return DockerApi(app.settings, app.host)
 
 
-def docker_answers(door):
+def docker_answers(docker):
     """True when dockerd answers on its socket."""
     try:
-        door.read("ping")
+        docker.read("ping")
         return True
     except DockerCallError:
         return False
@@ -37,22 +37,22 @@ def docker_answers(door):
 
 def resolve(app, query, root):
     """The container and its thin device; Docker is asked first, its files when it does not answer."""
-    door = docker_door(app)
+    docker = docker_door(app)
     try:
-        if docker_answers(door):
-            return _from_inspect(door.read("inspect_container", query), root)
+        if docker_answers(docker):
+            return _from_inspect(docker.read("inspect_container", query), root)
     finally:
-        door.close()
+        docker.close()
     return from_files(query, root)
 
 
 def from_files(query, root):
-    record = layout.find_container(layout.list_containers(root), query)
+    record = docker_state.find_container(docker_state.list_containers(root), query)
     if not record.mount_id:
         raise GuardianError("container {}: no layerdb mount-id under {}: is Docker's driver devicemapper?".format(
             record.name or record.id[:12], root))
-    return Target(record, layout.thin_device(root, record.mount_id),
-                  layout.docker_device_name(root, record.mount_id), "Docker's files")
+    return Target(record, docker_state.thin_device(root, record.mount_id),
+                  docker_state.docker_device_name(root, record.mount_id), "Docker's files")
 
 
 def _from_inspect(inspect, root):
@@ -63,9 +63,9 @@ def _from_inspect(inspect, root):
         raise GuardianError("container {}: Docker's storage driver is {}, not devicemapper".format(
             name, graph.driver))
     device_hash = graph.device_name.rsplit("-", 1)[-1]
-    record = layout.ContainerRecord(inspect["Id"], name, bool(state.get("Running")),
+    record = docker_state.ContainerRecord(inspect["Id"], name, bool(state.get("Running")),
                                     int(state.get("Pid") or 0), device_hash)
-    device = layout.thin_device(root, device_hash)
+    device = docker_state.thin_device(root, device_hash)
     if graph.device_id is not None and graph.device_id != device.device_id:
         raise GuardianError("container {}: docker inspect says device id {}, {} says {}".format(
             name, graph.device_id, device.metadata_path, device.device_id))

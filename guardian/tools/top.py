@@ -15,13 +15,13 @@ from guardian.errors import EXIT_OK, CommandError, GuardianError, ParseError
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import parse_status
 from guardian.host.kernel import SYS_DEV_BLOCK, device_name
-from guardian.tools import layout, thin
+from guardian.tools import docker_state, thin_devices
 from guardian.units import format_bytes
 
 THIN_LS_FORMAT = "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS"
 THIN_LS_TIMEOUT = 3600.0
 # Two `top` runs must not release each other's snapshot; the daemon's actions need no snapshot.
-SNAP_LOCK = os.path.join(thin.RUN_DIR, "metadata-snap.lock")
+SNAP_LOCK = os.path.join(thin_devices.RUN_DIR, "metadata-snap.lock")
 
 
 class ThinUsage(NamedTuple):
@@ -58,13 +58,13 @@ def parse_thin_ls(text):
 def owners(root):
     """{device id: (kind, name, ident)} from Docker's files: containers, their init layers, image layers."""
     by_hash = {}
-    for record in layout.list_containers(root):
+    for record in docker_state.list_containers(root):
         if record.mount_id:
             by_hash[record.mount_id] = ("container", record.name, record.id[:12])
             by_hash[record.mount_id + "-init"] = ("container init layer", record.name, record.id[:12])
-    for cache_id, label in layout.image_layers(root).items():
+    for cache_id, label in docker_state.image_layers(root).items():
         by_hash.setdefault(cache_id, ("image layer", label, cache_id[:12]))
-    return {device.device_id: _owner(device, by_hash) for device in layout.thin_devices(root)}
+    return {device.device_id: _owner(device, by_hash) for device in docker_state.thin_devices(root)}
 
 
 def _owner(device, by_hash):
@@ -87,40 +87,40 @@ def rows(usages, owned, block_bytes):
 
 def top(app, count, as_json, root):
     try:
-        app.runner.which("thin_ls")
+        app.host.which("thin_ls")
     except CommandError:
         raise GuardianError("thin_ls not found: install device-mapper-persistent-data >= 0.6 "
                             "(thin-provisioning-tools on Debian/Ubuntu)")
-    pool = thin.find_pool(app)
+    pool = thin_devices.find_pool(app)
     sys.stderr.write("pool-guardian top: thin_ls reads all of {}'s metadata; on a big pool that takes a "
                      "while and loads its disk\n".format(pool.name))
     with action_lock(SNAP_LOCK):
-        text = read_usage(app.runner, pool)
+        text = read_usage(app.host, pool)
     table = rows(parse_thin_ls(text), owners(root), pool.block_bytes)[:count or None]
     print(json.dumps([r._asdict() for r in table], indent=2) if as_json else render(table))
     return EXIT_OK
 
 
-def read_usage(runner, pool):
+def read_usage(host, pool):
     """thin_ls on a metadata snapshot that is always released, even if a stale one was held."""
-    if held_snapshot(runner, pool.name):
+    if held_snapshot(host, pool.name):
         sys.stderr.write("pool-guardian top: releasing a metadata snapshot left held on {}\n".format(pool.name))
-        _message(runner, pool.name, "release_metadata_snap")
-    _message(runner, pool.name, "reserve_metadata_snap")
+        _message(host, pool.name, "release_metadata_snap")
+    _message(host, pool.name, "reserve_metadata_snap")
     try:
-        return runner.run(["thin_ls", "--metadata-snap", "--format", THIN_LS_FORMAT,
+        return host.run(["thin_ls", "--metadata-snap", "--format", THIN_LS_FORMAT,
                            metadata_path(pool.metadata_dev)], timeout=THIN_LS_TIMEOUT).stdout
     finally:
-        _message(runner, pool.name, "release_metadata_snap")
+        _message(host, pool.name, "release_metadata_snap")
 
 
-def held_snapshot(runner, pool_name):
-    statuses = parse_status(runner.run(["dmsetup", "status", pool_name]).stdout)
+def held_snapshot(host, pool_name):
+    statuses = parse_status(host.run(["dmsetup", "status", pool_name]).stdout)
     return any(getattr(s, "held_metadata_root", None) is not None for s in statuses)
 
 
-def _message(runner, pool_name, message):
-    runner.run(["dmsetup", "message", pool_name, "0", message], changes=True)
+def _message(host, pool_name, message):
+    host.run(["dmsetup", "message", pool_name, "0", message], changes=True)
 
 
 def metadata_path(dev):

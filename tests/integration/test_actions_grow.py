@@ -4,7 +4,7 @@ import os
 
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
-from guardian.act.grow_lvm import LvmGrow, plan_lvm_grow
+from guardian.act.grow_lvm import LvmGrow, lvm_grow_for
 from guardian.act.sizes import Refusal
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
@@ -144,11 +144,11 @@ def test_a_profile_changed_between_grows_counts_at_the_next(lvm_thin_pool):
     pool = LvmPool(lvm_thin_pool)
     autoextend_profile(pool, threshold=100)
     ctx, observer = context(pool_config(pool) + GROW.format("256M"), with_docker=False)
-    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
-    assert isinstance(plan, LvmGrow), plan
+    job = lvm_grow_for(observer.snapshot().pool, "data", ctx.settings, ctx.host)
+    assert isinstance(job, LvmGrow), job
     write_profile(threshold=80)
-    plan = plan_lvm_grow(observer.snapshot().pool, "data", ctx.settings, ctx.runner)
-    assert isinstance(plan, Refusal) and not plan.critical and "thin_pool_autoextend_threshold=80" in plan.reason
+    job = lvm_grow_for(observer.snapshot().pool, "data", ctx.settings, ctx.host)
+    assert isinstance(job, Refusal) and not job.critical and "thin_pool_autoextend_threshold=80" in job.reason
 
 
 def autoextend_profile(pool, threshold=80):

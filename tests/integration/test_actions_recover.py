@@ -11,9 +11,9 @@ import pytest
 
 from guardian.act.base import DONE, FAILED, REFUSED
 from guardian.act.grow import grow_parts
-from guardian.act.grow_loop import STEPS, plan_loop_grow
+from guardian.act.grow_loop import STEPS, loop_grow_for
 from guardian.act.recover import recover
-from guardian.host.runner import Runner
+from guardian.host.door import Host
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import out, sh
 
@@ -32,7 +32,7 @@ def recover_now(pool, grow_enabled):
 def test_grow_interrupted_after_each_step_is_finished_by_recover(make_thin_pool, steps_run):
     pool = make_thin_pool(data_size=GIB)
     ctx, observer = context(pool_config(pool, CONFIG.format("true")), with_docker=False)
-    plan = plan_loop_grow(observer.snapshot().pool, "data", ctx.settings)
+    plan = loop_grow_for(observer.snapshot().pool, "data", ctx.settings)
     for step in STEPS[:steps_run]:
         step(ctx, plan)                       # ... and the guardian is killed here
     result = recover_now(pool, "true")
@@ -72,7 +72,7 @@ def test_a_pending_table_is_dropped_when_grow_is_disabled(make_thin_pool):
     the pool keeps its old size and stays writable."""
     pool = make_thin_pool(data_size=GIB)
     ctx, observer = context(pool_config(pool, CONFIG.format("true")), with_docker=False)
-    plan = plan_loop_grow(observer.snapshot().pool, "data", ctx.settings)
+    plan = loop_grow_for(observer.snapshot().pool, "data", ctx.settings)
     for step in STEPS[:3]:
         step(ctx, plan)
     assert "INACTIVE" in out("dmsetup info " + pool.name)
@@ -112,7 +112,7 @@ def slow_lvm_pool(tmp_path):
 
 
 def kill_when_suspended(pool, pid):
-    """Kill lvextend's process group (as the runner does at its timeout) once LVM has held the
+    """Kill lvextend's process group (as the host does at its timeout) once LVM has held the
     pool suspended for a second."""
     deadline = time.time() + 60
     while time.time() < deadline and not suspended(pool.name):
@@ -152,7 +152,7 @@ def test_an_lvextend_killed_mid_suspend_leaves_a_pool_recover_makes_sound(tmp_pa
         assert_sound(pool)
 
 
-class SlowingRunner(Runner):
+class SlowingHost(Host):
     """Makes the PV slow just as lvextend starts (not for the lvs before it)."""
 
     def __init__(self, pool, *args, **kwargs):
@@ -170,7 +170,7 @@ def test_a_grow_whose_lvextend_is_killed_leaves_no_pool_suspended(tmp_path, monk
     with slow_lvm_pool(tmp_path) as pool:
         monkeypatch.setenv("LVM_SYSTEM_DIR", str(tmp_path))
         ctx, observer = context(pool_config(pool, CONFIG.format("true")), with_docker=False)
-        ctx = ctx._replace(runner=SlowingRunner(pool, ctx.log, timeout=60))
+        ctx = ctx._replace(host=SlowingHost(pool, ctx.log, timeout=60))
 
         def killer():
             deadline = time.time() + 60

@@ -10,7 +10,7 @@ import time
 from guardian.act.base import DONE, ActionResult
 from guardian.config import load_config_text
 from guardian.daemon.engine import Engine
-from guardian.host.runner import Runner
+from guardian.host.door import Host
 from guardian.observe.observer import Observer
 from guardian.report.log import configure_logging
 from guardian.report.reporter import Reporter
@@ -45,9 +45,9 @@ def discarding(rung, thin, start_mib, length_mib, ran):
 def engine_for(pool, rungs):
     settings = load_config_text(CONFIG.format(pool=pool.name), "test config")
     log = configure_logging("info", "console")
-    runner = Runner(log, timeout=60)
-    observer = Observer(runner, settings, with_docker=False)
-    return Engine(settings, runner, log, observer, Reporter(log, settings, time.monotonic), rungs=rungs)
+    host = Host(log, timeout=60)
+    observer = Observer(host, settings, with_docker=False)
+    return Engine(settings, host, log, observer, Reporter(log, settings, time.monotonic), rungs=rungs)
 
 
 def write(thin, offset_mib, size_mib):

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from guardian.act.grow_loop import STEPS, plan_loop_grow
+from guardian.act.grow_loop import STEPS, loop_grow_for
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import out, sh
 from tests.integration.test_daemon import wait_for_line
@@ -47,9 +47,9 @@ def checksum(thin):
 
 def killed_after(pool, steps):
     ctx, observer = context(pool_config(pool, GROW.format("true")), with_docker=False)
-    plan = plan_loop_grow(observer.snapshot().pool, "data", ctx.settings)
+    job = loop_grow_for(observer.snapshot().pool, "data", ctx.settings)
     for step in STEPS[:steps]:
-        step(ctx, plan)
+        step(ctx, job)
 
 
 def assert_sound(pool, thin, digest, data_blocks):

@@ -1,15 +1,15 @@
-"""build_app's second half: the logger and the runner follow the settings they are built from,
+"""build_app's second half: the logger and the host follow the settings they are built from,
 so the daemon's reload (which builds from a new config) changes log.* and pool.command_timeout."""
 from guardian.app import app_from
 from guardian.config import load_config_text
 
 
-def test_the_runner_and_the_logger_follow_the_settings(capsys):
+def test_the_host_and_the_logger_follow_the_settings(capsys):
     quiet = app_from(load_config_text("log:\n  target: console\n"))
     quiet.log.debug("pool.observed")
     assert "pool.observed" not in capsys.readouterr().err
     loud = app_from(load_config_text("pool:\n  command_timeout: 7s\nlog:\n  target: console\n  level: debug\n"))
     loud.log.debug("pool.observed")
     assert "pool.observed" in capsys.readouterr().err
-    assert (quiet.runner.timeout, loud.runner.timeout) == (30.0, 7.0)
-    assert loud.runner.log is loud.log
+    assert (quiet.host.timeout, loud.host.timeout) == (30.0, 7.0)
+    assert loud.host.log is loud.log

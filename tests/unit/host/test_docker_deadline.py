@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import pytest
 
 from guardian.errors import SourceUnavailable
-from guardian.host.docker_api import DockerDoor, DockerTimeout, before_deadline
+from guardian.host.docker_api import DockerApi, DockerTimeout, before_deadline
 from guardian.observe.observer import read_docker as read_info
 
 
 def read_docker(host, timeout):
-    """Docker's /info as the observer reads it: through a DockerDoor."""
+    """Docker's /info as the observer reads it: through a DockerApi."""
     pool = SimpleNamespace(docker_host=host, docker_timeout=timeout)
-    return read_info(DockerDoor(SimpleNamespace(pool=pool), log=None, dry_run=True))
+    return read_info(DockerApi(SimpleNamespace(pool=pool)))
 
 
 VERSION = {"ApiVersion": "1.41", "MinAPIVersion": "1.12", "Version": "20.10.7"}

@@ -4,7 +4,7 @@ import pytest
 from guardian.cli import main
 from guardian.errors import GuardianError
 from guardian.tools import rescue
-from guardian.tools.thin import mount_options
+from guardian.tools.thin_devices import mount_options
 
 
 @pytest.mark.parametrize("kind, rw, options", [

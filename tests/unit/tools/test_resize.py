@@ -2,14 +2,14 @@
 import json
 import os
 
-from guardian.tools import layout
+from guardian.tools import docker_state
 from guardian.tools.resize import write_size
-from tests.unit.tools.test_layout import C2_MOUNT, docker_tree
+from tests.unit.tools.test_docker_state import C2_MOUNT, docker_tree
 
 
 def test_write_size_changes_only_the_size_and_keeps_a_backup_docker_skips(tmp_path):
     root = docker_tree(tmp_path)
-    path = os.path.join(layout.metadata_dir(root), C2_MOUNT)
+    path = os.path.join(docker_state.metadata_dir(root), C2_MOUNT)
     os.chmod(path, 0o600)
     with open(path) as handle:
         before = handle.read()
@@ -21,7 +21,7 @@ def test_write_size_changes_only_the_size_and_keeps_a_backup_docker_skips(tmp_pa
         assert handle.read() == before
     assert os.path.dirname(backup) == os.path.dirname(path) and os.path.basename(backup).startswith(".")
     assert os.stat(path).st_mode & 0o777 == 0o600
-    assert [d.size_bytes for d in layout.thin_devices(root) if d.hash == C2_MOUNT] == [536870912]
+    assert [d.size_bytes for d in docker_state.thin_devices(root) if d.hash == C2_MOUNT] == [536870912]
     assert not [n for n in os.listdir(os.path.dirname(path)) if n.endswith("pool-guardian-tmp")]
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from guardian.errors import ParseError
 from guardian.tools.top import ThinUsage, owners, parse_thin_ls, render, rows
-from tests.unit.tools.test_layout import docker_tree
+from tests.unit.tools.test_docker_state import docker_tree
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 KIB64 = 64 * 1024

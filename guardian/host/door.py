@@ -1,8 +1,10 @@
-"""The one place that runs external commands.
+"""The one door to the host: every external command and every change goes through `Host`.
 
-Every call goes through `Runner.run`: an argv list (never a shell), a timeout after which the whole
-process group is killed, and a log entry. Dry-run lives here too: a command marked `changes=True`
-is checked (it exists and we are allowed to act) and logged, but not executed.
+`Host.run` runs an argv list (never a shell) with a timeout after which the whole process group
+is killed. `Host.change` applies a change that is not a command (an ioctl, a syscall, a Docker API
+call), logged as the command it stands for. Dry-run is known here and nowhere else: a command
+marked `changes=True`, or a change, is checked (we would be allowed to act) and logged, not done.
+Changes are logged at info, so the journal keeps every one; reads at debug.
 """
 import os
 import shutil
@@ -35,8 +37,8 @@ def first_line(text):
     return ""
 
 
-class Runner:
-    """Runs commands with timeouts; in dry-run mode, skips those that change something."""
+class Host:
+    """Runs commands with timeouts and applies changes; in dry-run mode, skips every change."""
 
     def __init__(self, log, dry_run=False, timeout=DEFAULT_TIMEOUT):
         self.log = log
@@ -55,23 +57,40 @@ class Runner:
         """Run argv; raise CommandError on a missing command, a timeout, or (check) a failure."""
         argv = tuple(argv)
         path = self.which(argv[0])
-        if changes and self.dry_run:
-            self._check_may_act()
-            self.log.info("command.skipped", argv=" ".join(argv), reason="dry-run")
+        if changes and self._skipped(" ".join(argv)):
             return CommandResult(argv, 0, "", "", 0.0, executed=False)
         result = self._execute(path, argv, timeout or self.timeout, input_text)
-        self.log.debug("command.ran", argv=" ".join(argv), rc=result.returncode,
-                       seconds=round(result.seconds, 3))
+        (self.log.info if changes else self.log.debug)(
+            "command.ran", argv=" ".join(argv), rc=result.returncode, seconds=round(result.seconds, 3))
         if check and result.returncode != 0:
             raise CommandError("{} failed (exit {}): {}".format(
                 " ".join(argv), result.returncode, first_line(result.stderr or result.stdout)))
         return result
 
-    def _check_may_act(self):
-        """Dry-run still proves we could act: the real run would need root."""
+    def change(self, label, fn, *args):
+        """fn(*args), logged under label (the command it stands for). True once done; False when
+        dry-run skipped it. fn's error is logged with Docker's status when it has one, and raised."""
+        if self._skipped(label):
+            return False
+        started = time.monotonic()
+        try:
+            fn(*args)
+        except Exception as exc:
+            self.log.info("command.ran", argv=label, rc=getattr(exc, "status", None) or 1, error=str(exc),
+                          seconds=round(time.monotonic() - started, 3))
+            raise
+        self.log.info("command.ran", argv=label, rc=0, seconds=round(time.monotonic() - started, 3))
+        return True
+
+    def _skipped(self, label):
+        """In dry-run, log the change as skipped, after proving we could act: the real run needs root."""
+        if not self.dry_run:
+            return False
         if os.geteuid() != 0:
             raise CommandError("dry-run: acting on the pool needs root (running as uid {})".format(
                 os.geteuid()))
+        self.log.info("command.skipped", argv=label, reason="dry-run")
+        return True
 
     @staticmethod
     def _execute(path, argv, timeout, input_text):

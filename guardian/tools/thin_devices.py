@@ -2,7 +2,7 @@
 
 A thin device has no size of its own in dm-thin: it is whatever length the table that activates
 it says, which is why `dmsetup create NAME --table "0 SECTORS thin POOL DEVICE_ID"` is all an
-activation takes. Everything here changes the host through the runner (changes=True).
+activation takes. Everything here changes the host through the host (changes=True).
 """
 from typing import NamedTuple
 
@@ -26,7 +26,7 @@ class Pool(NamedTuple):
 
 def find_pool(app):
     """The pool Docker uses (config pool.name, Docker's Pool Name, or the only one), or why not."""
-    snapshot = observe(app.runner, app.settings)
+    snapshot = observe(app.host, app.settings)
     view = snapshot.pool
     if view is None or view.table is None:
         raise NoPoolError("no thin pool to work on: {}".format(
@@ -43,15 +43,15 @@ def dev_number(path):
         raise GuardianError("{}: {}".format(path, exc.strerror))
 
 
-def active_tables(runner):
+def active_tables(host):
     """Every active thin device's table (one dmsetup call; it prints nothing when there is none)."""
-    text = runner.run(["dmsetup", "table", "--target", "thin"]).stdout
+    text = host.run(["dmsetup", "table", "--target", "thin"]).stdout
     return [t for t in parse_table(text) if isinstance(t, ThinTable)] if text.strip() else []
 
 
-def active_as(runner, pool, device_id):
+def active_as(host, pool, device_id):
     """Names under which the pool's thin device device_id is active right now."""
-    return [t.name for t in active_tables(runner)
+    return [t.name for t in active_tables(host)
             if t.device_id == device_id and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name)]
 
 
@@ -74,26 +74,26 @@ def describe_active(names):
     return " and ".join(parts)
 
 
-def activate(runner, name, pool, device_id, size_bytes):
+def activate(host, name, pool, device_id, size_bytes):
     sectors = -(-size_bytes // SECTOR_BYTES)
-    runner.run(["dmsetup", "create", name, "--table",
+    host.run(["dmsetup", "create", name, "--table",
                 "0 {} thin /dev/mapper/{} {}".format(sectors, pool.name, device_id)], changes=True)
 
 
-def remove(runner, name):
+def remove(host, name):
     """Deactivate one of OUR devices; refuses any other name, so a bug cannot remove Docker's."""
     if not name.startswith(OUR_PREFIX):
         raise GuardianError("refusing to remove device {}: not created by pool-guardian".format(name))
-    runner.run(["dmsetup", "remove", "--retry", name], changes=True)
+    host.run(["dmsetup", "remove", "--retry", name], changes=True)
 
 
-def exists(runner, name):
-    return runner.run(["dmsetup", "info", "-c", "--noheadings", "-o", "name", name], check=False).returncode == 0
+def exists(host, name):
+    return host.run(["dmsetup", "info", "-c", "--noheadings", "-o", "name", name], check=False).returncode == 0
 
 
-def fs_type(runner, dev):
+def fs_type(host, dev):
     """The filesystem on a device, probed (blkid -p) rather than taken from Docker's records."""
-    result = runner.run(["blkid", "-p", "-o", "value", "-s", "TYPE", dev], check=False)
+    result = host.run(["blkid", "-p", "-o", "value", "-s", "TYPE", dev], check=False)
     kind = result.stdout.strip()
     if result.returncode != 0 or kind not in ("xfs", "ext4", "ext3"):
         raise GuardianError("{}: no xfs or ext4 filesystem found ({})".format(
@@ -109,12 +109,12 @@ def mount_options(kind, rw):
     return "rw" if rw else "ro,noload"
 
 
-def mount(runner, dev, directory, kind, rw):
-    runner.run(["mount", "-t", kind, "-o", mount_options(kind, rw), dev, directory], changes=True)
+def mount(host, dev, directory, kind, rw):
+    host.run(["mount", "-t", kind, "-o", mount_options(kind, rw), dev, directory], changes=True)
 
 
-def umount(runner, directory):
-    runner.run(["umount", directory], changes=True)
+def umount(host, directory):
+    host.run(["umount", directory], changes=True)
 
 
 def cleanup(done):

@@ -1,11 +1,12 @@
-"""The one door for external commands: timeouts kill the process group, dry-run skips changes."""
+"""The one door to the host: timeouts kill the process group; every change, command or not, is
+logged at info and skipped in dry-run."""
 import os
 import time
 
 import pytest
 
 from guardian.errors import CommandError
-from guardian.host.runner import Runner
+from guardian.host.door import Host
 
 
 class Recorder:
@@ -17,25 +18,25 @@ class Recorder:
 
 
 def test_runs_argv_without_a_shell():
-    result = Runner(Recorder()).run(["echo", "$HOME; true"])
+    result = Host(Recorder()).run(["echo", "$HOME; true"])
     assert result.stdout == "$HOME; true\n"
 
 
 def test_every_call_is_logged():
     log = Recorder()
-    Runner(log).run(["true"])
+    Host(log).run(["true"])
     assert log.entries[0][1] == "command.ran"
 
 
 def test_failure_names_the_command_and_its_first_error_line():
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder()).run(["ls", "/no/such/dir"])
+        Host(Recorder()).run(["ls", "/no/such/dir"])
     assert str(caught.value).startswith("ls /no/such/dir failed (exit 2): ls: cannot access")
 
 
 def test_missing_command_is_named():
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder()).run(["no-such-tool-xyz"])
+        Host(Recorder()).run(["no-such-tool-xyz"])
     assert str(caught.value) == "no-such-tool-xyz: command not found (is it installed?)"
 
 
@@ -44,7 +45,7 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
     script = "sleep 3 && touch {} & sleep 30".format(marker)
     started = time.monotonic()
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder()).run(["sh", "-c", script], timeout=0.5)
+        Host(Recorder()).run(["sh", "-c", script], timeout=0.5)
     assert "timed out after 0.5 s" in str(caught.value)
     assert time.monotonic() - started < 3
     time.sleep(3.5)
@@ -54,27 +55,54 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 def test_dry_run_skips_commands_that_change_something(tmp_path):
     target = tmp_path / "made"
     log = Recorder()
-    result = Runner(log, dry_run=True).run(["touch", str(target)], changes=True)
+    result = Host(log, dry_run=True).run(["touch", str(target)], changes=True)
     assert not result.executed and not target.exists()
     assert log.entries[-1][1] == "command.skipped"
 
 
+def test_a_change_that_is_not_a_command_is_done_and_logged_at_info():
+    log, done = Recorder(), []
+    assert Host(log).change("losetup -c /dev/loop9", done.append, "set") is True
+    assert done == ["set"] and log.entries[-1][:2] == ("info", "command.ran")
+    assert log.entries[-1][2]["argv"] == "losetup -c /dev/loop9"
+
+
+def test_dry_run_skips_a_change_that_is_not_a_command():
+    log, done = Recorder(), []
+    assert Host(log, dry_run=True).change("docker rm abc", done.append, "rm") is False
+    assert done == [] and log.entries[-1][1] == "command.skipped"
+
+
+class Refused(Exception):
+    status = 409
+
+
+def test_a_failed_change_is_logged_with_its_status_and_raised():
+    log = Recorder()
+
+    def refuse():
+        raise Refused("conflict: container is running")
+    with pytest.raises(Refused):
+        Host(log).change("docker rm abc", refuse)
+    assert log.entries[-1][2]["rc"] == 409 and "conflict" in log.entries[-1][2]["error"]
+
+
 def test_dry_run_still_runs_read_only_commands():
-    assert Runner(Recorder(), dry_run=True).run(["echo", "hi"]).stdout == "hi\n"
+    assert Host(Recorder(), dry_run=True).run(["echo", "hi"]).stdout == "hi\n"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="checks the root-only path")
 def test_dry_run_checks_permission_before_claiming_it_could_act(monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder(), dry_run=True).run(["true"], changes=True)
+        Host(Recorder(), dry_run=True).run(["true"], changes=True)
     assert "needs root" in str(caught.value)
 
 
 def test_timeout_is_a_hard_deadline_with_a_grandchild_holding_the_pipe():
     started = time.monotonic()
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder()).run(["sh", "-c", "sleep 30 & sleep 30"], timeout=2)
+        Host(Recorder()).run(["sh", "-c", "sleep 30 & sleep 30"], timeout=2)
     assert time.monotonic() - started < 3.5
     assert str(caught.value) == "sh -c sleep 30 & sleep 30 timed out after 2 s: killed it and its process group"
 
@@ -82,7 +110,7 @@ def test_timeout_is_a_hard_deadline_with_a_grandchild_holding_the_pipe():
 def test_timeout_stops_reading_when_an_escaped_grandchild_holds_the_pipe():
     started = time.monotonic()
     with pytest.raises(CommandError) as caught:
-        Runner(Recorder()).run(["sh", "-c", "setsid sleep 6 & exit 0"], timeout=2)
+        Host(Recorder()).run(["sh", "-c", "setsid sleep 6 & exit 0"], timeout=2)
     assert time.monotonic() - started < 3.5
     assert str(caught.value) == (
         "sh -c setsid sleep 6 & exit 0 exited 0 but a process it left behind still held its output "

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from guardian.errors import GuardianError
-from guardian.tools import layout
+from guardian.tools import docker_state
 
 C1 = "7778da4532e9e9d1c3b8fe99b69c97b981fcdded9d3aa5b725a8762d584ead26"
 C2 = "b0e921c03c32935b94fbda0fe23d3b5560c5e344156f2318191156a8f82d362d"
@@ -34,7 +34,7 @@ def docker_tree(tmp_path):
     for cid, name, running, mount in ((C1, "c1", True, C1_MOUNT), (C2, "c2", False, C2_MOUNT)):
         write(os.path.join(root, "containers", cid, "config.v2.json"), json.dumps(
             {"ID": cid, "Name": "/" + name, "State": {"Running": running, "Pid": 474 if running else 0}}))
-        write(os.path.join(root, layout.LAYERDB, "mounts", cid, "mount-id"), mount)
+        write(os.path.join(root, docker_state.LAYERDB, "mounts", cid, "mount-id"), mount)
     meta = os.path.join(root, "devicemapper", "metadata")
     for name, device_id in (("base", 1), (LAYER, 2), (C1_MOUNT + "-init", 3), (C1_MOUNT, 4),
                             (C2_MOUNT + "-init", 5), (C2_MOUNT, 6)):
@@ -47,65 +47,65 @@ def docker_tree(tmp_path):
           json.dumps({"Repositories": {"busybox": {"busybox:bed": "sha256:" + IMAGE}}}))
     write(os.path.join(image_dir, "imagedb", "content", "sha256", IMAGE),
           json.dumps({"rootfs": {"type": "layers", "diff_ids": [DIFF_ID]}}))
-    write(os.path.join(root, layout.LAYERDB, "sha256", DIFF_ID.split(":")[1], "cache-id"), LAYER)
+    write(os.path.join(root, docker_state.LAYERDB, "sha256", DIFF_ID.split(":")[1], "cache-id"), LAYER)
     return root
 
 
 def test_docker_root_from_flag_then_daemon_json_then_default(tmp_path):
     config = tmp_path / "daemon.json"
-    assert layout.docker_root("/srv/docker", str(config)) == "/srv/docker"
-    assert layout.docker_root(None, str(config)) == "/var/lib/docker"
+    assert docker_state.docker_root("/srv/docker", str(config)) == "/srv/docker"
+    assert docker_state.docker_root(None, str(config)) == "/var/lib/docker"
     config.write_text('{"data-root": "/data/docker"}')
-    assert layout.docker_root(None, str(config)) == "/data/docker"
+    assert docker_state.docker_root(None, str(config)) == "/data/docker"
     config.write_text('{"graph": "/old/docker"}')
-    assert layout.docker_root(None, str(config)) == "/old/docker"
+    assert docker_state.docker_root(None, str(config)) == "/old/docker"
 
 
 def test_unreadable_daemon_json_is_a_one_line_error_naming_it(tmp_path):
     config = tmp_path / "daemon.json"
     config.write_text('{"data-root": ')
     with pytest.raises(GuardianError) as error:
-        layout.docker_root(None, str(config))
+        docker_state.docker_root(None, str(config))
     assert str(config) in str(error.value) and "--docker-root" in str(error.value)
 
 
 def test_containers_from_config_v2_and_layerdb(tmp_path):
-    records = layout.list_containers(docker_tree(tmp_path))
+    records = docker_state.list_containers(docker_tree(tmp_path))
     assert [(r.name, r.running, r.pid, r.mount_id) for r in records] == [
         ("c1", True, 474, C1_MOUNT), ("c2", False, 0, C2_MOUNT)]
 
 
 @pytest.mark.parametrize("query, name", [("c2", "c2"), ("/c2", "c2"), (C1, "c1"), ("b0e9", "c2")])
 def test_find_container_by_name_id_or_unique_prefix(tmp_path, query, name):
-    assert layout.find_container(layout.list_containers(docker_tree(tmp_path)), query).name == name
+    assert docker_state.find_container(docker_state.list_containers(docker_tree(tmp_path)), query).name == name
 
 
 @pytest.mark.parametrize("query, message", [("nope", "no container 'nope'"), ("", "ambiguous")])
 def test_find_container_refuses_unknown_and_ambiguous(tmp_path, query, message):
     with pytest.raises(GuardianError) as error:
-        layout.find_container(layout.list_containers(docker_tree(tmp_path)), query)
+        docker_state.find_container(docker_state.list_containers(docker_tree(tmp_path)), query)
     assert message in str(error.value)
 
 
 def test_thin_devices_skip_dot_files_as_docker_does(tmp_path):
     root = docker_tree(tmp_path)
-    write(os.path.join(layout.metadata_dir(root), "." + C2_MOUNT + ".pool-guardian-backup-20261124T020000"),
+    write(os.path.join(docker_state.metadata_dir(root), "." + C2_MOUNT + ".pool-guardian-backup-20261124T020000"),
           device_json(6))
-    assert sorted(d.device_id for d in layout.thin_devices(root)) == [1, 2, 3, 4, 5, 6]
+    assert sorted(d.device_id for d in docker_state.thin_devices(root)) == [1, 2, 3, 4, 5, 6]
 
 
 def test_missing_metadata_file_names_it(tmp_path):
     root = docker_tree(tmp_path)
     with pytest.raises(GuardianError) as error:
-        layout.thin_device(root, "f" * 64)
-    assert os.path.join(layout.metadata_dir(root), "f" * 64) in str(error.value)
+        docker_state.thin_device(root, "f" * 64)
+    assert os.path.join(docker_state.metadata_dir(root), "f" * 64) in str(error.value)
 
 
 def test_image_layers_follow_chain_ids_to_cache_ids(tmp_path):
-    assert layout.image_layers(docker_tree(tmp_path)) == {LAYER: "busybox:bed layer 1/1"}
+    assert docker_state.image_layers(docker_tree(tmp_path)) == {LAYER: "busybox:bed layer 1/1"}
 
 
 def test_chain_ids_of_a_second_layer_hash_parent_and_diff():
     import hashlib
-    chains = layout.chain_ids(["sha256:aa", "sha256:bb"])
+    chains = docker_state.chain_ids(["sha256:aa", "sha256:bb"])
     assert chains == ["sha256:aa", "sha256:" + hashlib.sha256(b"sha256:aa sha256:bb").hexdigest()]
