@@ -39,16 +39,13 @@ def release_one(candidate, docker, rules, ctx):
 
 def release_mounts(snapshot, ctx):
     rules = keep_rules(ctx.settings.ladder.prune_containers)
-    docker = docker_for(ctx, ctx.settings.ladder.prune_containers)
-    try:
+    with docker_for(ctx, ctx.settings.ladder.prune_containers) as docker:
         candidates, _ = choose_containers(inspect_containers(docker), rules, time.time())
         dead = [c for c in candidates if c.state == "dead"]
         if not dead:
             return ActionResult("release_mounts", NOTHING_TO_DO, "no dead container to release")
         lines, failures, released = release_all(dead, docker, rules, ctx)
         deferred = deferred_deleted(docker)
-    finally:
-        docker.close()
     summary = "; ".join(lines + failures) + "; Docker's deferred-deleted devices: {}".format(
         "unknown" if deferred is None else deferred)
     return ActionResult("release_mounts", outcome_of(lines, failures, ctx.dry_run), summary, {

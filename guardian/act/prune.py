@@ -78,13 +78,11 @@ def remove_containers(docker, candidates, rules, volumes, ctx):
 def prune_containers(snapshot, ctx):
     section = ctx.settings.ladder.prune_containers
     rules = keep_rules(section)
-    docker = docker_for(ctx, section)
-    try:
-        candidates, kept = choose_containers(inspect_containers(docker), rules, time.time())
-    except DockerCallError as exc:
-        docker.close()
-        return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
-    try:
+    with docker_for(ctx, section) as docker:
+        try:
+            candidates, kept = choose_containers(inspect_containers(docker), rules, time.time())
+        except DockerCallError as exc:
+            return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
         if not candidates:
             return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
                 len(kept)), {"kept": len(kept)})
@@ -92,8 +90,6 @@ def prune_containers(snapshot, ctx):
         summary = removal_summary("container", [c.name for c in candidates], removals, ctx.dry_run)
         if removals.busy:
             summary += "; " + describe_holders(removals.busy, ctx)
-    finally:
-        docker.close()
     return ActionResult("prune_containers", outcome_of(removals.done, removals.failed, ctx.dry_run), summary, {
         "candidates": len(candidates), "removed": len(removals.done), "failed": len(removals.failed),
         "busy": len(removals.busy), "kept": len(kept)})
@@ -138,20 +134,16 @@ def named(items):
 
 def prune_images(snapshot, ctx):
     section = ctx.settings.ladder.prune_images
-    docker = docker_for(ctx, section)
-    try:
-        used = {c["ImageID"] for c in docker.read("containers", all=True)}
-        chosen = choose_images(docker.read("images"), used, section.unused_for, section.keep_images,
-                               tuple(label_rule(t) for t in section.keep_labels), time.time())
-    except DockerCallError as exc:
-        docker.close()
-        return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
-    try:
+    with docker_for(ctx, section) as docker:
+        try:
+            used = {c["ImageID"] for c in docker.read("containers", all=True)}
+            chosen = choose_images(docker.read("images"), used, section.unused_for, section.keep_images,
+                                   tuple(label_rule(t) for t in section.keep_labels), time.time())
+        except DockerCallError as exc:
+            return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
         if not chosen:
             return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
         removals = remove_images(docker, chosen, ctx)
-    finally:
-        docker.close()
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
                         {"candidates": len(chosen), "removed": len(removals.done),

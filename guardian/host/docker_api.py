@@ -47,6 +47,12 @@ class DockerApi:
             self._client.close()
             self._client = None
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     def read(self, method, *args, **kwargs):
         """A call that changes nothing, e.g. read('containers', all=True)."""
         return self._call(method, args, kwargs)
