@@ -16,7 +16,7 @@ from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, 
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.host.kernel import device_bytes, device_name
+from guardian.host.kernel import device_bytes, device_name, file_space, filesystem_space
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 from guardian.units import format_bytes
 
@@ -109,33 +109,26 @@ def room_for(fs, allocated, other_path, section):
 
 def _promised(path):
     """What the pool's other sparse file promises but does not hold yet."""
-    if not path:
-        return 0
-    st = os.stat(path)
-    return unbacked_bytes(st.st_size, st.st_blocks * 512)
+    return unbacked_bytes(*file_space(path)) if path else 0
 
 
 def room_check(job, settings):
     """Max size and reserve, against the filesystem as it is now; None when the step may go."""
     section = settings.ladder.grow
-    fs = os.statvfs(os.path.dirname(job.target.file))
-    total, free = fs.f_blocks * fs.f_frsize, fs.f_bavail * fs.f_frsize
+    total, free = filesystem_space(os.path.dirname(job.target.file))
     maximum = maximum_for(section, job.growth.part, total)
     if job.growth.new_bytes > maximum:
         return "{} {} would be above grow.max_{}_size ({})".format(
             job.growth.part, format_bytes(job.growth.new_bytes), job.growth.part, format_bytes(maximum))
-    promised = unbacked_bytes(job.growth.new_bytes, _allocated(job.target.file)) + _promised(job.other_file)
+    promised = unbacked_bytes(job.growth.new_bytes, file_space(job.target.file)[1]) + _promised(job.other_file)
     return room_problem(promised, free, section.reserve.resolve(total),
                         "the filesystem under {}".format(os.path.dirname(job.target.file)))
 
 
-def _allocated(path):
-    return os.stat(path).st_blocks * 512
-
-
-def truncate_file(ctx, job):
-    direct_change(ctx, ["truncate", "-s", str(job.growth.new_bytes), job.target.file],
-                  os.truncate, job.target.file, job.growth.new_bytes)
+def truncate_file(ctx, job, size=None):
+    """The loop file to its new size (or back to `size`, when a grow is undone)."""
+    size = job.growth.new_bytes if size is None else size
+    direct_change(ctx, ["truncate", "-s", str(size), job.target.file], os.truncate, job.target.file, size)
 
 
 def refresh_loop(ctx, job):
@@ -165,8 +158,7 @@ def step_ready(job, step):
 def undo(ctx, job, done):
     """Put the file (and loop device) back: the pool never saw the larger size."""
     if done >= 1:
-        direct_change(ctx, ["truncate", "-s", str(job.growth.old_bytes), job.target.file],
-                      os.truncate, job.target.file, job.growth.old_bytes)
+        truncate_file(ctx, job, job.growth.old_bytes)
     if done >= 2:
         refresh_loop(ctx, job)
 

@@ -112,11 +112,7 @@ def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_blo
 
 
 def _dm_name_is(sys_block, entry, dm_name):
-    try:
-        with open(os.path.join(sys_block, entry, "dm", "name")) as handle:
-            return handle.read().strip() == dm_name
-    except OSError:
-        return False
+    return _read_text(os.path.join(sys_block, entry, "dm", "name")) == dm_name
 
 
 def device_bytes(device):
