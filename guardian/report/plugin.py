@@ -9,6 +9,7 @@ import signal
 import sys
 
 from guardian.config import values
+from guardian.errors import GuardianError
 from guardian.report import nagios
 from guardian.report.fill_file import HISTORY_FILE, published_forecast
 
@@ -112,32 +113,29 @@ def _timed_out(signum, frame):
 
 
 def _one_line(exc):
+    """Our own errors already name what is wrong; anything else is named by its type too."""
     text = str(exc).strip().splitlines()
+    if isinstance(exc, GuardianError) and text:
+        return text[0]
     return "{}: {}".format(type(exc).__name__, text[0]) if text else type(exc).__name__
 
 
-def _range(text):
-    try:
-        return nagios.parse_range(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
+def _argument(parse):
+    """An argparse type from a parser: its ValueError becomes argparse's one-line usage error."""
+    def convert(text):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc))
+    return convert
+
+
+_range = _argument(nagios.parse_range)
+_seconds = _argument(values.positive(values.duration))
+_share = _argument(lambda text: values.percent(text) / 100.0)
 
 
 def _time(text):
     """A duration; the forecast alerts when the pool is full sooner (the range `SECONDS:`)."""
     seconds = _seconds(text)
     return nagios.Range(seconds, nagios.INF, False, nagios.range_text(seconds, nagios.INF))
-
-
-def _seconds(text):
-    try:
-        return values.positive(values.duration)(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))
-
-
-def _share(text):
-    try:
-        return values.percent(text) / 100.0
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc))

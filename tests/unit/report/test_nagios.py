@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from guardian.app import build_app
+
 from guardian.cli import build_parser, main
 from guardian.decide.forecast import Forecast
 from guardian.observe.dmsetup import parse_status
@@ -107,6 +109,15 @@ def test_an_internal_error_is_unknown_with_one_line(capsys):
     args = build_parser().parse_args(["check"])
     assert plugin.run_check(args, broken) == UNKNOWN
     assert capsys.readouterr().out == "POOL UNKNOWN - KeyError: 'boom'\n"
+
+
+def test_a_broken_config_is_unknown_with_its_own_line_and_no_type_name(capsys, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("watermarks: [\n")
+    args = build_parser().parse_args(["--config", str(config), "check"])
+    assert plugin.run_check(args, build_app) == UNKNOWN
+    line = capsys.readouterr().out
+    assert line.startswith("POOL UNKNOWN - config {}".format(config)) and "ConfigError" not in line
 
 
 def test_no_answer_within_the_timeout_is_unknown(capsys):
