@@ -1,4 +1,4 @@
-"""Read ``dmsetup status``, ``dmsetup table`` and ``dmsetup ls``.
+"""Read ``dmsetup status`` and ``dmsetup table``.
 
 The kernel's dm-thin status line is the only number that tells how full the pool
 really is (Docker's own figures are rounded and can be minutes old), so it is read
