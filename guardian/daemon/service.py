@@ -169,10 +169,8 @@ class Service:
 
     def _stop_watchers(self):
         for watcher in self.watchers:
-            if hasattr(watcher, "shutdown"):
+            if hasattr(watcher, "shutdown"):         # the scheduler
                 watcher.shutdown(wait=False)
-            elif hasattr(watcher, "stopped"):
-                watcher.stopped.set()
             else:
                 watcher.stop()
         self.watchers = []

@@ -43,6 +43,9 @@ class PoolEventWatcher(threading.Thread):
                 self.log.debug("watch.dm_waiting", reason=str(exc))
                 self.stopped.wait(self.retry_seconds)
 
+    def stop(self):
+        self.stopped.set()
+
 
 class UdevWatcher:
     """udev add/change/remove of the pool's dm device or a loop device: re-discover and evaluate.

@@ -215,11 +215,6 @@ def load_table(name, line):
         pass
 
 
-def _simple(kind, name, what):
-    with _dm_task(kind, name, what, lib=_no_udev_sync()):
-        pass
-
-
 def resume_device(name):
     """`dmsetup resume --noflush NAME`: the inactive table (if any) becomes live and I/O flows
     again. No flush: a pool out of data space holds queued writes that only the new, larger
@@ -230,4 +225,5 @@ def resume_device(name):
 
 def clear_inactive(name):
     """`dmsetup clear NAME`: drop a loaded but not yet live table."""
-    _simple(DM_DEVICE_CLEAR, name, "clear")
+    with _dm_task(DM_DEVICE_CLEAR, name, "clear", lib=_no_udev_sync()):
+        pass
