@@ -45,11 +45,7 @@ def rescue_mount(app, query, directory, rw, root):
     if previous is not None:
         raise GuardianError("container {} is already rescue-mounted at {} (pool-guardian rescue umount {})".format(
             target.label(), previous.mount_point, target.short_id))
-    pool = thin_devices.find_pool(app)
-    active = thin_devices.active_as(app.host, pool, target.device.device_id)
-    if active:
-        raise GuardianError("container {}: its thin device {} is {}".format(
-            target.label(), target.device.device_id, thin_devices.describe_active(active)))
+    pool = thin_devices.inactive_pool(app, target)
     state = RescueState(target.container.id, target.container.name, NAME_PREFIX + target.short_id,
                         os.path.abspath(directory or os.path.join(RESCUE_DIR, target.short_id)), False, rw)
     with action_lock():
@@ -71,12 +67,8 @@ def _mount(host, state, pool, target):
         if _make_dir(state.mount_point):
             state = state._replace(made_dir=True)
             done.append(lambda: os.rmdir(state.mount_point))
-        thin_devices.activate(host, state.dm_name, pool, target.device.device_id, target.device.size_bytes)
-        done.append(lambda: thin_devices.remove(host, state.dm_name))
-        dev = "/dev/mapper/" + state.dm_name
-        kind = thin_devices.fs_type(host, dev)
-        thin_devices.mount(host, dev, state.mount_point, kind, state.rw)
-        done.append(lambda: thin_devices.umount(host, state.mount_point))
+        _, kind = thin_devices.mount_device(host, done, state.dm_name, pool, target.device.device_id,
+                                            target.device.size_bytes, state.mount_point, state.rw)
         _write_state(state)
     except (GuardianError, OSError) as exc:
         thin_devices.undo_after(done, exc)
@@ -110,18 +102,14 @@ def find_state(query):
     except FileNotFoundError:
         return None
     for name in names:
-        state = _read_state(os.path.join(RESCUE_DIR, name))
-        if state is not None and (state.container_id.startswith(query) or state.name == query.lstrip("/")):
+        try:
+            with open(os.path.join(RESCUE_DIR, name)) as handle:
+                state = RescueState(**json.load(handle))
+        except (OSError, ValueError, TypeError):
+            continue
+        if state.container_id.startswith(query) or state.name == query.lstrip("/"):
             return state
     return None
-
-
-def _read_state(path):
-    try:
-        with open(path) as handle:
-            return RescueState(**json.load(handle))
-    except (OSError, ValueError, TypeError):
-        return None
 
 
 def rescue_umount(app, query):

@@ -35,11 +35,7 @@ def resize(app, query, size_text, root):
     if new_size == old_size:
         print("resize: {} is already {}; nothing to do".format(target.label(), format_bytes(old_size)))
         return EXIT_OK
-    pool = thin_devices.find_pool(app)
-    active = thin_devices.active_as(app.host, pool, target.device.device_id)
-    if active:
-        raise GuardianError("container {}: its thin device {} is {}".format(
-            target.label(), target.device.device_id, thin_devices.describe_active(active)))
+    pool = thin_devices.inactive_pool(app, target)
     with action_lock():
         kind, backup = _grow(app.host, pool, target, new_size)
     line = "resize: {} grown from {} to {} ({} grown; {} updated, previous copy {}); start dockerd again".format(
@@ -66,35 +62,26 @@ def refuse_while_dockerd_runs(app):
 
 
 def _grow(host, pool, target, new_size):
-    """Activate longer, mount, record the size in Docker's file, grow the filesystem; always clean up.
+    """Mount it longer, record the size in Docker's file, grow the filesystem; always clean up.
     If growing fails, Docker's file gets its old size back: a filesystem smaller than its device is
     harmless, a device smaller than its filesystem is not."""
     name = thin_devices.OUR_PREFIX + "resize-" + target.short_id
-    dev, directory = "/dev/mapper/" + name, os.path.join(RESIZE_DIR, target.short_id)
+    directory = os.path.join(RESIZE_DIR, target.short_id)
     done = []
     try:
-        thin_devices.activate(host, name, pool, target.device.device_id, new_size)
-        done.append(lambda: thin_devices.remove(host, name))
-        kind = thin_devices.fs_type(host, dev)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         done.append(lambda: os.rmdir(directory))
-        thin_devices.mount(host, dev, directory, kind, rw=True)
-        done.append(lambda: thin_devices.umount(host, directory))
+        dev, kind = thin_devices.mount_device(host, done, name, pool, target.device.device_id, new_size,
+                                              directory, rw=True)
         backup = write_size(target.device.metadata_path, new_size)
         done.append(lambda: _restore(backup, target.device.metadata_path))
-        grow_filesystem(host, kind, dev, directory)
+        host.run(["xfs_growfs", directory] if kind == "xfs" else ["resize2fs", dev],
+                 timeout=GROW_TIMEOUT, changes=True)
         done.pop()          # grown: the new size stays
     except (GuardianError, OSError) as exc:
         thin_devices.undo_after(done, exc)
     thin_devices.finish(done, "resize")
     return kind, backup
-
-
-def grow_filesystem(host, kind, dev, directory):
-    if kind == "xfs":
-        host.run(["xfs_growfs", directory], timeout=GROW_TIMEOUT, changes=True)
-    else:
-        host.run(["resize2fs", dev], timeout=GROW_TIMEOUT, changes=True)
 
 
 def write_size(path, new_size):

@@ -32,27 +32,25 @@ def find_pool(app):
         raise NoPoolError("no thin pool to work on: {}".format(
             "; ".join(snapshot.problems) or "no thin-pool device is active (Docker in loop-lvm mode "
             "removes its pool when it stops: start dockerd, or run this while it runs)"))
-    return Pool(view.name, dev_number("/dev/mapper/" + view.name), view.table.metadata_dev,
-                view.table.data_block_bytes)
-
-
-def dev_number(path):
+    path = "/dev/mapper/" + view.name
     try:
-        return device_number(path)
+        number = device_number(path)
     except OSError as exc:
         raise GuardianError("{}: {}".format(path, exc.strerror))
+    return Pool(view.name, number, view.table.metadata_dev, view.table.data_block_bytes)
 
 
-def active_tables(host):
-    """Every active thin device's table (one dmsetup call; it prints nothing when there is none)."""
-    text = host.run(["dmsetup", "table", "--target", "thin"]).stdout
-    return [t for t in parse_table(text) if isinstance(t, ThinTable)] if text.strip() else []
-
-
-def active_as(host, pool, device_id):
-    """Names under which the pool's thin device device_id is active right now."""
-    return [t.name for t in active_tables(host)
-            if t.device_id == device_id and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name)]
+def inactive_pool(app, target):
+    """Docker's pool, once the target container's thin device is active under no name."""
+    pool = find_pool(app)
+    text = app.host.run(["dmsetup", "table", "--target", "thin"]).stdout     # nothing when none is active
+    active = [t.name for t in (parse_table(text) if text.strip() else [])
+              if isinstance(t, ThinTable) and t.device_id == target.device.device_id
+              and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name)]
+    if active:
+        raise GuardianError("container {}: its thin device {} is {}".format(
+            target.label(), target.device.device_id, describe_active(active)))
+    return pool
 
 
 def mounts_of(dm_name):
@@ -72,12 +70,6 @@ def describe_active(names):
         parts.append("active as {}{}".format(name, "; " + "; ".join(holders.describe_hold(h) for h in holds)
                                              if holds else ", not mounted"))
     return " and ".join(parts)
-
-
-def activate(host, name, pool, device_id, size_bytes):
-    sectors = -(-size_bytes // SECTOR_BYTES)
-    host.run(["dmsetup", "create", name, "--table",
-                "0 {} thin /dev/mapper/{} {}".format(sectors, pool.name, device_id)], changes=True)
 
 
 def remove(host, name):
@@ -109,12 +101,18 @@ def mount_options(kind, rw):
     return "rw" if rw else "ro,noload"
 
 
-def mount(host, dev, directory, kind, rw):
+def mount_device(host, done, name, pool, device_id, size_bytes, directory, rw):
+    """Activate the pool's thin device device_id as `name`, size_bytes long, and mount it at
+    directory, appending each step's undo to done. Returns the device's path and filesystem."""
+    sectors = -(-size_bytes // SECTOR_BYTES)
+    host.run(["dmsetup", "create", name, "--table",
+              "0 {} thin /dev/mapper/{} {}".format(sectors, pool.name, device_id)], changes=True)
+    done.append(lambda: remove(host, name))
+    dev = "/dev/mapper/" + name
+    kind = fs_type(host, dev)
     host.run(["mount", "-t", kind, "-o", mount_options(kind, rw), dev, directory], changes=True)
-
-
-def umount(host, directory):
-    host.run(["umount", directory], changes=True)
+    done.append(lambda: host.run(["umount", directory], changes=True))
+    return dev, kind
 
 
 def cleanup(done):
