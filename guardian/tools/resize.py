@@ -11,12 +11,13 @@ import os
 import time
 
 from guardian.errors import EXIT_OK, GuardianError
+from guardian.host.docker_api import DockerApi
 from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
 from guardian.observe.processes import docker_daemon_pid
 from guardian.report.log import audit
 from guardian.tools import thin_devices
-from guardian.tools.target import docker_answers, docker_door, from_files, refuse_running
+from guardian.tools.target import docker_answers, from_files, refuse_running
 from guardian.units import format_bytes, parse_size_option
 
 RESIZE_DIR = os.path.join(thin_devices.RUN_DIR, "resize")
@@ -53,12 +54,9 @@ def refuse_while_dockerd_runs(app):
     pid = docker_daemon_pid()
     if pid is not None:
         raise GuardianError("dockerd is running (pid {}): {}".format(pid, why))
-    docker = docker_door(app)
-    try:
+    with DockerApi(app.settings, app.host) as docker:
         if docker_answers(docker):
             raise GuardianError("Docker answers on {}: {}".format(app.settings.pool.docker_host, why))
-    finally:
-        docker.close()
 
 
 def _grow(host, pool, target, new_size):

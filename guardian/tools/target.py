@@ -12,7 +12,6 @@ class Target(NamedTuple):
     container: docker_state.ContainerRecord
     device: docker_state.ThinDevice
     docker_name: str        # the dm name Docker activates it under
-    source: str             # "docker inspect" or "Docker's files"
 
     @property
     def short_id(self):
@@ -20,10 +19,6 @@ class Target(NamedTuple):
 
     def label(self):
         return "{} ({})".format(self.container.name or self.short_id, self.short_id)
-
-
-def docker_door(app):
-    return DockerApi(app.settings, app.host)
 
 
 def docker_answers(docker):
@@ -37,12 +32,9 @@ def docker_answers(docker):
 
 def resolve(app, query, root):
     """The container and its thin device; Docker is asked first, its files when it does not answer."""
-    docker = docker_door(app)
-    try:
+    with DockerApi(app.settings, app.host) as docker:
         if docker_answers(docker):
             return _from_inspect(docker.read("inspect_container", query), root)
-    finally:
-        docker.close()
     return from_files(query, root)
 
 
@@ -52,7 +44,7 @@ def from_files(query, root):
         raise GuardianError("container {}: no layerdb mount-id under {}: is Docker's driver devicemapper?".format(
             record.name or record.id[:12], root))
     return Target(record, docker_state.thin_device(root, record.mount_id),
-                  docker_state.docker_device_name(root, record.mount_id), "Docker's files")
+                  docker_state.docker_device_name(root, record.mount_id))
 
 
 def _from_inspect(inspect, root):
@@ -69,7 +61,7 @@ def _from_inspect(inspect, root):
     if graph.device_id is not None and graph.device_id != device.device_id:
         raise GuardianError("container {}: docker inspect says device id {}, {} says {}".format(
             name, graph.device_id, device.metadata_path, device.device_id))
-    return Target(record, device, graph.device_name, "docker inspect")
+    return Target(record, device, graph.device_name)
 
 
 def refuse_running(target, doing):
