@@ -122,17 +122,17 @@ class _Walker:
         known = {child.key for child in section.children}
         for key, (key_node, _) in given.items():
             if key not in known:
-                self.fail(key_node, _join(path, key), "unknown key (known here: {})".format(
+                self.fail(key_node, join_key(path, key), "unknown key (known here: {})".format(
                     ", ".join(sorted(known))))
         values = {}
         for child in section.children:
             key_node, value_node = given.get(child.key, (None, None))
-            values[child.key] = self.child(child, value_node, _join(path, child.key))
+            values[child.key] = self.child(child, value_node, join_key(path, child.key))
         if section.check:
             problem = section.check(values)
             if problem:
                 key, message = problem
-                self.fail(given.get(key, (None, node))[1], _join(path, key), message)
+                self.fail(given.get(key, (None, node))[1], join_key(path, key), message)
         return settings_type(section, path)(**values)
 
     def child(self, child, node, path):
@@ -166,10 +166,10 @@ class _Walker:
                 self.fail(key_node, path or "(top)", "a key must be a plain word, not a list or mapping")
             key = key_node.value
             if key in result:
-                self.fail(key_node, _join(path, key), "key given twice")
+                self.fail(key_node, join_key(path, key), "key given twice")
             result[key] = (key_node, value_node)
         return result
 
 
-def _join(path, key):
+def join_key(path, key):
     return "{}.{}".format(path, key) if path else key

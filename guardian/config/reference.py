@@ -4,9 +4,8 @@ The schema is the one description of the config file; rendering the reference fr
 option added, renamed or re-defaulted in schema.py shows up in the docs by `make docs`, and a unit
 test fails until it does.
 """
-import yaml
-
-from guardian.config.load import DEFAULT_PATH
+from guardian.config.example import yaml_text
+from guardian.config.load import DEFAULT_PATH, join_key
 from guardian.config.schema import SCHEMA, Option
 
 HEADER = """\
@@ -42,7 +41,7 @@ def _sections(section, path):
     yield path, section
     for child in section.children:
         if not isinstance(child, Option):
-            yield from _sections(child, _join(path, child.key))
+            yield from _sections(child, join_key(path, child.key))
 
 
 def _render_section(path, section):
@@ -52,7 +51,7 @@ def _render_section(path, section):
         lines.extend([section.doc, ""])
     if options:
         lines.extend(["| Key | Default | Meaning |", "| --- | --- | --- |"])
-        lines.extend("| `{}` | `{}` | {}{} |".format(_join(path, option.key), _yaml(option.default),
+        lines.extend("| `{}` | `{}` | {}{} |".format(join_key(path, option.key), yaml_text(option.default),
                                                      _cell(option.doc), _bounds(option)) for option in options)
         lines.append("")
     return "\n".join(lines)
@@ -62,17 +61,6 @@ def _bounds(option):
     """' From 1s to 1h.' for an option with bounds; a share ('20%') is bounded by its percent."""
     bounds = getattr(option.parse, "bounds", None)
     return " From `{}` to `{}`.".format(*bounds) if bounds else ""
-
-
-def _join(path, key):
-    return "{}.{}".format(path, key) if path else key
-
-
-def _yaml(value):
-    """A default as it is written in the config file: true, [a, b], 10s (not Python's True, ['a'])."""
-    if isinstance(value, str):
-        return value
-    return yaml.safe_dump(value, default_flow_style=True).replace("\n...\n", "").strip()
 
 
 def _cell(text):
