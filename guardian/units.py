@@ -2,30 +2,21 @@
 
 Three conventions meet here and must never be mixed up:
 
-* ``docker info`` prints go-units ``HumanSize``: DECIMAL, 1000-based, 4 significant
-  digits ("65.54 kB", "107.4 GB"; compact "107.4GB" from 17.05 on). The Docker 0.7-dev
-  prototype printed ``"%.1f Mb"`` of ``bytes / (1024*1024)`` instead, so its "Mb" is a
-  BINARY mebibyte (its loop-file default of 100 GiB shows as "102400.0 Mb").
-* Operators type sizes the way Docker's ``--storage-opt`` (go-units ``RAMInBytes``) and
-  ``lvextend -L`` read them: BINARY, 1024-based, "10G" == "10GiB" == "10GB".
+* ``docker info`` prints DECIMAL sizes ("65.54 kB", "107.4GB"); only the Docker 0.7-dev
+  prototype's "Mb" is a BINARY mebibyte.
+* Operators type sizes the way Docker's ``--storage-opt`` and ``lvextend -L`` read them:
+  BINARY, 1024-based, "10G" == "10GiB" == "10GB".
 * We print binary sizes with IEC names ("1.5 GiB") so nobody reads them as decimal.
 """
-
 import decimal
 import re
 
 from guardian.errors import ParseError
 
-_DECIMAL = {"B": 1, "kB": 10 ** 3, "MB": 10 ** 6, "GB": 10 ** 9, "TB": 10 ** 12,
-            "PB": 10 ** 15, "EB": 10 ** 18}
-# "KB" is not something go-units prints, but Docker's own docs hand-typed it.
-_DECIMAL["KB"] = 10 ** 3
-_BINARY = {"KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40, "PiB": 2 ** 50}
-# Docker 0.7-dev: fmt.Sprintf("%.1f Mb", float64(bytes)/(1024*1024)).
-_LEGACY = {"Mb": 2 ** 20}
-_DOCKER_UNITS = dict(_DECIMAL, **_BINARY)
-_DOCKER_UNITS.update(_LEGACY)
-
+# "KB" is not what go-units prints, but Docker's own docs hand-typed it.
+_DOCKER_UNITS = {"B": 1, "kB": 10 ** 3, "KB": 10 ** 3, "MB": 10 ** 6, "GB": 10 ** 9, "TB": 10 ** 12,
+                 "PB": 10 ** 15, "EB": 10 ** 18, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30,
+                 "TiB": 2 ** 40, "PiB": 2 ** 50, "Mb": 2 ** 20}
 _OPTION_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$")
 _OPTION = re.compile(r"^(\d+(?:\.\d+)?)\s?([kmgtp]?)(i?b?)$", re.IGNORECASE)
