@@ -62,7 +62,6 @@ def between(parse, least, most):
         if number is not None and not floor <= number <= ceiling:
             raise ValueError("must be between {} and {}, got {}".format(least, most, shown(value)))
         return result
-    parse_between.__doc__ = "{} from {} to {}".format((parse.__doc__ or "").split(" ->")[0], least, most)
     parse_between.bounds = (least, most)      # shown in docs/config.md
     return parse_between
 
@@ -128,7 +127,6 @@ def optional(parse):
         if value is None or value == "auto":
             return None
         return parse(value)
-    parse_optional.__doc__ = parse.__doc__
     parse_optional.bounds = getattr(parse, "bounds", None)
     return parse_optional
 
@@ -138,7 +136,6 @@ def one_of(*choices):
         if value not in choices:
             raise ValueError("expected one of {}, got {}".format(", ".join(choices), shown(value)))
         return value
-    parse_choice.__doc__ = "one of: " + ", ".join(choices)
     return parse_choice
 
 
@@ -147,7 +144,6 @@ def list_of(parse):
         if not isinstance(value, list):
             raise ValueError("expected a list, got {}".format(shown(value)))
         return tuple(parse(item) for item in value)
-    parse_list.__doc__ = "a list"
     return parse_list
 
 
@@ -157,6 +153,5 @@ def positive(parse):
         if (result.bytes or result.share or 0) <= 0 if isinstance(result, SizeOrShare) else result <= 0:
             raise ValueError("must be greater than zero, got {}".format(shown(value)))
         return result
-    parse_positive.__doc__ = parse.__doc__
     parse_positive.bounds = getattr(parse, "bounds", None)
     return parse_positive
