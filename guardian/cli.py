@@ -100,10 +100,8 @@ def cmd_check_config(args):
 
 
 def _print_snapshot(snapshot, settings, as_json, forecast=None, note=None):
-    if as_json:
-        print(snapshot_json(snapshot, settings.watermarks, forecast, note))
-    else:
-        print(render_status(snapshot, settings.watermarks, forecast, note))
+    render = snapshot_json if as_json else render_status
+    print(render(snapshot, settings.watermarks, forecast, note))
 
 
 def _count_arg(text):

@@ -30,15 +30,13 @@ def busy(app, what, release, root):
     if running:
         raise GuardianError("{} is running: its mounts are in use by it; stop it instead of releasing them".format(
             label))
+    ours = [h for h in holds if not h.docker_daemon]
     with action_lock():
-        for hold in holds:
-            if not hold.docker_daemon:
-                unmount(app.host, hold)
+        for hold in ours:
+            unmount(app.host, hold)
     left = [h for h in holders.find_holds(wanted) if not h.docker_daemon]
-    line = "busy: released {} namespace(s); {}".format(
-        len([h for h in holds if not h.docker_daemon]),
-        "nothing else holds {}".format(label) if not left else "still held in " + ", ".join(
-            h.namespace for h in left))
+    line = "busy: released {} namespace(s); {}".format(len(ours), "still held in " + ", ".join(
+        h.namespace for h in left) if left else "nothing else holds {}".format(label))
     print(line)
     audit("tool.changed", line, tool="busy --release", target=label)
     return EXIT_FAILURE if left else EXIT_OK
@@ -71,7 +69,7 @@ def path_matcher(path):
     under = _under(path)
     with open("/proc/self/mountinfo") as handle:
         here = [m for m in parse_mountinfo(handle.read(), "/proc/self/mountinfo") if m.mount_point == path]
-    root_device = _root_device()
+    root_device = major_minor(os.stat("/").st_dev)
     devices = {m.device for m in here if m.root == "/" and m.device != root_device}
     return holders.MountQuery((escape(path),), lambda m: under(m) or m.device in devices, tuple(sorted(devices)))
 
@@ -79,10 +77,6 @@ def path_matcher(path):
 def _under(path):
     prefix = path.rstrip("/") + "/"
     return lambda m: m.mount_point == path or m.mount_point.startswith(prefix)
-
-
-def _root_device():
-    return major_minor(os.stat("/").st_dev)
 
 
 def render(holds, label, names):

@@ -137,14 +137,10 @@ def thin_devices(root):
     return devices
 
 
-def device_prefix(root):
-    """Docker's dm name prefix, docker-MAJ:MIN-INODE of its devicemapper directory (deviceset.go)."""
-    st = os.stat(os.path.join(root, "devicemapper"))
-    return "docker-{}-{}".format(major_minor(st.st_dev), st.st_ino)
-
-
 def docker_device_name(root, device_hash):
-    return "{}-{}".format(device_prefix(root), device_hash or "base")
+    """Docker's dm name: docker-MAJ:MIN-INODE of its devicemapper directory, then the hash (deviceset.go)."""
+    st = os.stat(os.path.join(root, "devicemapper"))
+    return "docker-{}-{}-{}".format(major_minor(st.st_dev), st.st_ino, device_hash or "base")
 
 
 def image_layers(root):
