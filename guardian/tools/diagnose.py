@@ -73,8 +73,7 @@ def _parsed(path, what, parse, problems):
     except RecursionError:
         problems.append("{} {}: nested too deeply to be {}".format(what, path, what))
     except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as exc:
-        # A parser's hole must still give a line; tests/unit/tools/test_bad_captures.py holds the
-        # corpus that found the holes so far.
+        # A parser's hole still gives a line (the corpus: tests/unit/tools/test_bad_captures.py).
         problems.append("{} {}: not a {} capture ({}: {})".format(
             what, path, what, type(exc).__name__, str(exc)[:80]))
     return None

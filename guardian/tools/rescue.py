@@ -90,7 +90,7 @@ def _make_dir(path):
 
 
 def _write_state(state):
-    """Whole or not at all: `rescue --undo` after a crash goes by this file."""
+    """Whole or not at all: `rescue umount` after a crash goes by this file."""
     os.makedirs(RESCUE_DIR, mode=0o755, exist_ok=True)
     write_atomic(state_path(state.container_id), json.dumps(state._asdict()), 0o644)
 

@@ -1,10 +1,8 @@
 """`pool-guardian top [-n N] [--json]`: what fills the pool, per container and image layer.
 
-thin_ls reads the pool's metadata to count each thin device's mapped blocks and how many of
-them it shares with other devices (snapshots of the same image). It can only read a live pool
-through a metadata snapshot (reserve_metadata_snap), which must be released afterwards or the
-pool keeps a second copy of its metadata btree: it is released in a finally, and a stale one
-left by a killed run is released first. Exclusive blocks are what a container wrote itself.
+thin_ls counts each thin device's mapped blocks and those it shares with other devices (snapshots
+of one image): exclusive blocks are what a container wrote itself. It reads a live pool only through
+a metadata snapshot, which is always released: while held, the pool keeps a second metadata btree.
 """
 import json
 import os
