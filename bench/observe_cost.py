@@ -5,11 +5,8 @@ Runs INSIDE the test-bed guest (real dm-thin):
 One pool (4 GiB data, 64K chunks) with --thins active thin devices, as on a Docker host with a
 thin device per running container; one of them has xfs and, in the second half, a writer
 (`dd bs=1M conv=fsync` into 64 MiB files, through the page cache, as containers write).
-Timed side by side, --repeat times each, alternating:
-  every device       pool_lines_by_ioctl() as one-shot commands look: the status of every
-                     device, then the table of the thin-pools
-  daemon's look      pool_lines_by_ioctl(PoolDevices()) as the daemon's Observer looks: the
-                     devices known not to be pools are left out (each asked again every 10 s)
+Timed --repeat times idle, then as often under the writer: pool_lines_by_ioctl(), the status of
+every device, then the table of the thin-pools, as the daemon and the one-shot commands look.
 """
 import argparse
 import os
@@ -20,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from guardian.host.kernel import PoolDevices, pool_lines_by_ioctl  # noqa: E402
+from guardian.host.kernel import pool_lines_by_ioctl  # noqa: E402
 from tests.integration.bedlib import SCRATCH, sh  # noqa: E402
 from tests.integration.bedlib.pools import ThinPool  # noqa: E402
 
@@ -54,19 +51,13 @@ def main():
         sh("; ".join("dmsetup message {0} 0 'create_thin {1}' && dmsetup create {2} --table '0 {3} thin {4} {1}'".format(
             pool.name, i, name, GiB // 512, pool.path) for i, name in enumerate(names)) + "; udevadm settle", timeout=1200)
         sh("mkfs.xfs -q -f /dev/mapper/{0} && mkdir -p {1} && mount /dev/mapper/{0} {1}".format(names[0], mnt))
-        daemons = PoolDevices()
         print("| look ({} thin devices) | writer | median | 90th percentile |".format(args.thins))
         print("|---|---|---|---|")
         for label in ("idle", "dd conv=fsync"):
             if label != "idle":
                 writer = subprocess.Popen(["bash", "-c", WRITER.format(mnt)], start_new_session=True)
                 time.sleep(3)
-            every, daemon = [], []
-            for _ in range(args.repeat):
-                every.append(timed(pool_lines_by_ioctl))
-                daemon.append(timed(lambda: pool_lines_by_ioctl(daemons)))
-            print(row("every device", label, every))
-            print(row("daemon's look", label, daemon))
+            print(row("one look", label, [timed(pool_lines_by_ioctl) for _ in range(args.repeat)]))
             sys.stdout.flush()
     finally:
         if writer:

@@ -141,19 +141,17 @@ def wait_for_event(name, event_nr):
     return _task(DM_DEVICE_WAITEVENT, name, event_nr)
 
 
-def device_list():
-    """[(name, device number as the kernel encodes it), ...] of every dm device, in one ioctl
-    (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
+def device_names():
+    """The name of every dm device, in one ioctl (DM_LIST_DEVICES), as `dmsetup ls` lists them."""
     with _dm_task(DM_DEVICE_LIST, what="listing") as (lib, task):
-        devices, address = [], lib.dm_task_get_names(task)
+        names, address = [], lib.dm_task_get_names(task)
         if not address or ctypes.c_uint64.from_address(address).value == 0:
-            return devices
+            return names
         while True:
-            devices.append((ctypes.string_at(address + _NAMES_NAME_OFFSET).decode(),
-                            ctypes.c_uint64.from_address(address).value))
+            names.append(ctypes.string_at(address + _NAMES_NAME_OFFSET).decode())
             step = ctypes.c_uint32.from_address(address + 8).value
             if not step:
-                return devices
+                return names
             address += step
 
 

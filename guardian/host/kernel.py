@@ -5,7 +5,6 @@ Reads only, returning the kernel's text or numbers; observe/ parses them into a 
 act/ and tools/ use the names to find a device's sysfs entries.
 """
 import os
-import time
 
 from guardian.errors import CommandError, SourceUnavailable
 from guardian.host import devmapper
@@ -18,11 +17,11 @@ DEV_MAPPER = "/dev/mapper"
 NO_DEVICES = "No devices found"          # what dmsetup prints when no device has the target
 
 
-def pool_lines(host, pool_devices=None):
+def pool_lines(host):
     """(status, table) text of the thin-pools, as `dmsetup status --noflush`/`table --target
     thin-pool` print it: by ioctl through libdevmapper, else from dmsetup."""
     try:
-        return pool_lines_by_ioctl(pool_devices)
+        return pool_lines_by_ioctl()
     except DevmapperError:
         pass
     try:
@@ -33,48 +32,16 @@ def pool_lines(host, pool_devices=None):
     return status, table
 
 
-def pool_lines_by_ioctl(pool_devices=None):
-    """The same text with no process per call (see devmapper.target_lines for why no flush).
-    pool_devices (PoolDevices): skip the devices known not to be pools."""
+def pool_lines_by_ioctl():
+    """The same text with no process per call (see devmapper.target_lines for why no flush): every
+    device's status is asked, as a thin-pool can be loaded under any name at any time."""
     status, table = [], []
-    devices = devmapper.device_list()
-    to_ask = pool_devices.to_ask(devices) if pool_devices else devices
-    for name, dev in to_ask:
+    for name in devmapper.device_names():
         lines = devmapper.target_lines(name)
-        is_pool = any(" thin-pool " in line for line in lines)
-        if pool_devices:
-            pool_devices.learn(name, dev, is_pool)
-        if is_pool:
+        if any(" thin-pool " in line for line in lines):
             status.extend(lines)
             table.extend(devmapper.target_lines(name, table=True))
     return "\n".join(status) or NO_DEVICES, "\n".join(table) or NO_DEVICES
-
-
-class PoolDevices:
-    """Which device-mapper devices are not thin-pools, remembered between the daemon's looks: a
-    Docker host has a thin device per running container, and asking each one at every look is
-    what the daemon's looks would mostly cost. A device is asked when it appears (a name with a
-    device number not seen before) and again once its answer is RECHECK_SECONDS old, so a table
-    reloaded into a thin-pool under a device that was something else is seen that much later;
-    pools are asked at every look."""
-
-    RECHECK_SECONDS = 10.0
-
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self._not_pools = {}      # (name, dev) -> when its table was last seen without a thin-pool
-
-    def to_ask(self, devices):
-        """The (name, dev) pairs of this listing to read; forgets those no longer listed."""
-        now, listed = self.clock(), set(devices)
-        self._not_pools = {k: t for k, t in self._not_pools.items() if k in listed}
-        return [d for d in devices if now - self._not_pools.get(d, -float("inf")) >= self.RECHECK_SECONDS]
-
-    def learn(self, name, dev, is_pool):
-        if is_pool:
-            self._not_pools.pop((name, dev), None)
-        else:
-            self._not_pools[(name, dev)] = self.clock()
 
 
 def device_name(dev):

@@ -15,9 +15,9 @@ from guardian.observe.docker_info import parse_docker_info_api
 from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
 
 
-def read_kernel(host, pool_devices=None):
+def read_kernel(host):
     """The thin-pools' parsed status and table lines."""
-    status, table = kernel.pool_lines(host, pool_devices)
+    status, table = kernel.pool_lines(host)
     return parse_status(status), parse_table(table)
 
 
@@ -61,14 +61,13 @@ class Observer:
         self.clock = clock
         self._docker = None            # (DockerInfo or None, problem or None, read_at)
         self._api = DockerApi(settings)     # reads only
-        self._pool_devices = kernel.PoolDevices(clock)
 
     def snapshot(self, refresh_docker=False, kernel_only=False):
         """A full snapshot (or the kernel's view alone); whatever fails becomes a problem line."""
         problems = []
         statuses, tables = None, []
         try:
-            statuses, tables = read_kernel(self.host, self._pool_devices)
+            statuses, tables = read_kernel(self.host)
         except SourceUnavailable as exc:
             problems.append(str(exc))
         docker_info, docker_problem = (None, None) if kernel_only else self._docker_info(refresh_docker)

@@ -3,14 +3,13 @@ import os
 import subprocess
 import threading
 
-from guardian.host import devmapper
 from guardian.observe.dmsetup import parse_status, parse_table
-from guardian.host.kernel import PoolDevices, pool_lines_by_ioctl
+from guardian.host.kernel import pool_lines_by_ioctl
 from tests.integration.bedlib import SCRATCH, out, sh
 
 
-def read_kernel_by_ioctl(pool_devices=None):
-    status, table = pool_lines_by_ioctl(pool_devices)
+def read_kernel_by_ioctl():
+    status, table = pool_lines_by_ioctl()
     return parse_status(status), parse_table(table)
 
 
@@ -21,20 +20,6 @@ def test_ioctl_reading_matches_dmsetup_status_and_table(make_thin_pool):
     assert statuses == parse_status(out("dmsetup status --target thin-pool"))
     assert tables == parse_table(out("dmsetup table --target thin-pool"))
     assert {p.name for p in pools} <= {s.name for s in statuses}
-
-
-def test_the_daemons_looks_leave_out_thin_devices_and_still_see_a_new_pool(make_thin_pool):
-    first = make_thin_pool(data_size=64 << 20)
-    thin = first.create_thin(32 << 20)
-    devices = PoolDevices()
-    read_kernel_by_ioctl(devices)
-    asked = {name for name, _ in devices.to_ask(devmapper.device_list())}
-    assert first.name in asked and thin.name not in asked
-    second = make_thin_pool(data_size=128 << 20)
-    statuses, tables = read_kernel_by_ioctl(devices)
-    assert statuses == parse_status(out("dmsetup status --target thin-pool"))
-    assert tables == parse_table(out("dmsetup table --target thin-pool"))
-    assert {first.name, second.name} <= {s.name for s in statuses}
 
 
 def test_a_look_at_a_pool_commits_nothing_so_it_never_waits_on_the_metadata_device():
