@@ -133,12 +133,12 @@ class _Line(NamedTuple):
 
 def parse_status(text):
     """``dmsetup status [NAME]`` -> ThinPoolStatus / ThinStatus / OtherTarget, in order."""
-    return [_status_entry(line) for line in _pool_lines(text, "dmsetup status")]
+    return [_STATUS.get(line.target, _other)(line) for line in _pool_lines(text, "dmsetup status")]
 
 
 def parse_table(text):
     """``dmsetup table [NAME]`` (also ``-v``) -> ThinPoolTable / ThinTable / OtherTarget."""
-    return [_table_entry(line) for line in _pool_lines(text, "dmsetup table")]
+    return [_TABLE.get(line.target, _other)(line) for line in _pool_lines(text, "dmsetup table")]
 
 
 def _pool_lines(text, source):
@@ -206,22 +206,6 @@ def _join(previous, line):
                              text=previous.text + " " + line)
 
 
-def _status_entry(line):
-    if line.target == "thin-pool":
-        return _pool_status(line)
-    if line.target == "thin":
-        return _thin_status(line)
-    return _other(line)
-
-
-def _table_entry(line):
-    if line.target == "thin-pool":
-        return _pool_table(line)
-    if line.target == "thin":
-        return _thin_table(line)
-    return _other(line)
-
-
 def _other(line):
     return OtherTarget(line.name, line.start, line.length, line.target, line.args)
 
@@ -282,6 +266,10 @@ def _thin_table(line):
                          % len(args))
     origin = args[2] if len(args) == 3 else None
     return ThinTable(line.name, line.start, line.length, args[0], _int(line, args[1], "device id"), origin)
+
+
+_STATUS = {"thin-pool": _pool_status, "thin": _thin_status}
+_TABLE = {"thin-pool": _pool_table, "thin": _thin_table}
 
 
 def _failed(args):
