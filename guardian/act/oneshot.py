@@ -73,5 +73,4 @@ def result_line(result, before, after, marks):
 def usage(pool, marks):
     if pool is None:
         return "no pool"
-    a = assess(pool, marks)
-    return "data {:.1f}% metadata {:.1f}%".format(a.data_percent or 0, a.metadata_percent or 0)
+    return assess(pool, marks).usage

@@ -199,8 +199,7 @@ class Engine:
         if snapshot is None or snapshot.pool is None:
             return "no pool: " + ("; ".join(snapshot.problems) if snapshot else "not observed yet")
         a = assess(snapshot.pool, self.settings.watermarks)
-        line = "{} data {:.1f}% metadata {:.1f}% {}".format(
-            snapshot.pool.name, a.data_percent or 0, a.metadata_percent or 0, a.level)
+        line = "{} {} {}".format(snapshot.pool.name, a.usage, a.level)
         if current is not None and current.mode != "enforce":
             line += " ({})".format(current.mode)
         if self.last_result is not None:

@@ -73,19 +73,18 @@ def plan(snapshot, settings, memory, now):
     # out_of_data_space is the one unhealthy mode the ladder is for: the kernel queues writes
     # until the pool has room again (for no_space_timeout, 60 s by default), then fails them.
     remediate = bool(a.unhealthy) or needs_remediation(a, settings.watermarks, memory.remediating)
-    usage = "data {:.1f}%, metadata {:.1f}%".format(a.data_percent or 0, a.metadata_percent or 0)
     if not remediate:
-        return Plan(pool.name, mode, a.level, usage + ": below the marks, nothing to do", (), (),
+        return Plan(pool.name, mode, a.level, a.usage + ": below the marks, nothing to do", (), (),
                     None, False)
     steps, skipped = choose_rungs(settings.ladder, memory, now)
     if mode == "observe":
         skipped = tuple(Step(s.rung, "observe mode: alert only") for s in steps) + skipped
         steps = ()
-    why = "{}: above the high mark or not yet below the low mark".format(usage)
+    why = "{}: above the high mark or not yet below the low mark".format(a.usage)
     alert = a.unhealthy and "{}; remediating".format(a.unhealthy) if steps else None
     if a.level == "critical" and not steps:
         alert = "critical ({}) and no rung can run now: {}".format(
-            usage, "; ".join("{} {}".format(s.rung, s.why) for s in skipped) or "none configured")
+            a.usage, "; ".join("{} {}".format(s.rung, s.why) for s in skipped) or "none configured")
     return Plan(pool.name, mode, a.level, why, steps, skipped, alert, True)
 
 

@@ -18,6 +18,11 @@ class Assessment(NamedTuple):
             return "critical"
         return worst(self.data_level, self.metadata_level)
 
+    @property
+    def usage(self):
+        """'data 85.0% metadata 1.2%': how full, in the words every report uses."""
+        return "data {:.1f}% metadata {:.1f}%".format(self.data_percent or 0, self.metadata_percent or 0)
+
 
 def worst(*levels):
     return max(levels, key=ORDER.index)

@@ -98,7 +98,7 @@ def test_critical_with_nothing_left_to_try_alerts_with_what_was_tried(settings):
         memory = remember_run(memory, rung, True, now=0, ladder=s.ladder)
     p = plan(pool_snapshot(90.0), s, memory, now=30)
     assert p.steps == ()
-    assert p.alert.startswith("critical (data 90.0%, metadata 1.0%) and no rung can run now: ")
+    assert p.alert.startswith("critical (data 90.0% metadata 1.0%) and no rung can run now: ")
     assert "fstrim cooling down for 870 s" in p.alert
 
 
