@@ -85,13 +85,7 @@ def list_containers(root):
     except FileNotFoundError:
         raise GuardianError("{}: no containers directory: is this Docker's root? (give --docker-root)".format(
             root))
-    records = []
-    for container_id in ids:
-        try:
-            records.append(container_record(root, container_id))
-        except (OSError, ParseError):
-            continue
-    return records
+    return _readable(lambda container_id: container_record(root, container_id), ids, (OSError, ParseError))
 
 
 def find_container(records, query):
@@ -126,15 +120,20 @@ def thin_device(root, device_hash):
 
 def thin_devices(root):
     """Every device file Docker would load (it skips dot files and its two bookkeeping files)."""
-    devices = []
-    for name in sorted(os.listdir(metadata_dir(root))):
-        if name.startswith(".") or name in ("deviceset-metadata", "transaction-metadata"):
-            continue
+    names = [n for n in sorted(os.listdir(metadata_dir(root)))
+             if not n.startswith(".") and n not in ("deviceset-metadata", "transaction-metadata")]
+    return _readable(lambda name: thin_device(root, name), names, (OSError, GuardianError))
+
+
+def _readable(read, names, errors):
+    """read(name) for every name it can read: one broken file must not hide the rest."""
+    found = []
+    for name in names:
         try:
-            devices.append(thin_device(root, name))
-        except (OSError, GuardianError):
+            found.append(read(name))
+        except errors:
             continue
-    return devices
+    return found
 
 
 def docker_device_name(root, device_hash):
