@@ -13,7 +13,7 @@ import time
 from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of
 from guardian.errors import CommandError
 from guardian.observe.holders import read_mounts
-from guardian.observe.processes import docker_daemon_pid
+from guardian.host.processes import docker_daemon_pid
 from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name
 from guardian.units import format_bytes
 

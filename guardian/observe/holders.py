@@ -6,12 +6,11 @@ mounted in some other mount namespace (a service with PrivateTmp, a container wi
 grouped by namespace and one file is read per namespace, not one per process as grep over
 /proc/*/mounts does; only the processes of namespaces that hold something are named.
 """
-import os
 from typing import Callable, NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
 from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
-from guardian.observe.processes import PROC, Holder, holder, is_docker_daemon_command, read_proc_file
+from guardian.host.processes import PROC, Holder, holder, is_docker_daemon_command, mount_namespaces, read_proc_file
 
 
 class Hold(NamedTuple):
@@ -76,18 +75,12 @@ def find_holds(query, proc=PROC):
     needles = tuple(n.encode("utf-8", "surrogateescape") for n in query.line_needles())
     looks = {}          # namespace: _Look
     members = {}        # namespace that holds something: its pids
-    for name in os.listdir(proc):
-        if not name.isdigit():
-            continue
-        try:
-            namespace = os.readlink(proc + "/" + name + "/ns/mnt")
-        except OSError:
-            continue        # gone meanwhile, or one we may not look into
+    for pid, namespace in mount_namespaces(proc):
         look = looks.get(namespace)
         if look is None or look.enter_pid is None:
-            look = looks[namespace] = _look_into(name, query, needles, proc)
+            look = looks[namespace] = _look_into(pid, query, needles, proc)
         if look.mounts:
-            members.setdefault(namespace, []).append(int(name))
+            members.setdefault(namespace, []).append(pid)
     holds = []
     for namespace, pids in sorted(members.items()):
         named = sorted(h for h in (holder(pid, proc) for pid in pids) if h is not None)
@@ -101,16 +94,17 @@ class _Look(NamedTuple):
     mounts: Tuple[Mount, ...]
 
 
-def _look_into(name, query, needles, proc):
+def _look_into(pid, query, needles, proc):
     """The mounts the query wants in this process' namespace. Its first file is read whole, its
     mountinfo only when that file has a needle."""
+    base = "{}/{}/".format(proc, pid)
     try:
-        raw = read_proc_file(proc + "/" + name + "/" + query.first_file)
+        raw = read_proc_file(base + query.first_file)
         if needles and not any(n in raw for n in needles):
-            return _Look(int(name), ())
+            return _Look(pid, ())
         if query.first_file != "mountinfo":
-            raw = read_proc_file(proc + "/" + name + "/mountinfo")
-        return _Look(int(name), query.find(raw.decode("utf-8", "surrogateescape"), "/proc/{}/mountinfo".format(name)))
+            raw = read_proc_file(base + "mountinfo")
+        return _Look(pid, query.find(raw.decode("utf-8", "surrogateescape"), "/proc/{}/mountinfo".format(pid)))
     except (OSError, ParseError):
         return _Look(None, ())      # gone, or exited while its mountinfo was read: ask the next one
 

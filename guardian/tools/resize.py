@@ -14,7 +14,7 @@ from guardian.errors import EXIT_OK, GuardianError
 from guardian.host.docker_api import DockerApi
 from guardian.host.files import write_atomic
 from guardian.host.lock import action_lock
-from guardian.observe.processes import docker_daemon_pid
+from guardian.host.processes import docker_daemon_pid
 from guardian.report.log import audit
 from guardian.tools import thin_devices
 from guardian.tools.target import docker_answers, from_files, refuse_running

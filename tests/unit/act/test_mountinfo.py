@@ -6,7 +6,7 @@ import pytest
 
 from guardian.errors import ParseError
 from guardian.observe.holders import MountQuery, container_mount_matcher, find_holds
-from guardian.observe.processes import container_in_cgroup, is_docker_daemon_command
+from guardian.host.processes import container_in_cgroup, is_docker_daemon_command
 from guardian.observe.mountinfo import escape, parse_mountinfo
 
 HERE = os.path.join(os.path.dirname(__file__), "captured")

@@ -1,6 +1,6 @@
 """busy's report and path matching (the namespace walk itself is the holders engine's, proven in the bed)."""
 from guardian.observe.holders import Hold
-from guardian.observe.processes import Holder
+from guardian.host.processes import Holder
 from guardian.observe.mountinfo import parse_mountinfo
 from guardian.tools.busy import SHOWN_HOLDERS, _under, render
 

@@ -1,6 +1,6 @@
-"""Who a process is: its command line, the Docker container it runs in (from its cgroup), and
-whether it is Docker's daemon; read from /proc by raw reads, since the holder search names
-hundreds of processes at a time.
+"""Who a process is: its command line, the Docker container it runs in (from its cgroup),
+whether it is Docker's daemon, and its mount namespace; read from /proc by raw reads, since the
+holder search names hundreds of processes at a time.
 """
 import os
 import re
@@ -90,6 +90,17 @@ def is_docker_daemon_command(command):
     words = command.split()
     program = os.path.basename(words[0]) if words else ""
     return program in DOCKER_DAEMONS[:2] or (program == "docker" and words[1:2] == ["daemon"])
+
+
+def mount_namespaces(proc=PROC):
+    """(pid, mount namespace) of every process whose namespace link can be read: one readlink
+    each; a process that went away, or one we may not look into, is left out."""
+    for name in os.listdir(proc):
+        if name.isdigit():
+            try:
+                yield int(name), os.readlink(proc + "/" + name + "/ns/mnt")
+            except OSError:
+                continue
 
 
 def docker_daemon_pid(proc=PROC):
