@@ -12,9 +12,9 @@ import time
 
 from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of
 from guardian.errors import CommandError
-from guardian.observe.holders import read_mounts
-from guardian.host.processes import docker_daemon_pid
 from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name
+from guardian.host.processes import docker_daemon_pid
+from guardian.observe.holders import read_mounts
 from guardian.units import format_bytes
 
 DEFAULT_BLOCK_BYTES = 64 * 1024

@@ -92,20 +92,23 @@ def is_docker_daemon_command(command):
     return program in DOCKER_DAEMONS[:2] or (program == "docker" and words[1:2] == ["daemon"])
 
 
+def _pids(proc):
+    return (int(name) for name in os.listdir(proc) if name.isdigit())
+
+
 def mount_namespaces(proc=PROC):
     """(pid, mount namespace) of every process whose namespace link can be read: one readlink
     each; a process that went away, or one we may not look into, is left out."""
-    for name in os.listdir(proc):
-        if name.isdigit():
-            try:
-                yield int(name), os.readlink(proc + "/" + name + "/ns/mnt")
-            except OSError:
-                continue
+    for pid in _pids(proc):
+        try:
+            yield pid, os.readlink("{}/{}/ns/mnt".format(proc, pid))
+        except OSError:
+            continue
 
 
 def docker_daemon_pid(proc=PROC):
     """The running Docker daemon's pid, or None."""
-    for name in sorted(os.listdir(proc), key=lambda n: (len(n), n)):
-        if name.isdigit() and is_docker_daemon(int(name), proc):
-            return int(name)
+    for pid in sorted(_pids(proc)):
+        if is_docker_daemon(pid, proc):
+            return pid
     return None

@@ -9,8 +9,8 @@ grouped by namespace and one file is read per namespace, not one per process as 
 from typing import Callable, NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
-from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 from guardian.host.processes import PROC, Holder, holder, is_docker_daemon_command, mount_namespaces, read_proc_file
+from guardian.observe.mountinfo import Mount, escape, parse_mountinfo
 
 
 class Hold(NamedTuple):
@@ -98,13 +98,14 @@ def _look_into(pid, query, needles, proc):
     """The mounts the query wants in this process' namespace. Its first file is read whole, its
     mountinfo only when that file has a needle."""
     base = "{}/{}/".format(proc, pid)
+    mountinfo = base + "mountinfo"
     try:
         raw = read_proc_file(base + query.first_file)
         if needles and not any(n in raw for n in needles):
             return _Look(pid, ())
         if query.first_file != "mountinfo":
-            raw = read_proc_file(base + "mountinfo")
-        return _Look(pid, query.find(raw.decode("utf-8", "surrogateescape"), "/proc/{}/mountinfo".format(pid)))
+            raw = read_proc_file(mountinfo)
+        return _Look(pid, query.find(raw.decode("utf-8", "surrogateescape"), mountinfo))
     except (OSError, ParseError):
         return _Look(None, ())      # gone, or exited while its mountinfo was read: ask the next one
 
