@@ -13,6 +13,8 @@ from guardian.daemon.beside import run_beside
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
+from guardian.decide.thresholds import from_marks
+from guardian.decide.verdict import judge
 from guardian.host.lock import LockBusy, action_lock
 
 
@@ -34,6 +36,8 @@ class Engine:
         self.last_snapshot = None
         self.last_plan = None
         self.last_result = None
+        self.last_verdict = None
+        self.failing = {}           # rung -> its last result, while that was failed or refused
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
         self.heartbeat = lambda: None           # feeds systemd's watchdog
@@ -62,11 +66,22 @@ class Engine:
                 self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.on_memory(self.memory)
+            self._judge(current)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
                 self.retry_at = next_ready_at(self.settings.ladder, self.memory, self.clock())
             self.last_plan = current
             return current
+
+    def _judge(self, current):
+        """The one verdict on the pool as it is now, for every channel (journal, metrics, STATUS).
+        A failed rung stays a finding until it succeeds or the pool is out of danger."""
+        if not current.remediating:
+            for rung in self.settings.ladder.order:
+                self.failing.pop(rung, None)
+        self.last_verdict = judge(self.last_snapshot, from_marks(self.settings.watermarks),
+                                  failing=tuple(self.failing[r] for r in sorted(self.failing)))
+        self.reporter.verdict(self.last_verdict)
 
     def recover(self):
         """At start: a guardian killed mid-action must leave a working pool (resume, finish or report).
@@ -147,6 +162,10 @@ class Engine:
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
+        if result.outcome in (FAILED, REFUSED):
+            self.failing[name] = result
+        else:
+            self.failing.pop(name, None)
         if result.outcome == NOTHING_TO_DO:
             after = snapshot
         else:
@@ -194,14 +213,19 @@ class Engine:
         return snapshot.pool.healthy and snapshot.pool.table.low_water_mark_blocks != wanted
 
     def status_line(self):
-        """The one line for `systemctl status`."""
-        snapshot, current = self.last_snapshot, self.last_plan
-        if snapshot is None or snapshot.pool is None:
-            return "no pool: " + ("; ".join(snapshot.problems) if snapshot else "not observed yet")
-        a = assess(snapshot.pool, self.settings.watermarks)
-        line = "{} {} {}".format(snapshot.pool.name, a.usage, a.level)
+        """The one line for `systemctl status`: what it watches (or why nothing), how full, and
+        the worst finding of the verdict."""
+        verdict, current = self.last_verdict, self.last_plan
+        if verdict is None:
+            return "starting: not evaluated yet"
+        if verdict.pool is None:
+            return "{}: {}".format(verdict.severity.upper(), verdict.headline)
+        a = assess(self.last_snapshot.pool, self.settings.watermarks)
+        line = "{} {} {}".format(verdict.pool, verdict.usage or a.usage, a.level)
         if current is not None and current.mode != "enforce":
             line += " ({})".format(current.mode)
+        if verdict.findings and verdict.findings[0].condition not in ("data_usage", "metadata_usage"):
+            line += "; {}: {}".format(verdict.severity.upper(), verdict.headline)
         if self.last_result is not None:
             line += "; last action {}: {}".format(self.last_result.rung, self.last_result.summary)
         return line

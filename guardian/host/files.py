@@ -95,3 +95,13 @@ def private_directory(path):
         raise GuardianError("directory {}: writable by group or others (mode {:04o}): refused".format(
             path, stat.S_IMODE(info.st_mode)))
     return path
+
+
+def unit_enabled(unit, root="/etc/systemd/system"):
+    """Whether `systemctl enable` made the unit wanted by some target (its symlink in a .wants
+    folder), read without starting systemctl: `check` runs every few minutes under NRPE."""
+    try:
+        folders = [f for f in os.listdir(root) if f.endswith(".wants")]
+    except OSError:
+        return False
+    return any(os.path.lexists(os.path.join(root, f, unit)) for f in folders)

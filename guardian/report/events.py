@@ -44,6 +44,15 @@ CATALOGUE = {
         "Out of data space: the kernel queues writes, then fails them; the daemon prunes, trims and "
         "grows. Read-only, Fail or needs_check: nothing is written to the pool; stop Docker and repair "
         "the metadata (thin_check, thin_repair) as LVM's documentation describes."),
+    "condition.raised": EventKind(
+        "df1199b8fe3541c3b9aedaede5d85fe9",
+        "A condition of the verdict started to hold: Docker refuses or will, the pool is in danger, or "
+        "the guardian is blind.",
+        "CONDITION names it (docs/monitoring.md lists each with what to do); SEVERITY is warning, "
+        "critical or unknown; MESSAGE has the numbers. Every other channel shows the same verdict: "
+        "`systemctl status`, `pool-guardian check`, the metric pool_guardian_condition."),
+    "condition.cleared": EventKind(
+        "e60e7f552e114ea0a517d5f87d665e2e", "A condition of the verdict no longer holds."),
     "source.unavailable": EventKind(
         "c03a347b69684f45b720de3b485953b3", "Docker, dmsetup or a file could not be read.",
         "The entry names the source and the error. The kernel's view alone keeps the watch going; "

@@ -6,8 +6,12 @@ its own look and forecasts from them. Kept apart from the metrics so that `check
 than it reads.
 """
 import json
+import os
+import time
 
 from guardian.decide.forecast import History, forecast, history_from_dict, remember
+from guardian.decide.verdict import DaemonAge
+from guardian.host.files import unit_enabled
 
 HISTORY_FILE = "/run/pool-guardian/fill.json"
 
@@ -29,3 +33,12 @@ def read_history(path=HISTORY_FILE):
             return history_from_dict(json.load(handle))
     except (OSError, ValueError, KeyError, TypeError):
         return History()
+
+
+def daemon_age(max_age, path=HISTORY_FILE, unit="pool-guardian.service"):
+    """When the daemon last evaluated (it rewrites the samples at every evaluation), for `check`."""
+    try:
+        last = os.stat(path).st_mtime
+    except OSError:
+        last = None
+    return DaemonAge(last, max_age, time.time(), unit_enabled(unit))

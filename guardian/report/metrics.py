@@ -15,6 +15,7 @@ from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
 from guardian.decide.forecast import forecast, history_dict, remember
 from guardian.decide.levels import ORDER, assess
+from guardian.decide.verdict import EXIT_CODE, NAMES
 from guardian.host.files import write_atomic
 from guardian.report.exposition import counter, gauge, render
 from guardian.report.fill_file import HISTORY_FILE, read_history
@@ -37,6 +38,7 @@ class Metrics:
         self.event_sources = dict
         self.snapshot = None
         self.evaluated_at = None
+        self.verdict = None
         self.reload_ok = True
         self.actions = {}           # (rung, outcome) -> count
         self.reclaimed = {}         # rung -> bytes
@@ -60,11 +62,14 @@ class Metrics:
         self.history = remember(self.history, snapshot.pool, snapshot.taken_at,
                                 self.settings.metrics.forecast_window)
 
-    def evaluated(self, write=True):
-        """write=False when a rung follows at once: nothing may delay it, and its report writes."""
+    def evaluated(self):
+        """The evaluation's time; the file is written with its verdict, after any climb, so that
+        nothing delays a first rung."""
         self.evaluated_at = self.clock()
-        if write:
-            self.write()
+
+    def judged(self, verdict):
+        self.verdict = verdict
+        self.write()
 
     def acted(self, result, before, after):
         key = (result.rung, result.outcome)
@@ -104,6 +109,7 @@ class Metrics:
         window = self.settings.metrics.forecast_window
         result = pool_families(pool, marks)
         result += forecast_families(pool, forecast(self.history, pool, window), window)
+        result += verdict_families(self.verdict)
         result += self._daemon_families()
         return result
 
@@ -129,6 +135,24 @@ class Metrics:
             gauge(P + "build_info", "The running pool-guardian's version and Python.",
                   ({"version": __version__, "python": platform.python_version()}, 1)),
         ]
+
+
+def verdict_families(verdict):
+    """The one verdict as series: a pool watched or not, and every condition, held or not, as the
+    plugin exit code of its severity (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)."""
+    if verdict is None:
+        return []
+    worst = {}
+    for f in verdict.findings:
+        worst.setdefault(f.condition, EXIT_CODE[f.severity])
+    return [
+        gauge(P + "pools_watched", "Thin pools the daemon watches: 0 means it is blind (no pool, or "
+              "several and no pool.name).", ({}, 0 if verdict.pool is None else 1)),
+        gauge(P + "condition", "Each condition of the verdict: 0 does not hold, else the severity as "
+              "a plugin exit code (1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
+              *(({"condition": name}, worst.get(name, 0)) for name in NAMES)),
+        gauge(P + "verdict", "The worst condition's severity as a plugin exit code (0 OK).", ({}, verdict.exit_code)),
+    ]
 
 
 def sources_up(problems, loop_lvm):

@@ -5,14 +5,13 @@ output is one line, `SERVICE STATE - text | 'label'=value[UOM];warn;crit;min;max
 code is 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Percent and bytes are both in the perfdata so a
 graph can show either. The forecast is a threshold only when asked for (--time-warning/-critical).
 """
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
-from guardian.decide.levels import unhealthy_reason
+from guardian.decide.verdict import judge
 from guardian.report.render import forecast_text
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
-INF = float("inf")
 
 
 class CheckResult(NamedTuple):
@@ -20,99 +19,40 @@ class CheckResult(NamedTuple):
     line: str
 
 
-class Range(NamedTuple):
-    """A plugin range: alert when the value is outside start..end (inside, with @)."""
-    start: float
-    end: float
-    inside: bool = False
-    text: str = ""
-
-    def alerts(self, value):
-        within = self.start <= value <= self.end
-        return within if self.inside else not within
-
-    def scaled(self, factor):
-        """The same range over a quantity `factor` times bigger (a percent range in bytes)."""
-        start, end = (v if v in (INF, -INF) else float(round(v * factor)) for v in (self.start, self.end))
-        return self._replace(start=start, end=end, text=range_text(start, end, self.inside))
-
-
-def range_text(start, end, inside=False):
-    """The plugin syntax for start..end, as short as it can be written."""
-    if start == 0 and not inside and end != INF:
-        return _number(end)
-    return "{}{}:{}".format("@" if inside else "", "~" if start == -INF else _number(start),
-                            "" if end == INF else _number(end))
-
-
-def _number(value):
-    return "{:.0f}".format(value) if value == int(value) else "{:g}".format(value)
-
-
-def parse_range(text):
-    """'80', '10:', '~:90', '10:20', '@10:20' (a trailing % is allowed) -> Range; ValueError."""
-    raw = str(text).strip()
-    body = raw[1:] if raw.startswith("@") else raw
-    body = body.replace("%", "")
-    start_text, colon, end_text = body.rpartition(":") if ":" in body else ("0", "", body)
-    try:
-        start = -INF if start_text == "~" else float(start_text or 0)
-        end = INF if end_text == "" and colon else float(end_text)
-    except ValueError:
-        raise ValueError("not a threshold range: {!r} (examples: 80, 10:, ~:90, @10:20)".format(text))
-    if start > end:
-        raise ValueError("threshold range {!r}: start is above end".format(text))
-    return Range(start, end, raw.startswith("@"), raw.replace("%", ""))
-
-
-class Thresholds(NamedTuple):
-    data_warning: Range
-    data_critical: Range
-    metadata_warning: Range
-    metadata_critical: Range
-    time_warning: Optional[Range] = None       # seconds to full: alert under (a `N:` range)
-    time_critical: Optional[Range] = None
-
-
-def check_pool(snapshot, thresholds, forecast=None, forecast_note=None, verbose=0):
-    """The plugin's answer for the watched pool; forecast (decide.forecast.Forecast) or why not."""
+def check_pool(snapshot, thresholds, forecast=None, forecast_note=None, verbose=0, daemon=None):
+    """The plugin's answer for the watched pool: the one verdict (decide/verdict.py) as one line.
+    forecast: decide.forecast.Forecast or None (forecast_note says why); daemon: verdict.DaemonAge."""
+    found = judge(snapshot, thresholds, forecast, daemon)
+    state = NAMES[found.exit_code]
     pool = snapshot.pool
-    if pool is None or pool.status.failed is None and pool.status.data_total_blocks is None:
-        reason = "; ".join(snapshot.problems) or "no thin pool found"
-        return CheckResult(UNKNOWN, "POOL UNKNOWN - " + reason)
+    if found.pool is None:      # the reason names the source that could not be read: said once
+        told = [f for f in found.findings if f.condition != "source_unavailable" or f.text not in found.headline]
+        return CheckResult(found.exit_code, "POOL {} - {}".format(state, _joined(told)))
     if pool.status.failed:
-        return CheckResult(CRITICAL, "POOL CRITICAL - {}: {}".format(pool.name, unhealthy_reason(pool.status)))
+        return CheckResult(found.exit_code, "POOL {} - {}: {}".format(state, pool.name, _joined(found.findings)))
     data, meta = pool.data_effective_used_percent, pool.status.metadata_used_percent
-    t = thresholds
-    code = max(_state(data, t.data_warning, t.data_critical), _state(meta, t.metadata_warning, t.metadata_critical))
     text = "{}: data {:.1f}%, metadata {:.1f}%".format(pool.name, data, meta)
-    unhealthy = unhealthy_reason(pool.status)
-    if unhealthy:
-        code, text = CRITICAL, text + "; " + unhealthy
-    if pool.below_docker_floor:
-        text += "; below Docker's minimum free space"
+    told = [f for f in found.findings if f.condition not in IN_THE_NUMBERS]
+    if told:
+        text += "; " + _joined(told)
     full = _time_to_full(forecast)
-    if full is not None:
-        code = max(code, _state(full, t.time_warning, t.time_critical))
-    asked = t.time_warning is not None or t.time_critical is not None or verbose
-    text += _forecast_text(forecast, full, forecast_note, asked)
+    t = thresholds
+    if t.time_warning is not None or t.time_critical is not None or verbose:
+        text += "; " + forecast_text(forecast, forecast_note)
     if verbose:
         text += "; effective free {}, Docker's floor {}".format(pool.effective_free_bytes, pool.min_free_bytes)
-    perf = perfdata(pool, t, full)
-    line = "POOL {} - {} | {}".format(NAMES[code], text, perf)
+    line = "POOL {} - {} | {}".format(state, text, perfdata(pool, t, full, forecast))
     if verbose > 1 and snapshot.problems:
         line += "\n" + "\n".join(snapshot.problems)
-    return CheckResult(code, line)
+    return CheckResult(found.exit_code, line)
 
 
-def _state(value, warning, critical):
-    if value is None:
-        return OK
-    if critical is not None and critical.alerts(value):
-        return CRITICAL
-    if warning is not None and warning.alerts(value):
-        return WARNING
-    return OK
+# Findings the line's own numbers (usage, and the forecast's text) already tell.
+IN_THE_NUMBERS = ("data_usage", "metadata_usage", "full_soon")
+
+
+def _joined(findings):
+    return "; ".join(f.text for f in findings)
 
 
 def _time_to_full(forecast):
@@ -123,11 +63,7 @@ def _time_to_full(forecast):
     return min(times) if times else None
 
 
-def _forecast_text(forecast, full, note, wanted):
-    return "; " + forecast_text(forecast, note) if wanted else ""
-
-
-def perfdata(pool, t, full):
+def perfdata(pool, t, full, forecast=None):
     """'label'=value[UOM];warn;crit;min;max for percent, bytes and, with a forecast, seconds."""
     data_total, meta_total = pool.data_total_bytes, pool.metadata_total_bytes
     items = [
@@ -141,6 +77,9 @@ def perfdata(pool, t, full):
     ]
     if full is not None:
         items.append(_perf("time_to_full", "{:.0f}s".format(full), t.time_warning, t.time_critical, 0, ""))
+    if forecast is not None and forecast.docker_floor is not None:
+        items.append(_perf("time_to_docker_floor", "{:.0f}s".format(forecast.docker_floor), t.time_warning,
+                           t.time_critical, 0, ""))
     return " ".join(items)
 
 

@@ -9,9 +9,10 @@ import signal
 import sys
 
 from guardian.config import values
+from guardian.decide import thresholds as ranges
 from guardian.errors import GuardianError
 from guardian.report import nagios
-from guardian.report.fill_file import HISTORY_FILE, published_forecast
+from guardian.report.fill_file import HISTORY_FILE, daemon_age, published_forecast
 
 
 class PluginArgumentParser(argparse.ArgumentParser):
@@ -47,7 +48,13 @@ def add_arguments(p):
                    help="CRITICAL when the forecast says full sooner, e.g. 1h")
     p.add_argument("--min-free-space", type=_share, metavar="PERCENT",
                    help="Docker's dm.min_free_space, for its floor without asking Docker (default 10%%)")
-    p.add_argument("--docker", action="store_true", help="also ask Docker (its floor, its pool name)")
+    p.add_argument("--docker", action="store_true", help="also ask Docker (its floor, its pool name); "
+                   "WARNING when it does not answer")
+    p.add_argument("--daemon-max-age", type=_seconds, default=300, metavar="DURATION",
+                   help="WARNING when the daemon's last evaluation is older (default 5m), or when the "
+                   "unit is enabled and the daemon never evaluated since boot")
+    p.add_argument("--no-daemon", action="store_true",
+                   help="check runs alone on this host: do not ask whether the daemon is alive")
     p.add_argument("--no-docker", action="store_true", help=argparse.SUPPRESS)   # the default now
     p.add_argument("-t", "--timeout", type=_seconds, default=10, metavar="SECONDS",
                    help="UNKNOWN after this long (default 10)")
@@ -62,12 +69,15 @@ def _version():
 
 def thresholds(marks, args):
     """Ranges from the flags; the config's warning and critical marks where none is given."""
+    config = ranges.from_marks(marks)
+
     def pick(what, mark):
-        given = getattr(args, "{}_{}".format(what, mark)) or getattr(args, mark)
-        return given or nagios.parse_range("{:g}".format(getattr(getattr(marks, what), mark)))
-    return nagios.Thresholds(pick("data", "warning"), pick("data", "critical"),
-                             pick("metadata", "warning"), pick("metadata", "critical"),
-                             args.time_warning, args.time_critical)
+        return getattr(args, "{}_{}".format(what, mark)) or getattr(args, mark) or \
+            getattr(config, "{}_{}".format(what, mark))
+    return config._replace(data_warning=pick("data", "warning"), data_critical=pick("data", "critical"),
+                           metadata_warning=pick("metadata", "warning"),
+                           metadata_critical=pick("metadata", "critical"),
+                           time_warning=args.time_warning, time_critical=args.time_critical)
 
 
 def run_check(args, build_app, history_path=HISTORY_FILE):
@@ -92,7 +102,8 @@ def _check(args, build_app, history_path):
     limits = thresholds(app.settings.watermarks, args)
     snapshot = _with_floor(observe(app.host, app.settings, with_docker=args.docker), args.min_free_space)
     outlook, note = published_forecast(snapshot, app.settings, history_path)
-    return nagios.check_pool(snapshot, limits, outlook, note, args.verbose)
+    daemon = None if args.no_daemon else daemon_age(args.daemon_max_age, history_path)
+    return nagios.check_pool(snapshot, limits, outlook, note, args.verbose, daemon)
 
 
 def _with_floor(snapshot, share):
@@ -130,7 +141,7 @@ def _argument(parse):
     return convert
 
 
-_range = _argument(nagios.parse_range)
+_range = _argument(ranges.parse_range)
 _seconds = _argument(values.positive(values.duration))
 _share = _argument(lambda text: values.percent(text) / 100.0)
 
@@ -138,4 +149,4 @@ _share = _argument(lambda text: values.percent(text) / 100.0)
 def _time(text):
     """A duration; the forecast alerts when the pool is full sooner (the range `SECONDS:`)."""
     seconds = _seconds(text)
-    return nagios.Range(seconds, nagios.INF, False, nagios.range_text(seconds, nagios.INF))
+    return ranges.Range(seconds, ranges.INF, False, ranges.range_text(seconds, ranges.INF))

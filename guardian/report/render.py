@@ -5,6 +5,7 @@ The JSON is a documented interface (docs/json.md): add fields, never rename or r
 import json
 
 from guardian.decide.levels import assess
+from guardian.decide.verdict import duration_words
 from guardian.units import format_bytes
 
 POOL_STATUS_FIELDS = ("length_sectors", "transaction_id", "data_used_blocks", "data_total_blocks",
@@ -29,23 +30,17 @@ def forecast_dict(forecast, note=None):
 
 
 def forecast_text(forecast, note=None):
-    """'full in ~3 h at 12.0 MiB/s (last 15 min)': the sooner of data and metadata."""
+    """'full in ~3 h at 12.0 MiB/s (last 15 min)': the sooner of data and metadata, over the span
+    of samples the forecast really had (a daemon started 76 s ago has not seen 15 minutes)."""
     if forecast is None or forecast.data_rate is None:
         return "no forecast ({})".format(note or "not enough samples")
     times = [(s, r) for s, r in ((forecast.data_full, forecast.data_rate),
                                  (forecast.metadata_full, forecast.metadata_rate)) if s is not None]
-    last = duration_text(forecast.window)
+    last = duration_words(min(forecast.window, forecast.span))
     if not times:
         return "not filling (last {})".format(last)
     seconds, rate = min(times)
-    return "full in ~{} at {:.1f} MiB/s (last {})".format(duration_text(seconds), rate / float(1 << 20), last)
-
-
-def duration_text(seconds):
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return "{:.0f} {}".format(seconds / size, unit)
-    return "{:.0f} s".format(seconds)
+    return "full in ~{} at {:.1f} MiB/s (last {})".format(duration_words(seconds), rate / float(1 << 20), last)
 
 
 def snapshot_dict(snapshot, watermarks):

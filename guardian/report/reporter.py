@@ -6,7 +6,9 @@ alert are rate-limited: the guardian must never be what fills the disk.
 """
 from guardian.act.base import PARTLY_DONE
 from guardian.decide.levels import assess
+from guardian.decide.verdict import problem_source
 
+VERDICT_PRIORITY = {"warning": "warning", "critical": "critical", "unknown": "error"}
 LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
                   "unknown": "error"}
 
@@ -53,6 +55,7 @@ class Reporter:
         self.limiter = RepeatLimiter(repeat_interval, clock)
         self._levels = None          # (pool name, data level, metadata level, unhealthy)
         self._problems = frozenset()
+        self._findings = {}          # (condition, subject) -> Finding, as last told
 
     def observed(self, snapshot, reasons):
         marks = self.settings.watermarks
@@ -80,16 +83,34 @@ class Reporter:
             self.log.critical("pool.unhealthy", message=a.unhealthy, **fields)
 
     def _sources(self, problems):
-        problems = frozenset(problems)
+        """SOURCE holds the source's kind; a line saying why no pool is watched is not a source's
+        (the verdict's no_pool condition tells it)."""
+        problems = frozenset(p for p in problems if problem_source(p))
         for problem in sorted(problems - self._problems):
-            self.log.error("source.unavailable", message=problem, source=problem.split(":")[0])
+            self.log.error("source.unavailable", message=problem, source=problem_source(problem))
         for problem in sorted(self._problems - problems):
-            self.log.info("source.recovered", message="no longer: " + problem, source=problem.split(":")[0])
+            self.log.info("source.recovered", message="no longer: " + problem, source=problem_source(problem))
         self._problems = problems
 
+    def verdict(self, verdict):
+        """Each condition of the one verdict as it starts to hold and as it stops, then the metrics."""
+        now = {(f.condition, f.subject): f for f in verdict.findings}
+        for key in sorted(set(now) - set(self._findings)):
+            f = now[key]
+            getattr(self.log, VERDICT_PRIORITY[f.severity])(
+                "condition.raised", message=f.text, condition=f.condition, severity=f.severity,
+                subject=f.subject or None, pool=verdict.pool)
+        for key in sorted(set(self._findings) - set(now)):
+            f = self._findings[key]
+            self.log.info("condition.cleared", message="no longer: " + f.text, condition=f.condition,
+                          severity="ok", subject=f.subject or None, pool=verdict.pool)
+        self._findings = now
+        if self.metrics is not None:
+            self.metrics.judged(verdict)
+
     def decision(self, plan, reasons):
-        if self.metrics is not None:    # before a climb the file waits for the first rung's report
-            self.metrics.evaluated(write=not plan.acts)
+        if self.metrics is not None:    # written with the verdict, after any climb
+            self.metrics.evaluated()
         key = ("decision", plan.level, plan.steps, plan.alert)
         held = self.limiter.allow(key)
         if held is None:

@@ -8,6 +8,9 @@ import subprocess
 
 from guardian.act.base import DONE, FAILED, ActionResult
 from guardian.decide.ladder import Memory, plan
+from guardian.decide.thresholds import from_marks
+from guardian.decide.verdict import NAMES, judge
+from guardian.observe.snapshot import compose_snapshot
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 from tests.unit.conftest import pool_snapshot
@@ -24,8 +27,10 @@ def daemon_reporter(settings, tmp_path, path=None):
 
 
 def evaluate(reporter, config, snapshot):
+    """As the engine evaluates: observed, decision (a climb would go here), then the verdict."""
     reporter.observed(snapshot, {"poll"})
     reporter.decision(plan(snapshot, config, Memory(), snapshot.taken_at), {"poll"})
+    reporter.verdict(judge(snapshot, from_marks(config.watermarks)))
 
 
 def samples(text):
@@ -130,3 +135,18 @@ def test_a_refused_reload_is_in_the_file_until_one_succeeds(settings, tmp_path):
     reporter.metrics.reloaded(True)
     evaluate(reporter, config, pool_snapshot(50.0))
     assert samples(open(path).read())["pool_guardian_config_last_reload_successful"] == 1
+
+
+def test_every_condition_is_a_series_and_a_blind_daemon_says_it_watches_no_pool(settings, tmp_path):
+    reporter, config, _, path = daemon_reporter(settings, tmp_path)
+    evaluate(reporter, config, pool_snapshot(92.0))
+    got = samples(open(path).read())
+    assert {name for name in NAMES} == {k.split('"')[1] for k in got if k.startswith("pool_guardian_condition{")}
+    assert got['pool_guardian_condition{condition="below_docker_floor"}'] == 2
+    assert got['pool_guardian_condition{condition="no_pool"}'] == 0
+    assert got["pool_guardian_pools_watched"] == 1 and got["pool_guardian_verdict"] == 2
+    evaluate(reporter, config, compose_snapshot([], [], None))
+    got = samples(open(path).read())
+    assert got["pool_guardian_pools_watched"] == 0 and got["pool_guardian_verdict"] == 3
+    assert got['pool_guardian_condition{condition="no_pool"}'] == 3
+    assert got['pool_guardian_condition{condition="below_docker_floor"}'] == 0

@@ -11,6 +11,7 @@ from guardian.app import build_app
 
 from guardian.cli import build_parser, main
 from guardian.decide.forecast import Forecast
+from guardian.decide.thresholds import parse_range
 from guardian.observe.dmsetup import parse_status
 from guardian.observe.snapshot import compose_snapshot
 from guardian.report import nagios, plugin
@@ -28,7 +29,7 @@ def check(settings, argv, snapshot, forecast=None, note=None):
 
 
 def filling(full_seconds):
-    return Forecast(900.0, 900.0, 1 << 20, 1000.0, full_seconds, None, full_seconds / 2)
+    return Forecast(900.0, 900.0, 1 << 20, 1000.0, full_seconds, None, full_seconds * 0.9)
 
 
 # (argv, data %, metadata %, kernel mode, forecast, exit code, words in the line)
@@ -39,7 +40,11 @@ TABLE = [
     ([], 10, 61, "rw", None, WARNING, "metadata 61.0%"),                    # metadata warning 60%
     (["-w", "90", "-c", "95"], 86, 1, "rw", None, OK, "POOL OK"),           # plain N: alert above N
     (["-w", "80%", "-c", "90%"], 85, 1, "rw", None, WARNING, "POOL WARNING"),   # the old spelling
-    (["-w", "~:90", "-c", "~:99"], 95, 1, "rw", None, WARNING, "POOL WARNING"),
+    (["-w", "~:85", "-c", "~:99"], 89, 1, "rw", None, WARNING, "POOL WARNING"),
+    # Below Docker's floor (10% free by default) Docker refuses pulls and new containers: CRITICAL
+    # whatever -w and -c say.
+    (["-w", "95", "-c", "98"], 92, 1, "rw", None, CRITICAL, "Docker refuses pulls and new containers"),
+    (["-w", "95", "-c", "98"], 20, 92, "rw", None, CRITICAL, "metadata free"),
     (["--data-warning", "10:", "--data-critical", "5:"], 7, 1, "rw", None, WARNING, "data 7.0%"),
     (["--data-warning", "10:", "--data-critical", "5:"], 3, 1, "rw", None, CRITICAL, "data 3.0%"),
     (["-c", "@40:60"], 50, 1, "rw", None, CRITICAL, "POOL CRITICAL"),     # @: alert inside
@@ -53,7 +58,15 @@ TABLE = [
      "full in ~30 min"),
     (["--time-warning", "6h", "--time-critical", "1h"], 50, 1, "rw", filling(9 * HOUR), OK, "full in ~9 h"),
     (["--time-warning", "6h"], 50, 1, "rw", None, OK, "no forecast"),      # none: says so, no alert
-    (["--time-critical", "1h"], 50, 1, "rw", filling(0.5 * HOUR)._replace(data_full=None), OK, "not filling"),
+    (["--time-critical", "1h"], 50, 1, "rw", filling(0.5 * HOUR)._replace(data_full=None, docker_floor=None),
+     OK, "not filling"),
+    # Reaching Docker's floor within the time thresholds alerts like reaching full.
+    (["--time-warning", "6h", "--time-critical", "1h"], 50, 1, "rw", filling(9 * HOUR)._replace(docker_floor=2 * HOUR),
+     WARNING, "below Docker's floor in ~2 h"),
+    (["--time-warning", "6h", "--time-critical", "1h"], 50, 1, "rw",
+     filling(9 * HOUR)._replace(docker_floor=0.5 * HOUR), CRITICAL, "below Docker's floor in ~30 min"),
+    # A forecast from 76 s of samples says so, not the window it would like to have.
+    (["--time-warning", "6h"], 50, 1, "rw", filling(9 * HOUR)._replace(span=76.0), OK, "(last 76 s)"),
 ]
 
 
@@ -72,7 +85,8 @@ def test_perfdata_has_percent_bytes_and_thresholds(settings):
     items = perf.split(" ")
     assert all(PERF.match(item) for item in items), items
     labels = [item.split("=")[0] for item in items]
-    assert labels == ["'data'", "'data_used'", "'metadata'", "'metadata_used'", "'time_to_full'"]
+    assert labels == ["'data'", "'data_used'", "'metadata'", "'metadata_used'", "'time_to_full'",
+                      "'time_to_docker_floor'"]
     assert items[0].startswith("'data'=50.00%;80;@90:95;0;100")
     total = 1638400 * 65536
     assert items[1] == "'data_used'={}B;{};@{}:{};0;{}".format(
@@ -85,7 +99,7 @@ def test_a_failed_pool_is_critical_and_no_pool_is_unknown(settings):
     assert check(settings, [], failed).code == CRITICAL
     unreadable = compose_snapshot(None, [], None, problems=("kernel: /dev/mapper/control: open failed",))
     result = check(settings, [], unreadable)
-    assert result == (UNKNOWN, "POOL UNKNOWN - kernel: /dev/mapper/control: open failed")
+    assert result == (UNKNOWN, "POOL UNKNOWN - no pool to watch: kernel: /dev/mapper/control: open failed")
 
 
 @pytest.mark.parametrize("argv,words", [
@@ -137,5 +151,5 @@ def test_no_answer_within_the_timeout_is_unknown(capsys):
     ("@10:20", {9: False, 10: True, 20: True, 21: False}),
 ])
 def test_ranges_follow_the_guidelines(text, alerts_at):
-    r = nagios.parse_range(text)
+    r = parse_range(text)
     assert {value: r.alerts(value) for value in alerts_at} == alerts_at

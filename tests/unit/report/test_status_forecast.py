@@ -17,6 +17,7 @@ def published(tmp_path, percents, step=60.0):
     for i, percent in enumerate(percents):
         metrics.observed(pool_snapshot(percent)._replace(taken_at=step * i))
         metrics.evaluated()
+        metrics.write()
     return path
 
 
@@ -27,8 +28,8 @@ def test_status_says_when_the_pool_will_be_full(tmp_path):
     outlook, note = published_forecast(now, settings, path)
     assert note is None
     text = render_status(now, settings.watermarks, outlook, note)
-    # 1% of 100 GiB a minute: 46 GiB left is 46 minutes
-    assert "  forecast full in ~46 min at 17.1 MiB/s (last 15 min)" in text.splitlines()
+    # 1% of 100 GiB a minute: 46 GiB left is 46 minutes; the samples span 4 of the window's 15 min
+    assert "  forecast full in ~46 min at 17.1 MiB/s (last 4 min)" in text.splitlines()
     data = json.loads(snapshot_json(now, settings.watermarks, outlook, note))["forecast"]
     assert round(data["data_full_seconds"]) == 46 * 60 and data["window_seconds"] == 900.0
     assert data["note"] is None
@@ -49,5 +50,5 @@ def test_a_flat_pool_is_not_filling(tmp_path):
     settings = load_config_text("")
     path = published(tmp_path, [50.0] * 4)
     now = pool_snapshot(50.0)._replace(taken_at=240.0)
-    assert "  forecast not filling (last 15 min)" in render_status(
+    assert "  forecast not filling (last 4 min)" in render_status(
         now, settings.watermarks, *published_forecast(now, settings, path)).splitlines()
