@@ -215,9 +215,11 @@ class Engine:
     def status_line(self):
         """The one line for `systemctl status`: what it watches (or why nothing), how full, and
         the worst finding of the verdict."""
-        verdict, current = self.last_verdict, self.last_plan
-        if verdict is None:
-            return "starting: not evaluated yet"
+        current = self.last_plan
+        if self.last_snapshot is None:
+            return "starting: not observed yet"
+        # READY is sent at the first look, before the first evaluation has judged it.
+        verdict = self.last_verdict or judge(self.last_snapshot, from_marks(self.settings.watermarks))
         if verdict.pool is None:
             return "{}: {}".format(verdict.severity.upper(), verdict.headline)
         a = assess(self.last_snapshot.pool, self.settings.watermarks)

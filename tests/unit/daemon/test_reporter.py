@@ -1,4 +1,7 @@
 """Journal entries from the daemon: one per level change, sources that fail and recover, rate limits."""
+from guardian.decide.thresholds import from_marks
+from guardian.decide.verdict import judge
+from guardian.observe.snapshot import compose_snapshot
 from guardian.report.reporter import Reporter, RepeatLimiter
 from tests.unit.conftest import pool_snapshot
 
@@ -44,6 +47,28 @@ def test_sources_are_reported_when_they_fail_and_when_they_recover(settings):
     r.observed(pool_snapshot(10.0), set())
     assert [e["source"] for e in journal.events("source.unavailable")] == ["docker"]
     assert [e["source"] for e in journal.events("source.recovered")] == ["docker"]
+
+
+def test_source_holds_the_sources_kind_and_a_reason_for_no_pool_is_not_a_source(settings):
+    r, journal = reporter(settings)
+    r.observed(compose_snapshot([], [], None, problems=("backing filesystem: /x: Permission denied",)), set())
+    assert [e["source"] for e in journal.events("source.unavailable")] == ["backing"]
+    assert all(" " not in e["source"] for e in journal.events("source.unavailable"))
+
+
+def test_each_condition_of_the_verdict_is_told_when_it_starts_and_when_it_stops(settings):
+    r, journal = reporter(settings)
+    limits = from_marks(settings().watermarks)
+    for snapshot in (pool_snapshot(50.0), pool_snapshot(92.0), pool_snapshot(93.0), pool_snapshot(50.0)):
+        r.verdict(judge(snapshot, limits))
+    raised = journal.events("condition.raised")
+    assert [(e["condition"], e["severity"], e["level"]) for e in raised] == [
+        ("below_docker_floor", "critical", "critical"), ("data_usage", "critical", "critical")]
+    assert raised[0]["pool"] == "docker-8:1-696417-pool" and "Docker refuses" in raised[0]["message"]
+    assert sorted(e["condition"] for e in journal.events("condition.cleared")) == ["below_docker_floor", "data_usage"]
+    r.verdict(judge(compose_snapshot([], [], None), limits))
+    blind = journal.events("condition.raised")[-1]
+    assert (blind["condition"], blind["level"]) == ("no_pool", "error")
 
 
 def test_repeats_are_held_back_and_counted():
