@@ -6,10 +6,11 @@ import time
 from guardian import __version__
 from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
-from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
+from guardian.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GuardianError, ParseError, UsageError
 from guardian.report import plugin
 from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
+from guardian.units import parse_size_option
 
 
 def cmd_status(args):
@@ -66,14 +67,14 @@ def cmd_act(args):
 def cmd_tool(args):
     """rescue, resize, busy, top: the operator tools (guardian.tools.*)."""
     from guardian.tools.docker_state import docker_root
+    if args.command == "rescue" and args.action == "umount" and (args.dir or args.rw):
+        raise UsageError("rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)")
     app = build_app(args.config, log_target="console")
     root = docker_root(args.docker_root)
     if args.command == "rescue":
         from guardian.tools import rescue
         if args.action == "mount":
             return rescue.rescue_mount(app, args.container, args.dir, args.rw, root)
-        if args.dir or args.rw:
-            raise GuardianError("rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)")
         return rescue.rescue_umount(app, args.container)
     if args.command == "resize":
         from guardian.tools.resize import resize
@@ -110,8 +111,25 @@ def _count_arg(text):
     return int(text)
 
 
+def _size_arg(text):
+    """Bytes, checked with the rest of the command line: a bad SIZE is a usage error naming it."""
+    try:
+        return parse_size_option(text)
+    except ParseError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """A wrong command line is one line naming what is wrong, exit 2, like every other error here
+    (argparse would print the whole usage first). `check` keeps the plugin's own parser (exit 3)."""
+
+    def error(self, message):
+        program, _, command = self.prog.partition(" ")
+        self.exit(EXIT_USAGE, "{}: {}{}\n".format(program, command + ": " if command else "", message))
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="pool-guardian",
         description="Keeps Docker's devicemapper thin pool from filling up.")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
@@ -184,7 +202,7 @@ def _tool_parsers(sub):
 
     p = sub.add_parser("resize", help="grow a stopped container's filesystem (dockerd stopped)")
     p.add_argument("container", metavar="CONTAINER", help="name or id")
-    p.add_argument("size", metavar="SIZE", help="new size, e.g. 20G (never smaller than now)")
+    p.add_argument("size", metavar="SIZE", type=_size_arg, help="new size, e.g. 20G (never smaller than now)")
 
     p = sub.add_parser("busy", help="who holds a container's, path's or device's mounts, in every namespace")
     p.add_argument("what", metavar="CONTAINER|PATH|DEVICE")

@@ -18,6 +18,12 @@ class GuardianError(Exception):
     exit_code = EXIT_FAILURE
 
 
+class UsageError(GuardianError):
+    """The command line is wrong in a way argparse cannot see (arguments that do not go together)."""
+
+    exit_code = EXIT_USAGE
+
+
 class ParseError(GuardianError):
     """Text that should be a known command output is not."""
 

@@ -1,0 +1,22 @@
+"""The command line: wrong command lines as one line (exit 2)."""
+import pytest
+
+from guardian.cli import main
+from guardian.errors import EXIT_USAGE
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "pool-guardian: the following arguments are required: COMMAND"),
+    (["potato"], "pool-guardian: argument COMMAND: invalid choice: 'potato'"),
+    (["resize", "web"], "pool-guardian: resize: the following arguments are required: SIZE"),
+    (["resize", "web", "20potatoes"], "pool-guardian: resize: argument SIZE: size '20potatoes': expected a number"),
+    (["top", "-n", "x"], "pool-guardian: top: argument -n: expected a whole number >= 0, got 'x'"),
+])
+def test_a_wrong_command_line_is_one_line_naming_it_and_exits_2(argv, message, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert err.startswith(message) and err.count("\n") == 1, err
