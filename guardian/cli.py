@@ -53,9 +53,10 @@ def cmd_plan(args):
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()
-    current = plan(observe(app.host, app.settings), app.settings, memory, time.time())
+    snapshot = observe(app.host, app.settings)
+    current = plan(snapshot, app.settings, memory, time.time())
     print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
-    return EXIT_OK
+    return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 
 
 def cmd_act(args):

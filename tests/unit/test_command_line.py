@@ -1,8 +1,11 @@
-"""The command line: wrong command lines as one line (exit 2)."""
+"""The command line: wrong command lines as one line (exit 2), and no pool as a failure (exit 1)
+rather than a silent 0."""
 import pytest
 
 from guardian.cli import main
-from guardian.errors import EXIT_USAGE
+from guardian.errors import EXIT_FAILURE, EXIT_USAGE
+from guardian.observe import observer
+from guardian.observe.snapshot import compose_snapshot
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -20,3 +23,11 @@ def test_a_wrong_command_line_is_one_line_naming_it_and_exits_2(argv, message, c
     err = capsys.readouterr().err
     assert code == EXIT_USAGE
     assert err.startswith(message) and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", ["status", "plan"])
+def test_no_pool_exits_1_with_the_report_still_printed(command, monkeypatch, capsys):
+    nothing = compose_snapshot(None, [], None, problems=("kernel: no thin pool",), taken_at=0.0)
+    monkeypatch.setattr(observer, "observe", lambda *args, **kwargs: nothing)
+    assert main([command]) == EXIT_FAILURE
+    assert "no thin pool" in capsys.readouterr().out
