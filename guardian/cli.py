@@ -12,6 +12,9 @@ from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
 from guardian.units import parse_size_option
 
+CONFIG_HELP = "config file (default {}); before or after COMMAND, and after it wins when both are given".format(
+    DEFAULT_PATH)
+
 
 def cmd_status(args):
     app = build_app(args.config, log_target="console")
@@ -134,7 +137,7 @@ def build_parser():
         prog="pool-guardian",
         description="Keeps Docker's devicemapper thin pool from filling up.")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
-    parser.add_argument("--config", metavar="FILE", help="config file (default {})".format(DEFAULT_PATH))
+    parser.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -180,6 +183,9 @@ def build_parser():
     p = sub.add_parser("check-config", help="validate a config file")
     p.add_argument("file", nargs="?", metavar="FILE")
     p.set_defaults(func=cmd_check_config)
+
+    for p in sub.choices.values():      # NRPE lines and habit put it after the command too
+        p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 

@@ -31,6 +31,12 @@ def options(parser):
     return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
 
 
+def own_options(parser, sub):
+    """A subcommand's options less those it shares with the top level (--config), described once."""
+    shared = [a.option_strings for a in options(parser)]
+    return [a for a in options(sub) if a.option_strings not in shared]
+
+
 def positionals(parser):
     return [a for a in parser._actions
             if not a.option_strings and not isinstance(a, argparse._SubParsersAction)]
@@ -55,8 +61,7 @@ def render_manpage(parser=None):
            ".SH NAME", "pool\\-guardian \\- " + _roff(_lower_first(parser.description.rstrip("."))),
            ".SH SYNOPSIS"]
     for name, _, sub in commands(parser):
-        out.append(".B pool\\-guardian\n[\\fB\\-\\-config\\fR \\fIFILE\\fR] \\fB{}\\fR {}".format(
-            _opt(name), _usage(sub)).rstrip())
+        out.append(".B pool\\-guardian\n\\fB{}\\fR {}".format(_opt(name), _usage(sub)).rstrip())
         out.append(".br")
     out.extend(DESCRIPTION.strip("\n").split("\n"))
     out.extend([".SH OPTIONS", ".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "show the usage and exit"])
@@ -64,7 +69,7 @@ def render_manpage(parser=None):
     out.append(".SH COMMANDS")
     for name, help_text, sub in commands(parser):
         out.extend([".SS " + _opt(name), _roff(help_text or "")])
-        out.extend(_option_items(positionals(sub) + options(sub)))
+        out.extend(_option_items(positionals(sub) + own_options(parser, sub)))
     out.extend(_exit_status())
     out.extend(_journal())
     out.extend(FILES.format(config=DEFAULT_PATH).strip("\n").split("\n"))

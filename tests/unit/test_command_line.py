@@ -1,11 +1,22 @@
-"""The command line: wrong command lines as one line (exit 2), and no pool as a failure (exit 1)
-rather than a silent 0."""
+"""The command line: --config before or after the command, wrong command lines as one line (exit 2),
+and no pool as a failure (exit 1) rather than a silent 0."""
 import pytest
 
-from guardian.cli import main
+from guardian.cli import build_parser, main
 from guardian.errors import EXIT_FAILURE, EXIT_USAGE
 from guardian.observe import observer
 from guardian.observe.snapshot import compose_snapshot
+
+
+@pytest.mark.parametrize("argv, config", [
+    (["status"], None),
+    (["--config", "/a.yaml", "status"], "/a.yaml"),
+    (["status", "--config", "/b.yaml"], "/b.yaml"),
+    (["--config", "/a.yaml", "check", "--config", "/b.yaml"], "/b.yaml"),
+    (["--config", "/a.yaml", "check-config"], "/a.yaml"),
+])
+def test_config_is_taken_before_or_after_the_command_and_after_wins(argv, config):
+    assert build_parser().parse_args(argv).config == config
 
 
 @pytest.mark.parametrize("argv, message", [

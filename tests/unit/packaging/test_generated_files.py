@@ -83,3 +83,5 @@ def test_completion_offers_commands_options_and_values():
     assert complete("run", "--mode", "") == ["observe", "dry-run", "enforce"]
     assert complete("check", "--data-warning", "") == []
     assert complete("check-config", "etc/con") == ["etc/config.yaml"]
+    assert complete("check", "--config", "etc/con") == ["etc/config.yaml"]
+    assert complete("status", "--con") == ["--config"]
