@@ -148,10 +148,10 @@ def build_parser():
 
     p = sub.add_parser("diagnose", help="analyse captured outputs from another host")
     p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON")
-    p.add_argument("--dmsetup-status", metavar="FILE")
-    p.add_argument("--dmsetup-table", metavar="FILE")
+    p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output")
+    p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output")
     p.add_argument("--sosreport", metavar="DIR", help="an unpacked sosreport")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the snapshot as JSON")
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
@@ -166,7 +166,7 @@ def build_parser():
 
     p = sub.add_parser("plan", help="what the daemon would do now, and why, with the running daemon's "
                                      "cooldowns, budgets and back-off; changes nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the plan as JSON")
     p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
     p.set_defaults(func=cmd_plan)
 
@@ -181,7 +181,7 @@ def build_parser():
     _tool_parsers(sub)
 
     p = sub.add_parser("check-config", help="validate a config file")
-    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the file to validate (default: --config's)")
     p.set_defaults(func=cmd_check_config)
 
     for p in sub.choices.values():      # NRPE lines and habit put it after the command too
@@ -212,12 +212,13 @@ def _tool_parsers(sub):
     p.add_argument("size", metavar="SIZE", type=_size_arg, help="new size, e.g. 20G (never smaller than now)")
 
     p = sub.add_parser("busy", help="who holds a container's, path's or device's mounts, in every namespace")
-    p.add_argument("what", metavar="CONTAINER|PATH|DEVICE")
+    p.add_argument("what", metavar="CONTAINER|PATH|DEVICE",
+                   help="a container's name or id, a path (a mount point or under one) or a block device")
     p.add_argument("--release", action="store_true", help="unmount inside the holders' namespaces (never kills)")
 
     p = sub.add_parser("top", help="pool usage per container and image layer (thin_ls; reads all metadata)")
     p.add_argument("-n", type=_count_arg, default=20, metavar="N", help="show the N biggest (0: all; default 20)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the table as JSON")
     for name in ("rescue", "resize", "busy", "top"):
         parser = sub.choices[name]
         parser.add_argument("--docker-root", metavar="DIR", help="Docker's root directory "

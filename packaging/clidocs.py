@@ -28,13 +28,20 @@ def commands(parser):
 
 
 def options(parser):
-    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+    """The options a user may give; hidden ones (help=SUPPRESS) are kept only for old scripts."""
+    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)
+            and a.help != argparse.SUPPRESS]
 
 
 def own_options(parser, sub):
     """A subcommand's options less those it shares with the top level (--config), described once."""
     shared = [a.option_strings for a in options(parser)]
     return [a for a in options(sub) if a.option_strings not in shared]
+
+
+def help_text(parser, action):
+    """The help as --help shows it: %(default)s expanded, %% a single %."""
+    return parser._get_formatter()._expand_help(action) if action.help else ""
 
 
 def positionals(parser):
@@ -65,11 +72,11 @@ def render_manpage(parser=None):
         out.append(".br")
     out.extend(DESCRIPTION.strip("\n").split("\n"))
     out.extend([".SH OPTIONS", ".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "show the usage and exit"])
-    out.extend(_option_items(options(parser)))
+    out.extend(_option_items(parser, options(parser)))
     out.append(".SH COMMANDS")
-    for name, help_text, sub in commands(parser):
-        out.extend([".SS " + _opt(name), _roff(help_text or "")])
-        out.extend(_option_items(positionals(sub) + own_options(parser, sub)))
+    for name, summary, sub in commands(parser):
+        out.extend([".SS " + _opt(name), _roff(summary or "")])
+        out.extend(_option_items(sub, positionals(sub) + own_options(parser, sub)))
     out.extend(_exit_status())
     out.extend(_journal())
     out.extend(FILES.format(config=DEFAULT_PATH).strip("\n").split("\n"))
@@ -139,13 +146,13 @@ def _usage(sub):
     return " ".join(parts)
 
 
-def _option_items(actions):
+def _option_items(parser, actions):
     out = []
     for action in actions:
         names = ", ".join("\\fB{}\\fR".format(_opt(s)) for s in action.option_strings)
         if takes_value(action):
             names = (names + " " if names else "") + "\\fI{}\\fR".format(_roff(value_name(action)))
-        out.extend([".TP", names, _roff(action.help or "")])
+        out.extend([".TP", names, _roff(help_text(parser, action))])
     return out
 
 

@@ -59,6 +59,25 @@ def test_man_page_documents_every_command_and_option(clidocs):
             assert "\\fB{}\\fR".format(action.option_strings[-1].replace("-", "\\-")) in page
 
 
+def test_every_option_and_positional_has_a_description(clidocs):
+    parser = build_parser()
+    subs = [sub for _, _, sub in clidocs.commands(parser)]
+    for where in [parser] + subs:
+        for action in clidocs.options(where) + clidocs.positionals(where):
+            assert clidocs.help_text(where, action).strip(), (where.prog, action.dest)
+    page = clidocs.render_manpage()
+    items = page[page.index(".SH OPTIONS"):page.index(".SH EXIT STATUS")].split("\n")
+    for index, line in enumerate(items):
+        if line == ".TP":
+            assert items[index + 2] and not items[index + 2].startswith("."), items[index + 1]
+
+
+def test_man_page_shows_no_hidden_option_and_no_doubled_percent(clidocs):
+    page = clidocs.render_manpage()
+    assert "SUPPRESS" not in page and "%%" not in page
+    assert "(default 10%)" in page
+
+
 def test_man_page_renders_without_warnings(tmp_path):
     if shutil.which("groff") is None:
         pytest.skip("groff is not installed")
