@@ -6,7 +6,7 @@ import time
 from guardian import __version__
 from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
-from guardian.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GuardianError, ParseError, UsageError
+from guardian.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, GuardianError, ParseError, UsageError
 from guardian.report import plugin
 from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
@@ -234,4 +234,4 @@ def main(argv=None):
         sys.stderr.write("pool-guardian: {}\n".format(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

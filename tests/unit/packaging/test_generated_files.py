@@ -11,6 +11,7 @@ import pytest
 
 from guardian.cli import build_parser
 from guardian.config.reference import render_reference
+from guardian.exit_codes import EXIT_CODES
 from guardian.report.catalogue import render_catalogue, render_journald_catalog
 from guardian.report.events import CATALOGUE
 
@@ -37,6 +38,7 @@ def test_man_page_and_completion_are_rendered_from_the_parser(clidocs):
     assert committed("packaging", "pool-guardian.8") == clidocs.render_manpage(), "run: make docs"
     assert committed("packaging", "pool-guardian.bash-completion") == clidocs.render_completion(), \
         "run: make docs"
+    assert committed("docs", "exit-codes.md") == clidocs.render_exit_codes(), "run: make docs"
 
 
 def test_config_reference_has_every_option():
@@ -76,6 +78,15 @@ def test_man_page_shows_no_hidden_option_and_no_doubled_percent(clidocs):
     page = clidocs.render_manpage()
     assert "SUPPRESS" not in page and "%%" not in page
     assert "(default 10%)" in page
+
+
+def test_man_page_exit_status_lists_every_command_from_the_table(clidocs):
+    status = clidocs.render_manpage().split(".SH EXIT STATUS\n")[1].split(".SH ")[0]
+    for command, rows in clidocs.own_exit_codes():
+        assert ".TP\n\\fB{}\\fR\n.RS\n".format(command.replace("-", "\\-")) in status
+        for code, _ in rows:
+            assert ".TP 5\n{}\n".format(code) in status
+    assert [command for command, _ in clidocs.own_exit_codes()] == list(EXIT_CODES)
 
 
 def test_man_page_renders_without_warnings(tmp_path):
