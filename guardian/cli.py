@@ -6,10 +6,14 @@ import time
 from guardian import __version__
 from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
-from guardian.errors import EXIT_FAILURE, EXIT_OK, GuardianError
+from guardian.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, GuardianError, ParseError, UsageError
 from guardian.report import plugin
 from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
+from guardian.units import parse_size_option
+
+CONFIG_HELP = "config file (default {}); before or after COMMAND, and after it wins when both are given".format(
+    DEFAULT_PATH)
 
 
 def cmd_status(args):
@@ -52,9 +56,10 @@ def cmd_plan(args):
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()
-    current = plan(observe(app.host, app.settings), app.settings, memory, time.time())
+    snapshot = observe(app.host, app.settings)
+    current = plan(snapshot, app.settings, memory, time.time())
     print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
-    return EXIT_OK
+    return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 
 
 def cmd_act(args):
@@ -66,14 +71,14 @@ def cmd_act(args):
 def cmd_tool(args):
     """rescue, resize, busy, top: the operator tools (guardian.tools.*)."""
     from guardian.tools.docker_state import docker_root
+    if args.command == "rescue" and args.action == "umount" and (args.dir or args.rw):
+        raise UsageError("rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)")
     app = build_app(args.config, log_target="console")
     root = docker_root(args.docker_root)
     if args.command == "rescue":
         from guardian.tools import rescue
         if args.action == "mount":
             return rescue.rescue_mount(app, args.container, args.dir, args.rw, root)
-        if args.dir or args.rw:
-            raise GuardianError("rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)")
         return rescue.rescue_umount(app, args.container)
     if args.command == "resize":
         from guardian.tools.resize import resize
@@ -110,12 +115,29 @@ def _count_arg(text):
     return int(text)
 
 
+def _size_arg(text):
+    """Bytes, checked with the rest of the command line: a bad SIZE is a usage error naming it."""
+    try:
+        return parse_size_option(text)
+    except ParseError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """A wrong command line is one line naming what is wrong, exit 2, like every other error here
+    (argparse would print the whole usage first). `check` keeps the plugin's own parser (exit 3)."""
+
+    def error(self, message):
+        program, _, command = self.prog.partition(" ")
+        self.exit(EXIT_USAGE, "{}: {}{}\n".format(program, command + ": " if command else "", message))
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="pool-guardian",
         description="Keeps Docker's devicemapper thin pool from filling up.")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
-    parser.add_argument("--config", metavar="FILE", help="config file (default {})".format(DEFAULT_PATH))
+    parser.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -126,10 +148,10 @@ def build_parser():
 
     p = sub.add_parser("diagnose", help="analyse captured outputs from another host")
     p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON")
-    p.add_argument("--dmsetup-status", metavar="FILE")
-    p.add_argument("--dmsetup-table", metavar="FILE")
+    p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output")
+    p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output")
     p.add_argument("--sosreport", metavar="DIR", help="an unpacked sosreport")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the snapshot as JSON")
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
@@ -144,7 +166,7 @@ def build_parser():
 
     p = sub.add_parser("plan", help="what the daemon would do now, and why, with the running daemon's "
                                      "cooldowns, budgets and back-off; changes nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the plan as JSON")
     p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
     p.set_defaults(func=cmd_plan)
 
@@ -159,8 +181,11 @@ def build_parser():
     _tool_parsers(sub)
 
     p = sub.add_parser("check-config", help="validate a config file")
-    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("file", nargs="?", metavar="FILE", help="the file to validate (default: --config's)")
     p.set_defaults(func=cmd_check_config)
+
+    for p in sub.choices.values():      # NRPE lines and habit put it after the command too
+        p.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parser
 
 
@@ -184,15 +209,16 @@ def _tool_parsers(sub):
 
     p = sub.add_parser("resize", help="grow a stopped container's filesystem (dockerd stopped)")
     p.add_argument("container", metavar="CONTAINER", help="name or id")
-    p.add_argument("size", metavar="SIZE", help="new size, e.g. 20G (never smaller than now)")
+    p.add_argument("size", metavar="SIZE", type=_size_arg, help="new size, e.g. 20G (never smaller than now)")
 
     p = sub.add_parser("busy", help="who holds a container's, path's or device's mounts, in every namespace")
-    p.add_argument("what", metavar="CONTAINER|PATH|DEVICE")
+    p.add_argument("what", metavar="CONTAINER|PATH|DEVICE",
+                   help="a container's name or id, a path (a mount point or under one) or a block device")
     p.add_argument("--release", action="store_true", help="unmount inside the holders' namespaces (never kills)")
 
     p = sub.add_parser("top", help="pool usage per container and image layer (thin_ls; reads all metadata)")
     p.add_argument("-n", type=_count_arg, default=20, metavar="N", help="show the N biggest (0: all; default 20)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the table as JSON")
     for name in ("rescue", "resize", "busy", "top"):
         parser = sub.choices[name]
         parser.add_argument("--docker-root", metavar="DIR", help="Docker's root directory "
@@ -208,4 +234,4 @@ def main(argv=None):
         sys.stderr.write("pool-guardian: {}\n".format(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

@@ -1,9 +1,10 @@
-"""Render the man page pool-guardian(8) and the bash completion from guardian.cli.build_parser.
+"""Render the man page pool-guardian(8), the bash completion and docs/exit-codes.md from
+guardian.cli.build_parser and guardian.exit_codes.
 
-Both describe the command line. Rendered from the parser, a command or option added to cli.py reaches
+All describe the command line. Rendered from the parser, a command or option added to cli.py reaches
 them with `make docs`, and tests/unit/packaging fails until it has: they cannot drift.
 
-    python packaging/clidocs.py man|completion     (with the project importable, e.g. from .venv)
+    python packaging/clidocs.py man|completion|exit-codes     (with the project importable, e.g. from .venv)
 """
 import argparse
 import sys
@@ -11,8 +12,7 @@ import sys
 from guardian import __version__
 from guardian.cli import build_parser
 from guardian.config import DEFAULT_PATH
-from guardian.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from guardian.report import nagios
+from guardian.exit_codes import EXIT_CODES, USUAL
 from guardian.report.events import CATALOGUE
 
 GENERATED = "Rendered from guardian/cli.py by packaging/clidocs.py (make docs); edit the parser, not this file."
@@ -28,7 +28,20 @@ def commands(parser):
 
 
 def options(parser):
-    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+    """The options a user may give; hidden ones (help=SUPPRESS) are kept only for old scripts."""
+    return [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)
+            and a.help != argparse.SUPPRESS]
+
+
+def own_options(parser, sub):
+    """A subcommand's options less those it shares with the top level (--config), described once."""
+    shared = [a.option_strings for a in options(parser)]
+    return [a for a in options(sub) if a.option_strings not in shared]
+
+
+def help_text(parser, action):
+    """The help as --help shows it: %(default)s expanded, %% a single %."""
+    return parser._get_formatter()._expand_help(action) if action.help else ""
 
 
 def positionals(parser):
@@ -55,16 +68,15 @@ def render_manpage(parser=None):
            ".SH NAME", "pool\\-guardian \\- " + _roff(_lower_first(parser.description.rstrip("."))),
            ".SH SYNOPSIS"]
     for name, _, sub in commands(parser):
-        out.append(".B pool\\-guardian\n[\\fB\\-\\-config\\fR \\fIFILE\\fR] \\fB{}\\fR {}".format(
-            _opt(name), _usage(sub)).rstrip())
+        out.append(".B pool\\-guardian\n\\fB{}\\fR {}".format(_opt(name), _usage(sub)).rstrip())
         out.append(".br")
     out.extend(DESCRIPTION.strip("\n").split("\n"))
     out.extend([".SH OPTIONS", ".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "show the usage and exit"])
-    out.extend(_option_items(options(parser)))
+    out.extend(_option_items(parser, options(parser)))
     out.append(".SH COMMANDS")
-    for name, help_text, sub in commands(parser):
-        out.extend([".SS " + _opt(name), _roff(help_text or "")])
-        out.extend(_option_items(positionals(sub) + options(sub)))
+    for name, summary, sub in commands(parser):
+        out.extend([".SS " + _opt(name), _roff(summary or "")])
+        out.extend(_option_items(sub, positionals(sub) + own_options(parser, sub)))
     out.extend(_exit_status())
     out.extend(_journal())
     out.extend(FILES.format(config=DEFAULT_PATH).strip("\n").split("\n"))
@@ -134,25 +146,39 @@ def _usage(sub):
     return " ".join(parts)
 
 
-def _option_items(actions):
+def _option_items(parser, actions):
     out = []
     for action in actions:
         names = ", ".join("\\fB{}\\fR".format(_opt(s)) for s in action.option_strings)
         if takes_value(action):
             names = (names + " " if names else "") + "\\fI{}\\fR".format(_roff(value_name(action)))
-        out.extend([".TP", names, _roff(action.help or "")])
+        out.extend([".TP", names, _roff(help_text(parser, action))])
     return out
 
 
 def _exit_status():
-    out = [".SH EXIT STATUS", ".TP", str(EXIT_OK), "success", ".TP", str(EXIT_FAILURE),
-           "failure; the message on standard error says what failed", ".TP", str(EXIT_USAGE),
-           "wrong command line", ".TP", str(EXIT_CONFIG),
-           "the configuration is invalid (EX_CONFIG); the unit does not restart on it",
-           ".PP", "\\fBcheck\\fR exits with the Nagios plugin codes:"]
-    for code, name in sorted(nagios.NAMES.items()):
-        out.extend([".TP", str(code), name])
+    out = [".SH EXIT STATUS", "Every command but {} exits with:".format(
+        ", ".join("\\fB{}\\fR".format(_opt(c)) for c in unusual_commands()))]
+    for code, meaning in USUAL:
+        out.extend([".TP", str(code), _roff(meaning)])
+    out.extend([".PP", "and with its own codes (also in \\fI/usr/share/doc/pool\\-guardian/exit\\-codes.md\\fR):"])
+    for command, rows in own_exit_codes():
+        out.extend([".TP", "\\fB{}\\fR".format(_opt(command)), ".RS"])
+        for code, meaning in rows:
+            out.extend([".TP 5", str(code), _roff(meaning)])
+        out.append(".RE")
     return out
+
+
+def unusual_commands():
+    return [command for command, rows in EXIT_CODES.items() if not set(USUAL) <= set(rows)]
+
+
+def own_exit_codes():
+    """(command, rows) less the USUAL rows, which are said once; all rows of a command without them."""
+    unusual = unusual_commands()
+    return [(command, rows if command in unusual else tuple(r for r in rows if r not in USUAL))
+            for command, rows in EXIT_CODES.items()]
 
 
 def _journal():
@@ -256,10 +282,49 @@ def _words_arm(name, sub):
     return "        {}) {} ;;".format(name, flags)
 
 
+# --- docs/exit-codes.md ---------------------------------------------------------------------------
+
+EXIT_CODES_GENERATED = ("Rendered from guardian/exit_codes.py by packaging/clidocs.py (make docs); "
+                        "edit the table, not this file.")
+EXIT_CODES_DOC = """\
+# Exit codes
+
+<!-- {generated} -->
+
+What each command's exit code means, for scripts, cron jobs and monitoring. Trouble never exits 0:
+no pool, a path that is not there and a wrong command line each have their code. A wrong command
+line prints one line, `pool-guardian: <what is wrong>`. `check`, a Nagios/Icinga plugin, and
+`diagnose` exit with the plugin codes 0-3 (OK, WARNING, CRITICAL, UNKNOWN).
+
+`--config FILE` is accepted before or after the command (`pool-guardian check --config FILE`);
+given in both places, the one after the command wins.
+
+Every command but {unusual} exits with:
+
+| Exit | Meaning |
+|---|---|
+{usual}
+
+and with its own codes:
+
+| Command | Exit | Meaning |
+|---|---|---|
+{rows}
+"""
+
+
+def render_exit_codes():
+    usual = ["| {} | {} |".format(code, meaning) for code, meaning in USUAL]
+    rows = ["| {} | {} | {} |".format("`{}`".format(command) if index == 0 else "", code, meaning)
+            for command, codes in own_exit_codes() for index, (code, meaning) in enumerate(codes)]
+    return EXIT_CODES_DOC.format(generated=EXIT_CODES_GENERATED, rows="\n".join(rows), usual="\n".join(usual),
+                                 unusual=", ".join("`{}`".format(c) for c in unusual_commands()))
+
+
 def main(argv):
-    renderers = {"man": render_manpage, "completion": render_completion}
+    renderers = {"man": render_manpage, "completion": render_completion, "exit-codes": render_exit_codes}
     if len(argv) != 2 or argv[1] not in renderers:
-        sys.stderr.write("usage: clidocs.py man|completion\n")
+        sys.stderr.write("usage: clidocs.py man|completion|exit-codes\n")
         return 2
     sys.stdout.write(renderers[argv[1]]())
     return 0

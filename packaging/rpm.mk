@@ -26,10 +26,10 @@ PG_SDIST_ONLY := sdnotify
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export SOURCE_DATE_EPOCH
 PG_TAR := tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner
-PG_DOCS := docs/config.md docs/message-ids.md packaging/pool-guardian.8 packaging/pool-guardian.bash-completion \
+PG_DOCS := docs/config.md docs/message-ids.md docs/exit-codes.md packaging/pool-guardian.8 packaging/pool-guardian.bash-completion \
 	packaging/pool-guardian.catalog
 PG_STAGE_FILES := packaging/launcher packaging/pool-guardian.8 packaging/pool-guardian.bash-completion packaging/pool-guardian.catalog LICENSE \
-	systemd/pool-guardian.service etc/config.yaml README.md docs/config.md docs/message-ids.md docs/json.md \
+	systemd/pool-guardian.service etc/config.yaml README.md docs/config.md docs/message-ids.md docs/exit-codes.md docs/json.md \
 	docs/monitoring.md docs/design.md docs/troubleshooting.md docs/alerts/pool-guardian.rules.yml docs/alerts/pool-guardian.rules.test.yml \
 	docs/nrpe/pool-guardian.cfg docs/nrpe/sudoers
 PG_SOURCES := setup.cfg setup.py pyproject.toml MANIFEST.in $(shell find guardian -name '*.py' 2>/dev/null)
@@ -49,6 +49,7 @@ docs: | $(VENV)/.stamp
 	$(call pg_render,packaging/pool-guardian.catalog,$(VPY) -c 'import sys; from guardian.report.catalogue import render_journald_catalog as r; sys.stdout.write(r())')
 	$(call pg_render,packaging/pool-guardian.8,$(VPY) packaging/clidocs.py man)
 	$(call pg_render,packaging/pool-guardian.bash-completion,$(VPY) packaging/clidocs.py completion)
+	$(call pg_render,docs/exit-codes.md,$(VPY) packaging/clidocs.py exit-codes)
 
 # $(call pg_render,FILE,COMMAND): FILE is replaced only when COMMAND succeeds.
 pg_render = $(2) > $(1).tmp && mv $(1).tmp $(1)

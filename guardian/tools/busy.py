@@ -23,6 +23,9 @@ SHOWN_HOLDERS = 10     # the host's own namespace has every system process in it
 def busy(app, what, release, root):
     wanted, label, running = matcher(app, what, root)
     holds = holders.find_holds(wanted)
+    if not holds and what.startswith("/") and not os.path.lexists(what):
+        # a typo must not read as all clear; a path gone here but mounted elsewhere is still listed
+        raise GuardianError("{}: no such file or directory, and no mount namespace has a mount there".format(what))
     names = _container_names(root)
     print(render(holds, label, names))
     if not release:

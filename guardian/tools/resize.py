@@ -18,14 +18,14 @@ from guardian.host.processes import docker_daemon_pid
 from guardian.report.log import audit
 from guardian.tools import thin_devices
 from guardian.tools.target import docker_answers, from_files, refuse_running
-from guardian.units import format_bytes, parse_size_option
+from guardian.units import format_bytes
 
 RESIZE_DIR = os.path.join(thin_devices.RUN_DIR, "resize")
 GROW_TIMEOUT = 600.0
 
 
-def resize(app, query, size_text, root):
-    new_size = parse_size_option(size_text)
+def resize(app, query, new_size, root):
+    """new_size in bytes: the command line has checked SIZE already, so a typo never waits for dockerd."""
     refuse_while_dockerd_runs(app)
     target = from_files(query, root)
     refuse_running(target, "resize")

@@ -11,6 +11,7 @@ import pytest
 
 from guardian.cli import build_parser
 from guardian.config.reference import render_reference
+from guardian.exit_codes import EXIT_CODES
 from guardian.report.catalogue import render_catalogue, render_journald_catalog
 from guardian.report.events import CATALOGUE
 
@@ -37,6 +38,7 @@ def test_man_page_and_completion_are_rendered_from_the_parser(clidocs):
     assert committed("packaging", "pool-guardian.8") == clidocs.render_manpage(), "run: make docs"
     assert committed("packaging", "pool-guardian.bash-completion") == clidocs.render_completion(), \
         "run: make docs"
+    assert committed("docs", "exit-codes.md") == clidocs.render_exit_codes(), "run: make docs"
 
 
 def test_config_reference_has_every_option():
@@ -57,6 +59,34 @@ def test_man_page_documents_every_command_and_option(clidocs):
         assert ".SS " + name.replace("-", "\\-") + "\n" in page
         for action in clidocs.options(sub):
             assert "\\fB{}\\fR".format(action.option_strings[-1].replace("-", "\\-")) in page
+
+
+def test_every_option_and_positional_has_a_description(clidocs):
+    parser = build_parser()
+    subs = [sub for _, _, sub in clidocs.commands(parser)]
+    for where in [parser] + subs:
+        for action in clidocs.options(where) + clidocs.positionals(where):
+            assert clidocs.help_text(where, action).strip(), (where.prog, action.dest)
+    page = clidocs.render_manpage()
+    items = page[page.index(".SH OPTIONS"):page.index(".SH EXIT STATUS")].split("\n")
+    for index, line in enumerate(items):
+        if line == ".TP":
+            assert items[index + 2] and not items[index + 2].startswith("."), items[index + 1]
+
+
+def test_man_page_shows_no_hidden_option_and_no_doubled_percent(clidocs):
+    page = clidocs.render_manpage()
+    assert "SUPPRESS" not in page and "%%" not in page
+    assert "(default 10%)" in page
+
+
+def test_man_page_exit_status_lists_every_command_from_the_table(clidocs):
+    status = clidocs.render_manpage().split(".SH EXIT STATUS\n")[1].split(".SH ")[0]
+    for command, rows in clidocs.own_exit_codes():
+        assert ".TP\n\\fB{}\\fR\n.RS\n".format(command.replace("-", "\\-")) in status
+        for code, _ in rows:
+            assert ".TP 5\n{}\n".format(code) in status
+    assert [command for command, _ in clidocs.own_exit_codes()] == list(EXIT_CODES)
 
 
 def test_man_page_renders_without_warnings(tmp_path):
@@ -83,3 +113,5 @@ def test_completion_offers_commands_options_and_values():
     assert complete("run", "--mode", "") == ["observe", "dry-run", "enforce"]
     assert complete("check", "--data-warning", "") == []
     assert complete("check-config", "etc/con") == ["etc/config.yaml"]
+    assert complete("check", "--config", "etc/con") == ["etc/config.yaml"]
+    assert complete("status", "--con") == ["--config"]

@@ -21,6 +21,7 @@ EXPECTED = {
     "/usr/share/doc/pool-guardian/README.md",
     "/usr/share/doc/pool-guardian/config.md",
     "/usr/share/doc/pool-guardian/message-ids.md",
+    "/usr/share/doc/pool-guardian/exit-codes.md",
     "/usr/share/doc/pool-guardian/json.md",
     "/usr/share/doc/pool-guardian/monitoring.md",
     "/usr/share/doc/pool-guardian/design.md",

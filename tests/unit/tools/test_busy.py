@@ -1,8 +1,10 @@
 """busy's report and path matching (the namespace walk itself is the holders engine's, proven in the bed)."""
-from guardian.observe.holders import Hold
+from guardian.cli import main
 from guardian.host.processes import Holder
+from guardian.observe import holders
+from guardian.observe.holders import Hold
 from guardian.observe.mountinfo import parse_mountinfo
-from guardian.tools.busy import SHOWN_HOLDERS, _under, render
+from guardian.tools.busy import SHOWN_HOLDERS, _under, busy, render
 
 # A leaked container mount as /proc/PID/mountinfo shows it in an `unshare` namespace (bed capture shape).
 LINE = ("412 380 253:4 / /var/lib/docker/devicemapper/mnt/bae1b2d165d9 rw,relatime - xfs "
@@ -41,3 +43,18 @@ def test_a_path_matches_itself_and_what_is_under_it_only():
     assert _under("/var/lib/docker/devicemapper/mnt")(mount)
     assert _under("/var/lib/docker/devicemapper/mnt/bae1b2d165d9")(mount)
     assert not _under("/var/lib/docker/devicemapper/mnt/bae1")(mount)
+
+
+def test_a_path_that_is_nowhere_is_an_error_naming_it_not_all_clear(tmp_path, capsys):
+    typo = str(tmp_path / "no" / "such" / "path")
+    assert main(["busy", typo, "--docker-root", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == "pool-guardian: {}: no such file or directory, and no mount namespace " \
+        "has a mount there\n".format(typo)
+
+
+def test_a_path_gone_here_but_mounted_in_another_namespace_is_listed(tmp_path, monkeypatch, capsys):
+    gone = "/var/lib/docker/devicemapper/mnt/bae1b2d165d9"
+    monkeypatch.setattr(holders, "find_holds", lambda wanted: [hold([Holder(812, "sleep 600", "")])])
+    assert busy(None, gone, False, str(tmp_path)) == 0
+    assert capsys.readouterr().out.startswith("busy: 1 mount namespace(s) hold {}:".format(gone))

@@ -2,7 +2,7 @@
 import pytest
 
 from guardian.cli import main
-from guardian.errors import GuardianError
+from guardian.errors import EXIT_USAGE, GuardianError
 from guardian.tools import rescue
 from guardian.tools.thin_devices import mount_options
 
@@ -41,7 +41,7 @@ def test_an_existing_empty_directory_is_used_and_not_ours_to_remove(tmp_path):
     assert rescue._make_dir(str(tmp_path / "new")) is True
 
 
-def test_umount_with_mount_arguments_is_a_one_line_error(capsys):
-    assert main(["rescue", "umount", "web", "/mnt/x"]) == 1
+def test_umount_with_mount_arguments_is_a_one_line_usage_error(capsys):
+    assert main(["rescue", "umount", "web", "/mnt/x"]) == EXIT_USAGE
     assert capsys.readouterr().err == \
         "pool-guardian: rescue umount takes only CONTAINER (DIR and --rw are for rescue mount)\n"
