@@ -18,22 +18,38 @@ CONFIG_HELP = "config file (default {}); before or after COMMAND, and after it w
 
 def cmd_status(args):
     app = build_app(args.config, log_target="console")
+    from guardian.decide.thresholds import from_marks
+    from guardian.decide.verdict import judge
     from guardian.observe.observer import observe
     snapshot = observe(app.host, app.settings, with_docker=not args.no_docker)
     from guardian.report.fill_file import published_forecast
-    _print_snapshot(snapshot, app.settings, args.json, *published_forecast(snapshot, app.settings))
+    forecast, note = published_forecast(snapshot, app.settings)
+    verdict = judge(snapshot, from_marks(app.settings.watermarks), forecast)
+    _print_snapshot(snapshot, app.settings, args.json, forecast, note, verdict)
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 
 
 def cmd_diagnose(args):
+    """The verdict on another host's captures; exit 0-3 as `check`. A broken config here says so
+    and gives way to the defaults: it is not the captured host's."""
+    from guardian.config import load_config_text
+    from guardian.decide.thresholds import from_marks
+    from guardian.decide.verdict import judge
+    from guardian.errors import ConfigError
     from guardian.tools.diagnose import diagnose
-    settings = load_config(args.config or DEFAULT_PATH)
+    try:
+        settings = load_config(args.config or DEFAULT_PATH)
+    except ConfigError as exc:
+        sys.stderr.write("pool-guardian: {}; diagnose goes on with the default settings\n".format(exc))
+        settings = load_config_text("")
+    from_config = settings.pool.name and not args.pool
     snapshot = diagnose(docker_info=args.docker_info, dmsetup_status=args.dmsetup_status,
                         dmsetup_table=args.dmsetup_table, sosreport=args.sosreport,
-                        pool_name=settings.pool.name)
-    _print_snapshot(snapshot, settings, args.json)
-    devicemapper = snapshot.docker is not None and snapshot.docker.storage_driver in (None, "devicemapper")
-    return EXIT_OK if (snapshot.pools or devicemapper) else EXIT_FAILURE
+                        pool_name=args.pool or settings.pool.name,
+                        pool_from="config pool.name" if from_config else "--pool", stdin=sys.stdin.buffer)
+    verdict = judge(snapshot, from_marks(settings.watermarks))
+    _print_snapshot(snapshot, settings, args.json, verdict=verdict)
+    return verdict.exit_code
 
 
 def cmd_check(args):
@@ -52,12 +68,13 @@ def cmd_plan(args):
     memory (cooldowns, budgets, back-off) when there is one."""
     from guardian.decide.ladder import plan
     from guardian.observe.observer import observe
+    from guardian.report.fill_file import published_rate
     from guardian.report.memory_file import read_daemon_memory
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()
     snapshot = observe(app.host, app.settings)
-    current = plan(snapshot, app.settings, memory, time.time())
+    current = plan(snapshot, app.settings, memory, time.time(), published_rate(snapshot))
     print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
 
@@ -104,9 +121,9 @@ def cmd_check_config(args):
     return EXIT_OK
 
 
-def _print_snapshot(snapshot, settings, as_json, forecast=None, note=None):
+def _print_snapshot(snapshot, settings, as_json, forecast=None, note=None, verdict=None):
     render = snapshot_json if as_json else render_status
-    print(render(snapshot, settings.watermarks, forecast, note))
+    print(render(snapshot, settings.watermarks, forecast, note, verdict))
 
 
 def _count_arg(text):
@@ -146,12 +163,16 @@ def build_parser():
     p.add_argument("--no-docker", action="store_true", help="kernel view only; do not ask Docker")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("diagnose", help="analyse captured outputs from another host")
-    p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON")
-    p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output")
-    p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output")
-    p.add_argument("--sosreport", metavar="DIR", help="an unpacked sosreport")
-    p.add_argument("--json", action="store_true", help="the snapshot as JSON")
+    p = sub.add_parser("diagnose", help="the verdict on captured outputs from another host; exit 0-3 as check")
+    p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON; - reads stdin")
+    p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output; - reads stdin")
+    p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output; - reads stdin")
+    p.add_argument("--sosreport", metavar="DIR|TARBALL",
+                   help="a sosreport: its folder or the tarball sos wrote (.tar.xz, .tar.gz, .tar.bz2, .tar); "
+                        "- reads the tarball from stdin")
+    p.add_argument("--pool", metavar="NAME", help="the thin pool to judge when the captures hold several "
+                   "(default: the config's pool.name, else Docker's pool)")
+    p.add_argument("--json", action="store_true", help="the snapshot and the verdict as JSON")
     p.set_defaults(func=cmd_diagnose)
 
     p = sub.add_parser("check", help="Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",

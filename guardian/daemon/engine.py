@@ -8,8 +8,9 @@ import time
 
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.recover import suspended
-from guardian.act.base import FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
+from guardian.act.base import DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
 from guardian.daemon.beside import run_beside
+from guardian.decide import race
 from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
@@ -56,7 +57,7 @@ class Engine:
             self._arm_low_water_mark(snapshot)
             if "trim-window" in reasons:
                 snapshot = self._maintenance_trim(snapshot)
-            current = plan(snapshot, self.settings, self.memory, self.clock())
+            current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
             self.reporter.decision(current, reasons)
             # Remembered before the climb, so the re-plan after each rung works in the band
             # (high mark to low mark), not only above the high mark.
@@ -135,21 +136,44 @@ class Engine:
         self.fill_samples = (pool.name, add_sample(samples, self.clock(), pool.data_used_bytes))
 
     def _climb(self, current, snapshot):
-        """Run the plan's rungs in order, re-observing and re-planning after each."""
-        for step in current.steps:
-            if self.stopping.is_set():
+        """Run the plan's first rung, look again, plan again (the race may reorder the rest), until
+        the pool is below its low marks or every rung has had its turn in this climb."""
+        ran = set()
+        while not self.stopping.is_set():
+            step = next((s for s in current.steps if s.rung not in ran), None)
+            if step is None:
                 break
+            ran.add(step.rung)
             self.heartbeat()
             # Written down as a failed run first: a daemon killed mid-rung restarts into back-off,
             # not into the same rung again.
             self.on_memory(remember_run(self.memory, step.rung, False, self.clock(), self.settings.ladder))
-            result, snapshot = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
+            started = self.clock()
+            result, after = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
             self.memory = remember_run(self.memory, step.rung, result.succeeded, self.clock(),
                                        self.settings.ladder)
-            current = plan(snapshot, self.settings, self.memory, self.clock())
+            self._learn(step.rung, result, snapshot.pool, after.pool, self.clock() - started)
+            snapshot = after
+            current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
             if not current.remediating:
                 break
         return current
+
+    def _learn(self, rung, result, before, after, seconds):
+        """What the run took and gave back (grow: what it added), as the kernel counts it."""
+        if not result.succeeded or result.outcome == DRY_RUN or before is None or after is None \
+                or before.name != after.name or before.data_used_bytes is None or after.data_used_bytes is None:
+            return
+        if rung == "grow":
+            returned = max(0, (after.data_total_bytes or 0) - (before.data_total_bytes or 0))
+        else:
+            returned = max(0, before.data_used_bytes - after.data_used_bytes)
+        self.memory = self.memory.learnt(after.name, rung, seconds, returned)
+        self.log.info("rung.learnt", rung=rung, pool=after.name, seconds=round(seconds, 2), returned_bytes=returned,
+                      message="{} {}".format(rung, race.describe(self.memory.estimate(rung))))
+
+    def _fill_rate(self):
+        return fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
 
     def _run_action(self, name, action, snapshot, kernel_only=False):
         """Run one action under the lock and report it; returns the result and the pool after it.
@@ -189,7 +213,7 @@ class Engine:
                           grow_lvm.LVM_TIMEOUT)
 
     def _context(self, progressed, kernel_only=False):
-        rate = fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
+        rate = self._fill_rate()
         look = lambda: self.observer.snapshot(kernel_only=kernel_only)    # noqa: E731
         return ActionContext(self.host, self.log, self.settings, look, progressed, self.stopping.is_set, rate)
 

@@ -1,11 +1,14 @@
 """The remediation ladder's policy: which rungs to try now, and why the others are skipped.
 
-A pure function of the pool's assessment, the settings, what was remembered about earlier runs
-and the time, so tests can step a fake clock through cooldowns, budgets and back-off.
+A pure function of the pool's assessment, the settings, what was remembered about earlier runs,
+the fill rate and the time, so tests can step a fake clock through cooldowns, budgets and back-off.
 Act in a band (kubelet's image GC): start at the high mark, keep going until below the low mark.
+Docker's floor is a mark too: the climb starts once the fill would reach it before the rungs
+could run. Which rung first is a race against that deadline (decide/race.py).
 """
 from typing import NamedTuple, Optional, Tuple
 
+from guardian.decide import race
 from guardian.decide.levels import assess
 
 HOUR = 3600.0
@@ -21,6 +24,8 @@ class RungMemory(NamedTuple):
 class Memory(NamedTuple):
     remediating: bool = False                # between crossing high and getting below low
     rungs: Tuple[Tuple[str, RungMemory], ...] = ()
+    pool: Optional[str] = None               # the pool the estimates were learnt on
+    estimates: race.Estimates = ()           # each rung's duration and yield on that pool
 
     def rung(self, name):
         return dict(self.rungs).get(name, RungMemory())
@@ -29,6 +34,18 @@ class Memory(NamedTuple):
         rungs = dict(self.rungs)
         rungs[name] = memory
         return self._replace(rungs=tuple(sorted(rungs.items())))
+
+    def estimate(self, name):
+        return dict(self.estimates).get(name, race.starting(name))
+
+    def for_pool(self, pool):
+        """This memory with estimates only when they were learnt on `pool`."""
+        return self if pool == self.pool else self._replace(pool=pool, estimates=())
+
+    def learnt(self, pool, name, seconds, returned_bytes):
+        """One more run of a rung on `pool`; estimates from another pool are not this pool's."""
+        estimates = self.estimates if pool == self.pool else ()
+        return self._replace(pool=pool, estimates=race.learn(estimates, name, seconds, returned_bytes))
 
 
 class Step(NamedTuple):
@@ -60,7 +77,8 @@ def needs_remediation(assessment, watermarks, remediating):
     return remediating and (data >= watermarks.data.low or meta >= watermarks.metadata.low)
 
 
-def plan(snapshot, settings, memory, now):
+def plan(snapshot, settings, memory, now, fill_rate=0.0):
+    """fill_rate: data bytes/s of the last seconds (decide/fill_rate.py), for the deadline."""
     pool = snapshot.pool
     mode = settings.mode
     if pool is None:
@@ -72,15 +90,19 @@ def plan(snapshot, settings, memory, now):
                     "alert only, no action on this pool: " + a.unhealthy, False)
     # out_of_data_space is the one unhealthy mode the ladder is for: the kernel queues writes
     # until the pool has room again (for no_space_timeout, 60 s by default), then fails them.
-    remediate = bool(a.unhealthy) or needs_remediation(a, settings.watermarks, memory.remediating)
+    memory = memory.for_pool(pool.name)
+    seconds_left = race.deadline(pool.data_free_bytes, pool.min_free_bytes, fill_rate)
+    near_floor = floor_near(pool, settings.ladder, memory, seconds_left)
+    remediate = bool(a.unhealthy) or needs_remediation(a, settings.watermarks, memory.remediating) or \
+        bool(near_floor)
     if not remediate:
         return Plan(pool.name, mode, a.level, a.usage + ": below the marks, nothing to do", (), (),
                     None, False)
-    steps, skipped = choose_rungs(settings.ladder, memory, now)
+    steps, skipped = choose_rungs(settings.ladder, memory, now, a.level, seconds_left)
     if mode == "observe":
         skipped = tuple(Step(s.rung, "observe mode: alert only") for s in steps) + skipped
         steps = ()
-    why = "{}: above the high mark or not yet below the low mark".format(a.usage)
+    why = "{}: {}".format(a.usage, near_floor or "above the high mark or not yet below the low mark")
     alert = a.unhealthy and "{}; remediating".format(a.unhealthy) if steps else None
     if a.level == "critical" and not steps:
         alert = "critical ({}) and no rung can run now: {}".format(
@@ -88,23 +110,43 @@ def plan(snapshot, settings, memory, now):
     return Plan(pool.name, mode, a.level, why, steps, skipped, alert, True)
 
 
-def choose_rungs(ladder, memory, now):
-    """Rungs that may run now, in order, and the reason each other one may not."""
-    steps, skipped = [], []
+def floor_near(pool, ladder, memory, seconds_left):
+    """Why the climb must start for Docker's floor, or None: below it already (Docker refuses
+    now), or the fill reaches it sooner than the enabled rungs are expected to run."""
+    if pool.below_docker_floor:
+        return "below Docker's floor: Docker refuses pulls and new containers"
+    if seconds_left is None:
+        return None
+    climb = sum(memory.estimate(name).seconds for name in ladder.order if getattr(ladder, name).enabled)
+    if seconds_left <= race.SAFETY * climb:
+        return "Docker's floor in ~{:.0f} s at this fill rate, sooner than the ladder's ~{:.0f} s".format(
+            seconds_left, race.SAFETY * climb)
+    return None
+
+
+def choose_rungs(ladder, memory, now, level="high", seconds_left=None):
+    """Rungs that may run now, the one to run first first, and the reason each other one may not."""
+    ready, skipped = [], []
     for name in ladder.order:
-        reason = rung_blocked(getattr(ladder, name), memory.rung(name), now)
-        (skipped if reason else steps).append(Step(name, reason or "enabled and ready"))
-    return tuple(steps), tuple(skipped)
+        reason = rung_blocked(getattr(ladder, name), memory.rung(name), now,
+                              race.critical_override(memory.estimate(name), level))
+        if reason:
+            skipped.append(Step(name, reason))
+        else:
+            ready.append(name)
+    steps = tuple(Step(c.rung, c.why) for c in race.order_by_race(ready, memory.estimates, seconds_left, ladder.order))
+    return steps, tuple(skipped)
 
 
-def rung_blocked(rung, remembered, now):
-    """Why a rung may not run now, or None."""
+def rung_blocked(rung, remembered, now, cooldown_waived=False):
+    """Why a rung may not run now, or None. cooldown_waived: at critical, a rung whose last run
+    gave space back is not held by its cooldown (its budget still caps it)."""
     if not rung.enabled:
         return "disabled in the config"
     if remembered.retry_after is not None and now < remembered.retry_after:
         return "backing off for {:.0f} s after {} failure(s)".format(
             remembered.retry_after - now, remembered.failures)
-    if remembered.last_run is not None and now < remembered.last_run + rung.cooldown:
+    if remembered.last_run is not None and now < remembered.last_run + rung.cooldown and not cooldown_waived:
         return "cooling down for {:.0f} s".format(remembered.last_run + rung.cooldown - now)
     if len([t for t in remembered.recent_runs if t > now - HOUR]) >= rung.budget:
         return "hourly budget of {} runs spent".format(rung.budget)

@@ -61,6 +61,11 @@ CATALOGUE = {
         "dc61d6327613499ca7063fa0218a10f0", "A source that was unavailable answers again."),
     "decision.made": EventKind(
         "7c6deecd214844d88724a26f1d34b6d6", "The policy chose a plan (possibly empty) and says why."),
+    "rung.learnt": EventKind(
+        "d21ec3ac77dc479d87258cab832d701e",
+        "A rung's estimate on this pool after a run: how long it takes and how much it gives back.",
+        "The ladder races the fill with these: the rung that gives back most before Docker's floor "
+        "runs first, and grow goes first when no reclaiming rung can finish in time (`pool-guardian plan`)."),
     "action.finished": EventKind(
         "dc0d0db8e3ed4182b065d1b6a4742937",
         "An action ran (or, in dry-run, would have run), with numbers before and after."),

@@ -9,6 +9,8 @@ import json
 import os
 import time
 
+from guardian.decide.fill_rate import WINDOW as FILL_WINDOW
+from guardian.decide.fill_rate import fill_rate
 from guardian.decide.forecast import History, forecast, history_from_dict, remember
 from guardian.decide.verdict import DaemonAge
 from guardian.host.files import unit_enabled
@@ -24,6 +26,13 @@ def published_forecast(snapshot, settings, path=HISTORY_FILE):
     outlook = forecast(history, snapshot.pool, window)
     note = None if outlook.data_rate is not None else "no recent samples from the daemon in " + path
     return outlook, note
+
+
+def published_rate(snapshot, path=HISTORY_FILE):
+    """The fill rate of the last minute, as the daemon's engine sees it, from the published samples
+    and this look: `plan` races the same deadline as the daemon."""
+    history = remember(read_history(path), snapshot.pool, snapshot.taken_at, FILL_WINDOW)
+    return fill_rate(history.data) if history.pool is not None else 0.0
 
 
 def read_history(path=HISTORY_FILE):

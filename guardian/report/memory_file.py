@@ -13,6 +13,7 @@ import os
 import time
 
 from guardian.decide.ladder import Memory, RungMemory
+from guardian.decide.race import Estimate
 from guardian.errors import ParseError
 from guardian.host.files import write_atomic
 
@@ -23,7 +24,24 @@ FUTURE_SLACK = 60.0        # seconds a file or a run may seem ahead of this cloc
 def memory_dict(memory, pid, started, written_at):
     return {"pid": pid, "started": started, "written_at": written_at, "remediating": memory.remediating,
             "rungs": {name: dict(rung._asdict(), recent_runs=list(rung.recent_runs))
-                      for name, rung in memory.rungs}}
+                      for name, rung in memory.rungs},
+            "pool": memory.pool, "estimates": {name: e._asdict() for name, e in memory.estimates}}
+
+
+def _estimates(data):
+    """The rungs' learnt estimates; a file from before they existed has none."""
+    found = []
+    for name, e in (data.get("estimates") or {}).items():
+        returned = None if e["returned"] is None else _time(e["returned"], name + ".returned")
+        runs, last = e["runs"], e["last_returned"]
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 0 or isinstance(last, bool) \
+                or not isinstance(last, int):
+            raise ValueError("{}: runs and last_returned must be counts".format(name))
+        found.append((str(name), Estimate(_time(e["seconds"], name + ".seconds"), returned, runs, last)))
+    pool = data.get("pool")
+    if pool is not None and not isinstance(pool, str):
+        raise TypeError("pool must be a name")
+    return pool, tuple(sorted(found))
 
 
 def _time(value, where):
@@ -55,7 +73,9 @@ def memory_from_dict(data, source):
         pid, started = data["pid"], data["started"]
         if isinstance(pid, bool) or not isinstance(pid, int) or not (started is None or isinstance(started, int)):
             raise TypeError("pid and started must be whole numbers")
-        return Memory(data["remediating"], rungs), pid, started, _time(data["written_at"], "written_at")
+        pool, estimates = _estimates(data)
+        return Memory(data["remediating"], rungs, pool, estimates), pid, started, \
+            _time(data["written_at"], "written_at")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ParseError("{}: not a pool-guardian memory file ({}: {})".format(
             source, type(exc).__name__, exc))

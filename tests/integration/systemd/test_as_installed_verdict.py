@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from tests.integration.bedlib import out, run, sh
+from tests.integration.bedlib import run, sh
 from tests.integration.bedlib.guardian import BARE_POOL_CONFIG
 from tests.integration.bedlib.pools import ThinPool
 from tests.integration.systemd import el7

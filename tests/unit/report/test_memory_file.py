@@ -9,7 +9,7 @@ from guardian.report.memory_file import MemoryFile, read_daemon_memory
 from guardian.report.render import render_plan
 
 MEMORY = Memory(True, (("fstrim", RungMemory(100.0, (100.0, 50.0), 0, None)),
-                       ("grow", RungMemory(90.0, (90.0,), 2, 400.0))))
+                       ("grow", RungMemory(90.0, (90.0,), 2, 400.0)))).learnt("pool-a", "fstrim", 1.5, 272 << 20)
 
 
 class Log:
@@ -26,6 +26,18 @@ def test_the_running_daemons_memory_is_read_back_as_written(tmp_path):
     memory, source = read_daemon_memory(path)
     assert memory == MEMORY
     assert source == "the running daemon's (pid {}, {})".format(os.getpid(), path)
+
+
+def test_a_file_from_before_the_estimates_is_read_with_none(tmp_path):
+    path = str(tmp_path / "memory.json")
+    MemoryFile(Log(), path, clock=lambda: 123.0).write(MEMORY)
+    with open(path) as f:
+        data = json.load(f)
+    del data["estimates"], data["pool"]
+    with open(path, "w") as f:
+        json.dump(data, f)
+    memory, _ = read_daemon_memory(path)
+    assert memory == MEMORY._replace(pool=None, estimates=())
 
 
 def test_a_file_left_by_a_daemon_that_is_gone_is_not_used(tmp_path):
