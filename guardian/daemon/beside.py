@@ -24,9 +24,11 @@ class Progress:
         return self.clock() - self.at
 
 
-def run_beside(work, feed, every, stall_limit, name):
+def run_beside(work, feed, every, stall_limit, name, meanwhile=lambda: None):
     """work(progress.mark) in a thread; feed() every `every` seconds while it has progressed in
-    the last `stall_limit` seconds; returns what work returned. work must not raise."""
+    the last `stall_limit` seconds, and meanwhile() every `every` seconds whatever it does (the
+    engine's race: a rung stuck on dockerd is when a faster one is needed beside it); returns what
+    work returned. work must not raise."""
     progress = Progress()
     returned = []
     thread = threading.Thread(target=lambda: returned.append(work(progress.mark)), name=name, daemon=True)
@@ -35,5 +37,6 @@ def run_beside(work, feed, every, stall_limit, name):
         thread.join(every)
         if not thread.is_alive():
             return returned[0]
+        meanwhile()
         if progress.stalled_for() < stall_limit:
             feed()

@@ -22,6 +22,11 @@ from guardian.host.lock import LockBusy, action_lock
 # A pool that stays suspended (observe mode, or a tool holding the lock) is told again this often,
 # not at every look.
 SUSPENDED_REPEAT_SECONDS = 600.0
+# Rungs that wait on dockerd, and the ones that may run beside them when the fill will not wait:
+# neither of the latter asks Docker anything.
+WAITS_ON_DOCKER = ("prune_containers", "release_mounts", "prune_images")
+BESIDE = ("grow", "fstrim")
+RACE_SECONDS = 1.0      # how often the main thread looks at the pool while a rung runs
 
 
 class Engine:
@@ -48,6 +53,7 @@ class Engine:
         self.on_look = lambda snapshot: None     # every observation, before anything acts on it
         self.stopping = threading.Event()
         self._busy = threading.Lock()
+        self._climbing = None       # (rungs run in this climb, the rung running, since when)
 
     def evaluate(self, reasons=frozenset(), refresh_docker=False):
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
@@ -139,25 +145,63 @@ class Engine:
         """Run the plan's first rung, look again, plan again (the race may reorder the rest), until
         the pool is below its low marks or every rung has had its turn in this climb."""
         ran = set()
-        while not self.stopping.is_set():
-            step = next((s for s in current.steps if s.rung not in ran), None)
-            if step is None:
-                break
-            ran.add(step.rung)
-            self.heartbeat()
-            # Written down as a failed run first: a daemon killed mid-rung restarts into back-off,
-            # not into the same rung again.
-            self.on_memory(remember_run(self.memory, step.rung, False, self.clock(), self.settings.ladder))
-            started = self.clock()
-            result, after = self._run_action(step.rung, self.rungs.get(step.rung), snapshot)
-            self.memory = remember_run(self.memory, step.rung, result.succeeded, self.clock(),
-                                       self.settings.ladder)
-            self._learn(step.rung, result, snapshot.pool, after.pool, self.clock() - started)
-            snapshot = after
-            current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
-            if not current.remediating:
-                break
+        try:
+            while not self.stopping.is_set():
+                step = next((s for s in current.steps if s.rung not in ran), None)
+                if step is None:
+                    break
+                ran.add(step.rung)
+                self._climbing = (ran, step.rung, self.clock())
+                snapshot = self._climb_step(step.rung, snapshot)
+                current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
+                if not current.remediating:
+                    break
+        finally:
+            self._climbing = None
         return current
+
+    def _climb_step(self, rung, snapshot, locked=False):
+        """One rung of the climb, remembered and learnt from; returns the look after it."""
+        self.heartbeat()
+        # Written down as a failed run first: a daemon killed mid-rung restarts into back-off,
+        # not into the same rung again.
+        self.on_memory(remember_run(self.memory, rung, False, self.clock(), self.settings.ladder))
+        started = self.clock()
+        result, after = self._run_action(rung, self.rungs.get(rung), snapshot, locked=locked)
+        self.memory = remember_run(self.memory, rung, result.succeeded, self.clock(), self.settings.ladder)
+        self._learn(rung, result, snapshot.pool, after.pool, self.clock() - started)
+        return after
+
+    def _race_beside(self):
+        """While a rung waits on dockerd, the main thread looks at the pool each second; when the
+        fill will reach Docker's floor before that rung is expected to be done, the first of grow
+        and fstrim the plan puts first runs now, beside it, under the lock the climb holds."""
+        if self._climbing is None or self._climbing[1] not in WAITS_ON_DOCKER:
+            return
+        ran, running, since = self._climbing
+        look = self.observer.snapshot(kernel_only=True)
+        pool, last = look.pool, self.last_snapshot and self.last_snapshot.pool
+        if pool is None or last is None or pool.name != last.name:
+            return
+        look = look._replace(pools=tuple(p._replace(min_free_bytes=last.min_free_bytes) if p.watched else p
+                                         for p in look.pools))      # Docker's floor, as last asked
+        self._sample_fill(pool)
+        left = race.deadline(pool.data_free_bytes, last.min_free_bytes, self._fill_rate())
+        remaining = max(self.memory.estimate(running).seconds - (self.clock() - since), RACE_SECONDS)
+        if left is None or left > race.SAFETY * remaining:
+            return
+        current = plan(look, self.settings, self.memory, self.clock(), self._fill_rate())
+        step = next((s for s in current.steps if s.rung in BESIDE and s.rung not in ran), None)
+        if step is None:
+            return
+        ran.add(step.rung)
+        self._climbing = None           # no race inside the race
+        try:
+            self.log.info("rung.beside", rung=step.rung, beside=running, pool=pool.name,
+                          message="{} runs beside {}: {}".format(step.rung, running, step.why))
+            self._climb_step(step.rung, look, locked=True)
+        finally:
+            self._climbing = (ran, running, since)
 
     def _learn(self, rung, result, before, after, seconds):
         """What the run took and gave back (grow: what it added), as the kernel counts it."""
@@ -175,14 +219,17 @@ class Engine:
     def _fill_rate(self):
         return fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
 
-    def _run_action(self, name, action, snapshot, kernel_only=False):
+    def _run_action(self, name, action, snapshot, kernel_only=False, locked=False):
         """Run one action under the lock and report it; returns the result and the pool after it.
         kernel_only: neither the action's looks nor the one after it wait on Docker (a resume is
-        finished and told at once)."""
+        finished and told at once). locked: the climb already holds the lock (a rung beside another)."""
         before = snapshot.pool
         try:
-            with action_lock():
+            if locked:
                 result = self._call(name, action, snapshot, kernel_only)
+            else:
+                with action_lock():
+                    result = self._call(name, action, snapshot, kernel_only)
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result
@@ -203,7 +250,8 @@ class Engine:
             return ActionResult(name, FAILED, "this rung is not implemented in this version")
         def guarded(progressed):
             return run_guarded(name, action, snapshot, self._context(progressed, kernel_only))
-        return run_beside(guarded, self.heartbeat, self.heartbeat_seconds, self._longest_step(), "rung-" + name)
+        return run_beside(guarded, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS), self._longest_step(),
+                          "rung-" + name, self._race_beside)
 
     def _longest_step(self):
         """The longest one step of a rung may rightly take (each has its own deadline), plus slack."""

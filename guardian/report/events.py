@@ -66,6 +66,11 @@ CATALOGUE = {
         "A rung's estimate on this pool after a run: how long it takes and how much it gives back.",
         "The ladder races the fill with these: the rung that gives back most before Docker's floor "
         "runs first, and grow goes first when no reclaiming rung can finish in time (`pool-guardian plan`)."),
+    "rung.beside": EventKind(
+        "fe92bcf484144162add381bc2457491a",
+        "While a rung waited on Docker, the fill would reach Docker's floor first: grow or fstrim ran beside it.",
+        "MESSAGE says which rung ran beside which, and the deadline and estimate that chose it; its result "
+        "follows as action.finished or action.failed."),
     "action.finished": EventKind(
         "dc0d0db8e3ed4182b065d1b6a4742937",
         "An action ran (or, in dry-run, would have run), with numbers before and after."),

@@ -5,6 +5,7 @@ The rungs here are the test's own, each freeing one stretch of a real thin devic
 discard, so that what each frees is known: this proves the engine, not an action (the actions have
 their own tests, and the as-installed suite runs the real ladder through the service).
 """
+import subprocess
 import time
 
 from guardian.act.base import DONE, ActionResult
@@ -89,3 +90,56 @@ def test_after_a_climb_the_next_crossing_is_a_kernel_event_again(make_thin_pool)
     armed = pool.event_nr()
     write(thin, 0, 220)                        # crosses it again
     assert pool.event_nr() > armed, "no event at the second crossing: the mark was not re-armed"
+
+
+RACE_CONFIG = """\
+mode: enforce
+pool:
+  name: {pool}
+  docker_host: unix:///run/no-docker-here.sock
+  docker_timeout: 1s
+watermarks:
+  data: {{warning: 70%, high: 80%, low: 30%, critical: 95%}}
+events:
+  arm_low_water_mark: "no"
+ladder:
+  order: [prune_containers, grow]
+  grow: {{enabled: true}}
+"""
+
+
+def test_a_rung_waiting_on_docker_does_not_keep_grow_from_braking_the_fill(make_thin_pool):
+    """The test's prune waits 20 s, as a docker rm on a busy dockerd does, while containers write:
+    the engine looks each second, sees Docker's floor coming before the prune is done, and grows
+    beside it (a real grow of the loop file, loop device and table). The pool never runs out."""
+    pool = make_thin_pool(data_size=256 * MiB)
+    thin = pool.create_thin(400 * MiB)
+    write(thin, 0, 210)                                         # 82%: above the high mark
+    times = {}
+
+    def slow_prune(snapshot, ctx):
+        times["prune started"] = time.monotonic()
+        writer = subprocess.Popen(["bash", "-c", "for i in $(seq 210 249); do dd if=/dev/zero of={} bs=1M "
+                                   "seek=$i count=1 oflag=direct status=none; sleep 0.1; done".format(thin.path)])
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ctx.heartbeat()
+            time.sleep(0.5)
+        writer.wait(120)
+        times["prune ended"] = time.monotonic()
+        return ActionResult("prune_containers", DONE, "waited on Docker")
+
+    def grow(snapshot, ctx):
+        times["grow started"] = time.monotonic()
+        pool.grow_data(512 * MiB)
+        return ActionResult("grow", DONE, "grew to 512 MiB")
+
+    settings = load_config_text(RACE_CONFIG.format(pool=pool.name), "test config")
+    log = configure_logging("info", "console")
+    host = Host(log, timeout=60)
+    engine = Engine(settings, host, log, Observer(host, settings, with_docker=False),
+                    Reporter(log, settings, time.monotonic), rungs={"prune_containers": slow_prune, "grow": grow})
+    engine.evaluate({"start"})
+    assert times["prune started"] < times["grow started"] < times["prune ended"], times
+    status = pool.status()
+    assert status["mode"] == "rw" and status["data_total_blocks"] * pool.block_bytes == 512 * MiB, status
