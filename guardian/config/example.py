@@ -7,8 +7,9 @@ from guardian.config.schema import SCHEMA, Option
 
 HEADER = """\
 # /etc/pool-guardian/config.yaml
-# Every key is optional: the values below are the defaults. Sizes take 10G, 512MiB or 20%;
-# durations take 250ms, 10s, 5m, 1h, 2d; percents take 80%.
+# Every key is optional: the values below are the defaults. Sizes take 10G, 512MiB or 20% (a bare
+# number is bytes); durations take 250ms, 10s, 5m, 1h, 2d; percents take 80%. Durations and
+# percents need their unit: a bare 10 or 0.8 is refused.
 # Check a change with: pool-guardian check-config /etc/pool-guardian/config.yaml
 """
 

@@ -1,6 +1,10 @@
 """Value parsers for config options: each takes the YAML value and returns the typed value.
 
 They raise ValueError with a short reason; the loader adds the key path and line.
+
+Percents and durations in the file carry their unit: `watermarks.data.high: 0.8` read as 0.8% would
+have the guardian prune all day, so a bare number is refused with the spelling to use. Sizes are
+another matter: a bare size is bytes, as lvextend and Docker's storage options read one.
 """
 import re
 from typing import NamedTuple, Optional
@@ -9,7 +13,7 @@ from guardian.errors import ParseError
 from guardian.units import parse_size_option
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_DURATION_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001))
 
 
 class SizeOrShare(NamedTuple):
@@ -23,24 +27,64 @@ class SizeOrShare(NamedTuple):
 
 
 def percent(value):
-    """'80%' or 80 -> 80.0 (percent of the pool)."""
+    """'80%' -> 80.0 (percent of the pool); a bare 80 or 0.8 is refused."""
+    return _percent(value, bare=False)
+
+
+def percent_or_number(value):
+    """'10%' or 10 -> 10.0: for command-line flags, where a bare number has always been a percent."""
+    return _percent(value, bare=True)
+
+
+def _percent(value, bare):
     text = str(value).strip()
-    number = text[:-1] if text.endswith("%") else text
-    try:
-        result = float(number)
-    except ValueError:
+    unit = text.endswith("%")
+    number = _number(text[:-1] if unit else text)
+    if number is None:
         raise ValueError("expected a percent like '80%', got {}".format(shown(value)))
-    if not 0 <= result <= 100:
+    if not (unit or bare):
+        example = number * 100 if 0 < number < 1 else number      # 0.8 most likely meant 80%
+        raise ValueError("expected a percent like '{}%', got {}: the unit is required".format(
+            _hint(example, "80"), shown(value)))
+    if not 0 <= number <= 100:
         raise ValueError("a percent must be between 0 and 100, got {}".format(shown(value)))
-    return result
+    return number
 
 
 def duration(value):
-    """'10s', '5m', '1h', '2d', '250ms' or a number of seconds -> seconds (float)."""
+    """'10s', '5m', '1h', '2d' or '250ms' -> seconds (float); a bare 10 is refused."""
+    return _duration(value, bare=False)
+
+
+def duration_or_seconds(value):
+    """A duration, or a bare number of seconds: for command-line flags (a plugin's `-t 10`)."""
+    return _duration(value, bare=True)
+
+
+def _duration(value, bare):
     match = _DURATION.match(str(value)) if isinstance(value, (str, int, float)) else None
     if isinstance(value, bool) or not match:
         raise ValueError("expected a duration like '10s', '5m' or '1h', got {}".format(shown(value)))
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    number, unit = match.groups()
+    if unit is None and not bare:
+        raise ValueError("expected a duration like '{}s', got {}: the unit is required".format(
+            _hint(number, "10"), shown(value)))
+    return float(number) * dict(_DURATION_UNITS)[unit or "s"]
+
+
+def _number(text):
+    """A finite number from text, or None."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if abs(number) != float("inf") and number == number else None
+
+
+def _hint(number, fallback):
+    """A number as an error suggests a spelling with it: '80', '0.5'; a huge one gives way to fallback."""
+    text = number if isinstance(number, str) else "{:g}".format(number)
+    return text if len(text) <= 12 and "e" not in text else fallback
 
 
 def shown(value):
