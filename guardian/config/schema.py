@@ -95,11 +95,16 @@ _GROWTH = v.positive(v.between(v.size_or_share, "1", "1P"))
 
 
 def _ladder_is_consistent(values):
-    """A rung listed twice would run twice per climb; a back-off that starts above its cap never doubles."""
+    """A rung listed twice would run twice per climb, one enabled but left out of the order would
+    never run; a back-off that starts above its cap never doubles."""
     order = values["order"]
     twice = sorted({rung for rung in order if order.count(rung) > 1})
     if twice:
         return "order", "{} listed twice".format(", ".join(twice))
+    unlisted = [rung for rung in RUNGS if values[rung].enabled and rung not in order]
+    if unlisted:
+        return "order", "{} enabled but not in the order, so never run: add to the order, or set {}: false".format(
+            " and ".join(unlisted), " and ".join("ladder.{}.enabled".format(rung) for rung in unlisted))
     if values["backoff_initial"] > values["backoff_max"]:
         return "backoff_initial", "{:g}s must not be above backoff_max ({:g}s)".format(
             values["backoff_initial"], values["backoff_max"])
@@ -205,7 +210,8 @@ SCHEMA = Section("", "pool-guardian configuration.", (
     )),
     Section("ladder", "The remediation ladder: rungs run in this order, one at a time, each "
             "followed by a fresh look at the pool; it stops as soon as usage is below the low marks.", (
-        Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS), "Rungs in the order tried."),
+        Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS),
+               "Rungs in the order tried. Every enabled rung must be listed: one left out would never run."),
         Option("backoff_initial", v.between(v.duration, "1s", "1d"), "1m",
                "Wait after a rung fails before trying it again; doubles with each failure."),
         Option("backoff_max", v.between(v.duration, "1s", "7d"), "40m", "The longest back-off."),
@@ -213,8 +219,8 @@ SCHEMA = Section("", "pool-guardian configuration.", (
     Section("metrics", "Prometheus metrics for node_exporter's textfile collector, written by the "
             "daemon at every evaluation (docs/monitoring.md).", (
         Option("enabled", v.boolean, True, "Write the metrics file."),
-        Option("path", v.text, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
-               "The file (replaced whole each time); a missing directory is a warning."),
+        Option("path", v.absolute_path, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
+               "The file, from / (replaced whole each time); a missing directory is a warning."),
         Option("forecast_window", v.between(v.duration, "10s", "7d"), "15m",
                "The time to full is forecast from the fill rate over this much of the past."),
     )),

@@ -143,6 +143,15 @@ def docker_host(value):
     return address
 
 
+def absolute_path(value):
+    """A path from /: the daemon's working directory is /, a command's is wherever it was run, so a
+    relative path would name a different file for each."""
+    path = text(value)
+    if not path.startswith("/"):
+        raise ValueError("expected an absolute path (from /), got {}".format(shown(value)))
+    return path
+
+
 def cron(value):
     """Five cron fields, checked by APScheduler's own parser so the daemon cannot choke on it later."""
     from apscheduler.triggers.cron import CronTrigger
