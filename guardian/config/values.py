@@ -1,11 +1,14 @@
 """Value parsers for config options: each takes the YAML value and returns the typed value.
 
-They raise ValueError with a short reason; the loader adds the key path and line.
+They raise ValueError with a short reason; the loader adds the key path and line. A parser may carry
+`bounds` (shown in docs/config.md) and `spell` (the value written back as the file would write it,
+for `check-config --print`); the wrappers below pass both on.
 
 Percents and durations in the file carry their unit: `watermarks.data.high: 0.8` read as 0.8% would
 have the guardian prune all day, so a bare number is refused with the spelling to use. Sizes are
 another matter: a bare size is bytes, as lvextend and Docker's storage options read one.
 """
+import decimal
 import re
 from typing import NamedTuple, Optional
 
@@ -14,6 +17,7 @@ from guardian.units import parse_size_option
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _DURATION_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1), ("ms", 0.001))
+_SIZE_UNITS = (("P", 1 << 50), ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10))
 
 
 class SizeOrShare(NamedTuple):
@@ -106,6 +110,7 @@ def between(parse, least, most):
         if number is not None and not floor <= number <= ceiling:
             raise ValueError("must be between {} and {}, got {}".format(least, most, shown(value)))
         return result
+    _pass_on(parse, parse_between)
     parse_between.bounds = (least, most)      # shown in docs/config.md
     return parse_between
 
@@ -180,7 +185,8 @@ def optional(parse):
         if value is None or value == "auto":
             return None
         return parse(value)
-    parse_optional.bounds = getattr(parse, "bounds", None)
+    _pass_on(parse, parse_optional)
+    parse_optional.spell = lambda value: "auto" if value is None else spelling(parse)(value)
     return parse_optional
 
 
@@ -197,6 +203,7 @@ def list_of(parse):
         if not isinstance(value, list):
             raise ValueError("expected a list, got {}".format(shown(value)))
         return tuple(parse(item) for item in value)
+    parse_list.spell = lambda values: [spelling(parse)(item) for item in values]
     return parse_list
 
 
@@ -206,5 +213,57 @@ def positive(parse):
         if (result.bytes or result.share or 0) <= 0 if isinstance(result, SizeOrShare) else result <= 0:
             raise ValueError("must be greater than zero, got {}".format(shown(value)))
         return result
-    parse_positive.bounds = getattr(parse, "bounds", None)
-    return parse_positive
+    return _pass_on(parse, parse_positive)
+
+
+def _pass_on(parse, wrapper):
+    """A wrapper keeps its parser's bounds and spelling."""
+    wrapper.bounds = getattr(parse, "bounds", None)
+    wrapper.spell = spelling(parse)
+    return wrapper
+
+
+# -- Spelling: a parsed value written back as the file would write it, reading back the same.
+
+def spelling(parse):
+    """parse's spelling of the values it returns; a string, a bool or a number is written as it is."""
+    return getattr(parse, "spell", lambda value: value)
+
+
+def _spell_percent(number):
+    return _shortest(number, lambda text: float(text) == number) + "%"
+
+
+def _spell_duration(seconds):
+    """The largest unit that holds it whole: 3600.0 -> '1h', 0.25 -> '250ms', else seconds."""
+    for unit, factor in _DURATION_UNITS if seconds else ():
+        text = _shortest(seconds / factor, lambda t, f=factor: float(t) * f == seconds)
+        if "." not in text:
+            return text + unit
+    return _shortest(seconds, lambda text: float(text) == seconds) + "s"
+
+
+def _spell_size_or_share(value):
+    """'4G', '1536M', '100B'; a share as its percent, '10%'."""
+    if value.share is not None:
+        return _shortest(value.share * 100, lambda text: float(text) / 100.0 == value.share) + "%"
+    unit, factor = next(((u, f) for u, f in _SIZE_UNITS if value.bytes and value.bytes % f == 0), ("B", 1))
+    return "{}{}".format(value.bytes // factor, unit)
+
+
+def _shortest(number, reads_back):
+    """The shortest decimal for number that reads back as exactly it (10.000000000000002 -> '10');
+    failing that, all its digits."""
+    candidates = [_decimal(round(number, digits)) for digits in range(18)]
+    return next((text for text in candidates if reads_back(text)), _decimal(number))
+
+
+def _decimal(number):
+    """Plain decimal digits, never an exponent (1e-05 -> '0.00001'), no trailing zeros."""
+    text = "{:f}".format(decimal.Decimal(repr(float(number))))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+percent.spell = _spell_percent
+duration.spell = _spell_duration
+size_or_share.spell = _spell_size_or_share
