@@ -6,7 +6,8 @@ import re
 import pytest
 
 from guardian.cli import build_parser
-from guardian.config import load_config_text
+from guardian.config import DEFAULT_PATH, load_config_text
+from guardian.config.reference import render_reference
 from guardian.config.schema import SCHEMA, Option
 from guardian.errors import ConfigError
 
@@ -55,6 +56,13 @@ def test_every_percent_and_duration_refuses_its_default_without_the_unit(key, nu
         load_config_text(nested(key, number), "c.yaml")
     assert re.match(r"config c\.yaml line \d+: {}: expected a (percent|duration) like '{}(%|s)', got {}: "
                     r"the unit is required$".format(re.escape(key), number, number), str(caught.value))
+
+
+def test_the_error_shown_in_the_reference_is_the_one_the_loader_gives():
+    shown = re.search(r"```\n(config .*)\n```", render_reference()).group(1)
+    with pytest.raises(ConfigError) as caught:
+        load_config_text("mode: enforce\nwatermarks:\n  data:\n    high: 0.8\n", DEFAULT_PATH)
+    assert str(caught.value) == shown
 
 
 def test_plugin_flags_keep_their_bare_seconds_and_percents():
