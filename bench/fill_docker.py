@@ -40,6 +40,8 @@ events: {{device_mapper: {events}, udev: {events}, arm_low_water_mark: "{arm}"}}
 schedule: {{poll_interval: 10s, docker_info_interval: 60s}}
 ladder:
   order: [grow]
+  prune_containers: {{enabled: false}}
+  fstrim: {{enabled: false}}
   grow: {{enabled: true, cooldown: 1s, budget: 1000, step: 20%, min_step: 64M, absorb: {absorb},
          max_data_size: 8G, reserve: 5%}}
 log: {{target: console, level: info}}

@@ -108,16 +108,24 @@ def cmd_tool(args):
 
 
 def cmd_check_config(args):
+    """OK, or that no file exists and the defaults are in force; --print: the settings in force."""
+    from guardian.config.example import render_effective
+    from guardian.config.load import load_config_or_defaults
     path = args.file or args.config or DEFAULT_PATH
     try:
-        load_config(path)
+        settings, found = load_config_or_defaults(path)
     except GuardianError as exc:
         if not stderr_is_journal():
             raise
         # The unit's ExecReload: a refused file is a config.invalid entry, as the daemon's own.
         configure_logging(target="journal").error("config.invalid", message=str(exc), config=path)
         return exc.exit_code
-    print("config {}: OK".format(path))
+    if args.print:
+        sys.stdout.write(render_effective(settings, path, found))
+    elif found:
+        print("config {}: OK".format(path))
+    else:
+        print("config {}: none exists; the built-in defaults are in force".format(path))
     return EXIT_OK
 
 
@@ -203,6 +211,8 @@ def build_parser():
 
     p = sub.add_parser("check-config", help="validate a config file")
     p.add_argument("file", nargs="?", metavar="FILE", help="the file to validate (default: --config's)")
+    p.add_argument("--print", action="store_true",
+                   help="print the settings in force, every default filled in, as a config file")
     p.set_defaults(func=cmd_check_config)
 
     for p in sub.choices.values():      # NRPE lines and habit put it after the command too

@@ -28,7 +28,7 @@ export SOURCE_DATE_EPOCH
 PG_TAR := tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner
 PG_DOCS := docs/config.md docs/message-ids.md docs/exit-codes.md packaging/pool-guardian.8 packaging/pool-guardian.bash-completion \
 	packaging/pool-guardian.catalog
-PG_STAGE_FILES := packaging/launcher packaging/pool-guardian.8 packaging/pool-guardian.bash-completion packaging/pool-guardian.catalog LICENSE \
+PG_STAGE_FILES := packaging/launcher packaging/pool-guardian.sysconfig packaging/pool-guardian.8 packaging/pool-guardian.bash-completion packaging/pool-guardian.catalog LICENSE \
 	systemd/pool-guardian.service etc/config.yaml README.md docs/config.md docs/message-ids.md docs/exit-codes.md docs/json.md \
 	docs/monitoring.md docs/design.md docs/troubleshooting.md docs/alerts/pool-guardian.rules.yml docs/alerts/pool-guardian.rules.test.yml \
 	docs/nrpe/pool-guardian.cfg docs/nrpe/sudoers

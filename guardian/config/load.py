@@ -21,15 +21,21 @@ MAX_DEPTH = 20               # the schema is 4 deep
 
 def load_config(path=DEFAULT_PATH, trusted_uids=None):
     """Settings from a file; a missing default file means the built-in defaults."""
+    return load_config_or_defaults(path, trusted_uids)[0]
+
+
+def load_config_or_defaults(path=DEFAULT_PATH, trusted_uids=None):
+    """(settings, True) from the file; (the built-in defaults, False) when the default file does not
+    exist, so that check-config can say which of the two is in force."""
     try:
         data = read_config_bytes(path, trusted_uids)
     except FileNotFoundError:
         if path == DEFAULT_PATH:
-            return load_config_text("", path)
+            return load_config_text("", path), False
         raise ConfigError("config {}: no such file".format(path))
     except OSError as exc:
         raise ConfigError("config {}: cannot read: {}".format(path, exc.strerror))
-    return load_config_text(decode_config(data, path), path)
+    return load_config_text(decode_config(data, path), path), True
 
 
 def default_trusted_uids():
@@ -132,7 +138,7 @@ class _Walker:
             problem = section.check(values)
             if problem:
                 key, message = problem
-                self.fail(given.get(key, (None, node))[1], join_key(path, key), message)
+                self.fail(given.get(key.split(".")[0], (None, node))[1], join_key(path, key), message)
         return settings_type(section, path)(**values)
 
     def child(self, child, node, path):

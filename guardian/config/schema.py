@@ -164,6 +164,18 @@ def _watermarks(key, what, warning, high, low, critical):
     ), _band_is_ordered)
 
 
+def _every_enabled_rung_runs(values):
+    """An enabled rung left out of ladder.order would never run; fstrim alone may also run from
+    schedule.trim_window, the maintenance trim."""
+    ladder = values["ladder"]
+    unlisted = [rung for rung in RUNGS if getattr(ladder, rung).enabled and rung not in ladder.order
+                and not (rung == "fstrim" and values["schedule"].trim_window)]
+    if unlisted:
+        return "ladder.order", "{} enabled but not in the order, so never run: add to the order, or set {}: " \
+            "false".format(" and ".join(unlisted), " and ".join("ladder.{}.enabled".format(r) for r in unlisted))
+    return None
+
+
 SCHEMA = Section("", "pool-guardian configuration.", (
     Option("mode", v.one_of("observe", "dry-run", "enforce"), "observe",
            "observe: alert only. dry-run: also log each action it would take. "
@@ -205,7 +217,8 @@ SCHEMA = Section("", "pool-guardian configuration.", (
     )),
     Section("ladder", "The remediation ladder: rungs run in this order, one at a time, each "
             "followed by a fresh look at the pool; it stops as soon as usage is below the low marks.", (
-        Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS), "Rungs in the order tried."),
+        Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS),
+               "Rungs in the order tried. Every enabled rung must be listed: one left out would never run."),
         Option("backoff_initial", v.between(v.duration, "1s", "1d"), "1m",
                "Wait after a rung fails before trying it again; doubles with each failure."),
         Option("backoff_max", v.between(v.duration, "1s", "7d"), "40m", "The longest back-off."),
@@ -213,8 +226,8 @@ SCHEMA = Section("", "pool-guardian configuration.", (
     Section("metrics", "Prometheus metrics for node_exporter's textfile collector, written by the "
             "daemon at every evaluation (docs/monitoring.md).", (
         Option("enabled", v.boolean, True, "Write the metrics file."),
-        Option("path", v.text, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
-               "The file (replaced whole each time); a missing directory is a warning."),
+        Option("path", v.absolute_path, "/var/lib/node_exporter/textfile_collector/pool_guardian.prom",
+               "The file, from / (replaced whole each time); a missing directory is a warning."),
         Option("forecast_window", v.between(v.duration, "10s", "7d"), "15m",
                "The time to full is forecast from the fill rate over this much of the past."),
     )),
@@ -223,7 +236,7 @@ SCHEMA = Section("", "pool-guardian configuration.", (
         Option("target", v.one_of("auto", "journal", "console"), "auto",
                "auto: the journal when run by systemd, else short lines on the terminal."),
     )),
-))
+), _every_enabled_rung_runs)
 
 
 def settings_type(section, path=""):

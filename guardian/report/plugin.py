@@ -142,8 +142,8 @@ def _argument(parse):
 
 
 _range = _argument(ranges.parse_range)
-_seconds = _argument(values.positive(values.duration))
-_share = _argument(lambda text: values.percent(text) / 100.0)
+_seconds = _argument(values.positive(values.duration_or_seconds))
+_share = _argument(lambda text: values.percent_or_number(text) / 100.0)
 
 
 def _time(text):

@@ -96,14 +96,18 @@ def test_the_daemon_never_holds_up_the_pool_removal_and_rearms_a_recreated_pool(
     assert daemon.poll() is None
 
 
-REFUSING = CONFIG.replace("mode: observe", "mode: enforce") + """\
+# Only grow on the ladder: the rungs enabled by default are turned off too, or the file is refused.
+GROW_ONLY = """\
 ladder:
   order: [grow]
+  prune_containers:
+    enabled: false
+  fstrim:
+    enabled: false
   grow:
     enabled: true
-    min_step: 256M
-    reserve: 10%
 """
+REFUSING = CONFIG.replace("mode: observe", "mode: enforce") + GROW_ONLY + "    min_step: 256M\n    reserve: 10%\n"
 
 
 def test_too_little_room_underneath_grow_is_refused_and_the_alert_is_critical(small_fs, make_thin_pool, guardian):
@@ -130,7 +134,7 @@ def test_after_lvextend_the_daemon_arms_the_low_water_mark_again(lvm_thin_pool, 
     sh("lvcreate -q -y -V 900M -T {}/thinpool -n thin && udevadm settle".format(vg))
     name = [n for n in out("dmsetup ls --target thin-pool").split() if n.startswith(vg + "-")][0]
     guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=name) +
-                          "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    min_step: 256M\n")
+                          GROW_ONLY + "    min_step: 256M\n")
     daemon = guardian.start_daemon()
     wait_for_line(daemon, r"daemon\.ready", timeout=60)
 
@@ -156,7 +160,7 @@ def test_a_pool_out_of_data_space_is_grown_and_its_queued_writes_complete(make_t
     try:
         assert wait_until(lambda: pool.status()["mode"] == "out_of_data_space", timeout=60)
         guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=pool.name) +
-                              "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    min_step: 256M\n")
+                              GROW_ONLY + "    min_step: 256M\n")
         daemon = guardian.start_daemon()
         assert writer.wait(timeout=50) == 0, log_lines(daemon)    # the kernel queues for 60 s
     finally:
@@ -174,7 +178,7 @@ def test_a_grow_that_had_to_cool_down_runs_when_the_cooldown_ends_not_at_the_nex
     pool = make_thin_pool(data_size=256 * MiB)
     thin = pool.create_thin(900 * MiB)
     guardian.write_config(CONFIG.replace("mode: observe", "mode: enforce").format(pool=pool.name) +
-                          "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n    cooldown: 20s\n"
+                          GROW_ONLY + "    cooldown: 20s\n"
                           "    step: 20%\n    min_step: 64M\n    absorb: 0s\n")
     daemon = guardian.start_daemon()
     assert wait_until(lambda: table_low_water_mark(pool) == 820, timeout=60), log_lines(daemon)

@@ -104,6 +104,7 @@ events:
   arm_low_water_mark: "no"
 ladder:
   order: [prune_containers, grow]
+  fstrim: {{enabled: false}}
   grow: {{enabled: true}}
 """
 

@@ -15,6 +15,10 @@ watermarks:
   data: {warning: 45%, high: 50%, low: 40%, critical: 90%}
 ladder:
   order: [grow]
+  prune_containers:
+    enabled: false
+  fstrim:
+    enabled: false
   grow:
     enabled: true
     min_step: 256M

@@ -12,7 +12,7 @@ from tests.integration.systemd import el7
 from tests.integration.systemd.el7 import journal
 
 CONFIG = "mode: enforce\n" + BARE_POOL_CONFIG + "schedule:\n  poll_interval: 2s\n"
-GROW = "ladder:\n  order: [grow]\n  grow:\n    enabled: true\n"
+GROW = "ladder:\n  order: [grow]\n  prune_containers:\n    enabled: false\n  fstrim:\n    enabled: false\n  grow:\n    enabled: true\n"
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ BAD = [
      "config c.yaml line 2: schedule.poll_interval: must be between 100ms and 1h, got '1ms'"),
     ('poll-0',
      'schedule:\n  poll_interval: 0\n',
-     'config c.yaml line 2: schedule.poll_interval: must be between 100ms and 1h, got 0'),
+     "config c.yaml line 2: schedule.poll_interval: expected a duration like '0s', got 0: the unit is required"),
     ('poll-negative',
      'schedule:\n  poll_interval: -5s\n',
      "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', '5m' or '1h', got '-5s'"),
@@ -88,7 +88,7 @@ BAD = [
      "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', '5m' or '1h', got nan"),
     ('poll-huge-int',
      "schedule:\n  poll_interval: " + "9" * 400 + "\n",
-     'config c.yaml line 2: schedule.poll_interval: must be between 100ms and 1h, got 999999999999999999999999999999999999999999999999999999999...'),
+     "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', got 999999999999999999999999999999999999999999999999999999999...: the unit is required"),
     ('poll-list',
      'schedule:\n  poll_interval: [10s]\n',
      "config c.yaml line 2: schedule.poll_interval: expected a duration like '10s', '5m' or '1h', got ['10s']"),
@@ -317,6 +317,55 @@ BAD = [
     ('arm-lwm-typo',
      'events:\n  arm_low_water_mark: maybe\n',
      "config c.yaml line 2: events.arm_low_water_mark: expected one of auto, yes, no, got 'maybe'"),
+    # Issue 29: a value means what it says. Percents and durations carry their unit.
+    ('percent-fractions',
+     'watermarks: {data: {warning: 0.7, high: 0.8, low: 0.6, critical: 0.9}}\n',
+     "config c.yaml line 1: watermarks.data.warning: expected a percent like '70%', got 0.7: the unit is required"),
+    ('percent-bare-int',
+     'watermarks:\n  metadata:\n    high: 80\n',
+     "config c.yaml line 3: watermarks.metadata.high: expected a percent like '80%', got 80: the unit is required"),
+    ('percent-quoted-number',
+     "watermarks:\n  data:\n    low: '60'\n",
+     "config c.yaml line 3: watermarks.data.low: expected a percent like '60%', got '60': the unit is required"),
+    ('percent-bare-0',
+     'watermarks:\n  data:\n    low: 0\n',
+     "config c.yaml line 3: watermarks.data.low: expected a percent like '0%', got 0: the unit is required"),
+    ('duration-bare-seconds',
+     'ladder:\n  fstrim:\n    cooldown: 900\n',
+     "config c.yaml line 3: ladder.fstrim.cooldown: expected a duration like '900s', got 900: the unit is required"),
+    ('duration-bare-float',
+     'pool:\n  docker_timeout: 2.5\n',
+     "config c.yaml line 2: pool.docker_timeout: expected a duration like '2.5s', got 2.5: the unit is required"),
+    ('duration-bare-0',
+     'ladder:\n  grow:\n    absorb: 0\n',
+     "config c.yaml line 3: ladder.grow.absorb: expected a duration like '0s', got 0: the unit is required"),
+    ('duration-quoted-number',
+     "metrics:\n  forecast_window: '600'\n",
+     "config c.yaml line 2: metrics.forecast_window: expected a duration like '600s', got '600': the unit is required"),
+    ('optional-duration-bare',
+     'ladder:\n  prune_images:\n    unused_for: 86400\n',
+     "config c.yaml line 3: ladder.prune_images.unused_for: expected a duration like '86400s', got 86400: the unit is required"),
+    ('share-bare-fraction',
+     'ladder:\n  grow:\n    step: 0.1\n',
+     "config c.yaml line 3: ladder.grow.step: expected a size like '10G' or a share like '20%', got 0.1"),
+    ('grow-enabled-not-in-order',
+     'ladder:\n  order: [prune_containers, fstrim]\n  grow:\n    enabled: true\n',
+     'config c.yaml line 2: ladder.order: grow enabled but not in the order, so never run: add to the order, '
+     'or set ladder.grow.enabled: false'),
+    ('default-enabled-rungs-not-in-order',
+     'ladder:\n  order: [grow]\n  grow: {enabled: true}\n',
+     'config c.yaml line 2: ladder.order: prune_containers and fstrim enabled but not in the order, so never '
+     'run: add to the order, or set ladder.prune_containers.enabled and ladder.fstrim.enabled: false'),
+    ('empty-order-with-enabled-rungs',
+     'ladder:\n  order: []\n',
+     'config c.yaml line 2: ladder.order: prune_containers and fstrim enabled but not in the order, so never '
+     'run: add to the order, or set ladder.prune_containers.enabled and ladder.fstrim.enabled: false'),
+    ('metrics-path-relative',
+     'metrics:\n  path: relative.prom\n',
+     "config c.yaml line 2: metrics.path: expected an absolute path (from /), got 'relative.prom'"),
+    ('metrics-path-dot-relative',
+     'metrics:\n  enabled: false\n  path: ./var/pool.prom\n',
+     "config c.yaml line 3: metrics.path: expected an absolute path (from /), got './var/pool.prom'"),
     ('long-value-cut-short',
      "mode: " + "x" * 5000 + "\n",
      "config c.yaml line 1: mode: expected one of observe, dry-run, enforce, got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."),
@@ -333,3 +382,9 @@ def test_bad_config_text_is_refused_in_one_line_naming_the_key(name, text, messa
 
 def test_corpus_of_bad_config_texts_is_large_enough():
     assert len(BAD) >= 80
+
+
+def test_fstrim_left_out_of_the_ladder_may_still_run_from_the_trim_window():
+    from guardian.config import load_config_text
+    settings = load_config_text("schedule:\n  trim_window: '30 3 * * *'\nladder:\n  order: [prune_containers]\n")
+    assert settings.ladder.order == ("prune_containers",) and settings.ladder.fstrim.enabled

@@ -21,7 +21,7 @@ def test_shipped_example_is_the_default():
 
 
 def test_sizes_durations_and_percents_are_typed():
-    settings = load_config_text("schedule:\n  poll_interval: 250ms\nwatermarks:\n  data:\n    high: 82.5\n")
+    settings = load_config_text("schedule:\n  poll_interval: 250ms\nwatermarks:\n  data:\n    high: 82.5%\n")
     assert settings.schedule.poll_interval == 0.25
     assert settings.watermarks.data.high == 82.5
     assert settings.pool.name is None

@@ -18,7 +18,7 @@ def test_above_high_every_enabled_rung_runs_in_order(settings):
 
 
 def test_configured_order_is_kept(settings):
-    text = ENFORCE + "  order: [grow, fstrim]\n"
+    text = ENFORCE + "  order: [grow, fstrim]\n  prune_containers: {enabled: false}\n"
     p = plan(pool_snapshot(81.0), settings(text), Memory(), now=0)
     assert [s.rung for s in p.steps] == ["grow", "fstrim"]
 

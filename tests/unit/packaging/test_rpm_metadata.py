@@ -15,6 +15,7 @@ EXPECTED = {
     "/usr/lib/systemd/system/pool-guardian.service",
     "/etc/pool-guardian",
     "/etc/pool-guardian/config.yaml",
+    "/etc/sysconfig/pool-guardian",
     "/usr/share/man/man8/pool-guardian.8.gz",
     "/usr/share/bash-completion/completions/pool-guardian",
     "/usr/share/doc/pool-guardian",
@@ -65,6 +66,7 @@ def test_vendored_tree_has_no_scripts_or_build_leftovers(rpm_query):
 def test_config_is_noreplace_and_the_launcher_is_executable(rpm_query):
     flags = dict(line.split(" ", 1)[::-1] for line in rpm_query("--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]"))
     assert flags["/etc/pool-guardian/config.yaml"] == "cn"     # %config(noreplace)
+    assert flags["/etc/sysconfig/pool-guardian"] == "cn"
     assert flags["/usr/share/doc/pool-guardian/config.md"] == "d"
     modes = dict(line.split(" ", 1)[::-1] for line in rpm_query("--qf", "[%{FILEMODES} %{FILENAMES}\n]"))
     assert stat.S_IMODE(int(modes["/usr/bin/pool-guardian"])) == 0o755

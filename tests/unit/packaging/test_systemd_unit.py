@@ -5,9 +5,12 @@ import shutil
 
 import pytest
 
+from guardian.cli import build_parser
+
 from .conftest import ROOT, run
 
 UNIT = os.path.join(ROOT, "systemd", "pool-guardian.service")
+SYSCONFIG = os.path.join(ROOT, "packaging", "pool-guardian.sysconfig")
 KNOWN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "systemd-219-directives.txt")
 
 
@@ -55,13 +58,33 @@ def test_the_check_names_a_directive_219_does_not_know():
         "line 6: [Service] MemoryMax is unknown to systemd 219"]
 
 
+def test_the_daemon_and_the_reload_check_take_the_same_options_from_sysconfig():
+    """Both get $OPTIONS before their command, where global options such as --config go: the check
+    before each reload reads the file the daemon reads, whichever that is."""
+    with open(UNIT) as handle:
+        lines = handle.read().splitlines()
+    assert "EnvironmentFile=-/etc/sysconfig/pool-guardian" in lines
+    assert "ExecStart=/usr/bin/pool-guardian $OPTIONS run" in lines
+    assert "ExecReload=/usr/bin/pool-guardian $OPTIONS check-config" in lines
+
+
+def test_the_shipped_sysconfig_sets_no_options_and_its_example_parses_for_both_commands():
+    with open(SYSCONFIG) as handle:
+        text = handle.read()
+    assert re.search(r"^OPTIONS=$", text, re.M)
+    example = re.search(r'^#OPTIONS="(.*)"$', text, re.M).group(1)
+    for command in ("run", "check-config"):
+        args = build_parser().parse_args(example.split() + [command])     # systemd splits $OPTIONS at spaces
+        assert (args.config, args.command) == ("/etc/pool-guardian/other.yaml", command)
+
+
 def test_systemd_analyze_verifies_the_installed_unit(scratch_root, python36, tmp_path):
     """The installed unit, its ExecStart pointed at the scratch root's launcher, man page included."""
     if shutil.which("systemd-analyze") is None:
         pytest.fail("systemd-analyze is missing: apt-get install systemd (make setup installs it)")
     with open(os.path.join(scratch_root, "usr/lib/systemd/system/pool-guardian.service")) as handle:
         text = handle.read()
-    assert "\nExecStart=/usr/bin/pool-guardian run\n" in text
+    assert "\nExecStart=/usr/bin/pool-guardian $OPTIONS run\n" in text
     unit = tmp_path / "pool-guardian.service"
     for key in ("ExecStart", "ExecReload"):
         text = text.replace("\n{}=/usr/bin/pool-guardian ".format(key), "\n{}={} -I {}/usr/bin/pool-guardian ".format(

@@ -27,5 +27,5 @@ def test_sdist_carries_what_a_packager_needs(rpm_file):
         names = set(sdist.getnames())
     for path in ("setup.cfg", "guardian/cli.py", "requirements/el7.txt", "etc/config.yaml",
                  "systemd/pool-guardian.service", "docs/config.md", "packaging/pool-guardian.spec",
-                 "packaging/pool-guardian.8", "packaging/launcher"):
+                 "packaging/pool-guardian.8", "packaging/launcher", "packaging/pool-guardian.sysconfig"):
         assert top + path in names, path
