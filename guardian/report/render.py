@@ -6,6 +6,7 @@ import json
 
 from guardian.decide.levels import assess
 from guardian.decide.verdict import duration_words
+from guardian.observe.snapshot import DOCKER_FIGURES
 from guardian.units import format_bytes
 
 POOL_STATUS_FIELDS = ("length_sectors", "transaction_id", "data_used_blocks", "data_total_blocks",
@@ -13,11 +14,30 @@ POOL_STATUS_FIELDS = ("length_sectors", "transaction_id", "data_used_blocks", "d
                       "needs_check", "discard", "no_space_policy", "metadata_low_watermark", "failed")
 
 
-def snapshot_json(snapshot, watermarks, forecast=None, note=None):
+def snapshot_json(snapshot, watermarks, forecast=None, note=None, verdict=None):
     data = snapshot_dict(snapshot, watermarks)
     if forecast is not None:
         data["forecast"] = forecast_dict(forecast, note)
+    if verdict is not None:
+        data["verdict"] = verdict_dict(verdict)
     return json.dumps(data, indent=2, sort_keys=True)
+
+
+def verdict_dict(verdict):
+    return {"severity": verdict.severity, "exit_code": verdict.exit_code,
+            "findings": [dict(f._asdict()) for f in verdict.findings]}
+
+
+def verdict_lines(verdict):
+    """'verdict: CRITICAL', then '  condition: text' for each finding, worst first; a finding
+    whose line a worse one already holds (no_pool quotes the source that could not be read) is
+    said once."""
+    lines, told = ["verdict: " + verdict.severity.upper()], []
+    for finding in verdict.findings:
+        if not any(finding.text in earlier for earlier in told):
+            lines.append("  {}: {}".format(finding.condition, finding.text))
+            told.append(finding.text)
+    return lines
 
 
 def forecast_dict(forecast, note=None):
@@ -69,6 +89,7 @@ def pool_dict(view, watermarks):
         effective_free_bytes=view.effective_free_bytes,
         data_effective_used_percent=_round(view.data_effective_used_percent),
         min_free_bytes=view.min_free_bytes, below_docker_floor=view.below_docker_floor,
+        figures=view.figures, free_bound=None if view.bound is None else dict(view.bound._asdict()),
         table=None if view.table is None else dict(view.table._asdict(), features=list(view.table.features)),
         backing=_backing_dict(view.backing),
         level={"overall": assessment.level, "data": assessment.data_level,
@@ -91,9 +112,10 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def render_status(snapshot, watermarks, forecast=None, note=None):
-    """A few lines an operator reads at a glance: numbers, percent, mode, what is near a limit."""
-    lines = []
+def render_status(snapshot, watermarks, forecast=None, note=None, verdict=None):
+    """A few lines an operator reads at a glance: the verdict, numbers, percent, mode, what is
+    near a limit."""
+    lines = [] if verdict is None else verdict_lines(verdict)
     for view in snapshot.pools:
         lines.extend(_pool_lines(view, watermarks))
         if view.watched and forecast is not None:
@@ -108,20 +130,26 @@ def render_status(snapshot, watermarks, forecast=None, note=None):
 def _pool_lines(view, watermarks):
     status, a = view.status, assess(view, watermarks)
     mark = "" if view.watched else "  (not watched)"
-    head = "pool {} ({}){}: {}".format(view.name, view.kind, mark, a.level.upper())
+    docker = view.figures == DOCKER_FIGURES
+    head = "pool {} ({}{}){}: {}".format(view.name, view.kind, ", Docker's figures" if docker else "", mark,
+                                         a.level.upper())
     if status.failed:
         return [head, "  kernel: " + a.unhealthy]
-    lines = [head, "  mode {}{}{}".format(status.mode or "(not reported by this kernel)",
-                                          ", needs_check" if status.needs_check else "",
-                                          ", " + status.no_space_policy if status.no_space_policy else ""),
-             "  data     {:>6}  {} of {}  ({}/{} blocks)  {}".format(
-                 _pct(status.data_used_percent), _size(view.data_used_bytes),
-                 _size(view.data_total_bytes), status.data_used_blocks, status.data_total_blocks,
-                 a.data_level),
-             "  metadata {:>6}  {} of {}  ({}/{} blocks)  {}".format(
-                 _pct(status.metadata_used_percent), _size(view.metadata_used_bytes),
-                 _size(view.metadata_total_bytes), status.metadata_used_blocks,
-                 status.metadata_total_blocks, a.metadata_level)]
+    if docker:
+        mode = "  figures from docker info, rounded; no dmsetup status: the kernel's mode is not known"
+    else:
+        mode = "  mode {}{}{}".format(status.mode or "(not reported by this kernel)",
+                                      ", needs_check" if status.needs_check else "",
+                                      ", " + status.no_space_policy if status.no_space_policy else "")
+    lines = [head, mode] + [
+        "  {:<8} {:>6}  {} of {}{}  {}".format(
+            what, _pct(percent), _size(used), _size(total),
+            "" if docker else "  ({}/{} blocks)".format(used_blocks, total_blocks), level)
+        for what, percent, used, total, used_blocks, total_blocks, level in (
+            ("data", status.data_used_percent, view.data_used_bytes, view.data_total_bytes,
+             status.data_used_blocks, status.data_total_blocks, a.data_level),
+            ("metadata", status.metadata_used_percent, view.metadata_used_bytes, view.metadata_total_bytes,
+             status.metadata_used_blocks, status.metadata_total_blocks, a.metadata_level))]
     lines.extend(_limit_lines(view, a))
     return lines
 
@@ -132,10 +160,11 @@ def _limit_lines(view, a):
         fs = view.backing
         lines.append("  backing  {}: {} free of {}{}".format(
             fs.directory, _size(fs.free_bytes), _size(fs.total_bytes), _sparse(fs.data_file)))
-    if view.limited_by_backing:
-        lines.append("  LIMIT    only {} can really be written: the filesystem under the loop file "
-                     "is fuller than the pool ({} effective)".format(
-                         _size(view.effective_free_bytes), _pct(a.data_percent)))
+    if view.free_limit != "pool":
+        why = ("the filesystem under the loop file is fuller than the pool" if view.limited_by_backing else
+               "{} is less than the pool's free space".format(view.bound.source))
+        lines.append("  LIMIT    only {} can really be written: {} ({} effective)".format(
+            _size(view.effective_free_bytes), why, _pct(a.data_percent)))
     if view.min_free_bytes is not None:
         lines.append("  docker floor {} free{}".format(
             _size(view.min_free_bytes),
@@ -154,7 +183,7 @@ def _sparse(sparse_file):
 
 def _docker_lines(docker):
     lines = ["docker {}: storage driver {}, pool {}, udev sync {}, deferred removal {}".format(
-        docker.server_version or "(version unknown)", docker.storage_driver, docker.pool_name or "-",
+        docker.server_version or "(version unknown)", docker.storage_driver or "?", docker.pool_name or "-",
         _yes_no(docker.udev_sync_supported), _yes_no(docker.deferred_removal))]
     for what in ("data", "metadata"):
         used, total, free = (getattr(docker, "{}_{}_bytes".format(what, part))

@@ -240,14 +240,16 @@ def test_an_unreadable_capture_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("make, reason", [
-    (lambda tmp_path: str(tmp_path / "nope"), "no such directory"),
-    (lambda tmp_path: _write(tmp_path, "report.tar.xz", b"xz"), "not a directory"),
+    (lambda tmp_path: str(tmp_path / "nope"), "No such file or directory"),
+    (lambda tmp_path: _write(tmp_path, "report.tar.xz", b"xz"), "neither a folder nor a tar archive (truncated header)"),
+    (lambda tmp_path: _write(tmp_path, "report.tar", INFO), "neither a folder nor a tar archive (invalid header)"),
 ])
-def test_a_missing_or_wrong_sosreport_path_is_one_line(tmp_path, make, reason):
+def test_a_missing_or_wrong_sosreport_path_is_one_line_and_unknown(tmp_path, make, reason):
     path = make(tmp_path)
     with pytest.raises(GuardianError) as caught:
         diagnose(sosreport=path)
     assert str(caught.value) == "diagnose: --sosreport {}: {}".format(path, reason)
+    assert caught.value.exit_code == 3
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
@@ -262,7 +264,7 @@ def test_an_unreadable_sosreport_is_one_line(tmp_path):
 def test_the_cli_prints_problems_not_a_traceback_for_the_deep_json(tmp_path, capsys):
     path = _write(tmp_path, "deep", "[" * 200000 + "]" * 200000)
     code = main(["diagnose", "--docker-info", path, "--json"])
-    assert code == 1
+    assert code == 3
     assert json.loads(capsys.readouterr().out)["problems"][0].startswith("docker info {}: ".format(path))
 
 
@@ -277,7 +279,9 @@ def test_a_capture_with_a_bom_and_utf8_reads_under_lang_c(tmp_path):
     assert json.loads(out.decode())["docker"]["data_used_bytes"] == 567700000
 
 
-def test_an_overlay2_host_exits_1_saying_it_is_not_devicemapper(tmp_path, capsys):
+def test_an_overlay2_host_is_unknown_saying_it_is_not_devicemapper(tmp_path, capsys):
     path = _write(tmp_path, "docker_info", info("Storage Driver: devicemapper", "Storage Driver: overlay2"))
-    assert main(["diagnose", "--docker-info", path]) == 1
-    assert "storage driver is overlay2, not devicemapper" in capsys.readouterr().out
+    assert main(["diagnose", "--docker-info", path]) == 3
+    out = capsys.readouterr().out
+    assert out.startswith("verdict: UNKNOWN\n  no_pool: no pool to watch: ")
+    assert "storage driver is overlay2, not devicemapper" in out

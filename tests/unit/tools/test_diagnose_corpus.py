@@ -1,7 +1,8 @@
 """`pool-guardian diagnose ... --json` reads every captured sample to the right numbers.
 
 The expected numbers are the hand-read ones beside the parser tests; here they must come out of
-the CLI, from the corpus files as captured (with their '# source:' line on top).
+the CLI, from the corpus files as captured (with their '# source:' line on top). The exit code is
+the verdict's, as `check`'s: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 """
 import json
 import os
@@ -30,7 +31,7 @@ def expected_docker(info):
     ("info-json", name, info) for name, info in sorted(test_docker_info_api.EXPECTED.items())])
 def test_docker_info_sample(capsys, kind, name, expected):
     code, result = diagnose_json(capsys, "--docker-info", os.path.join(CORPUS, kind, name))
-    assert code == 0
+    assert code == result["verdict"]["exit_code"]
     assert result["docker"] == expected_docker(expected)
 
 
@@ -43,20 +44,20 @@ def test_dmsetup_status_sample(capsys, name):
     for pool, want in zip(result["pools"], expected):
         assert pool["data_used_percent"] == round(100.0 * want["data_used_blocks"] / want["data_total_blocks"], 2)
         assert pool["data_block_bytes"] == want["length_sectors"] * 512 // want["data_total_blocks"]
-    assert code == 0
+    assert code == result["verdict"]["exit_code"]
 
 
-def test_a_missing_file_is_a_one_line_problem(capsys, tmp_path):
+def test_a_missing_file_is_a_one_line_problem_and_unknown(capsys, tmp_path):
     code, result = diagnose_json(capsys, "--dmsetup-status", str(tmp_path / "nope"))
-    assert code == 1
+    assert code == 3
     assert result["problems"][0] == "dmsetup status {}: No such file or directory".format(tmp_path / "nope")
 
 
-def test_a_truncated_capture_is_a_one_line_problem(capsys, tmp_path):
+def test_a_truncated_capture_is_a_one_line_problem_and_unknown(capsys, tmp_path):
     capture = tmp_path / "status"
     capture.write_text("docker-8:1-696417-pool: 0 419430400 thin-pool 73 490/524288\n")
     code, result = diagnose_json(capsys, "--dmsetup-status", str(capture))
-    assert code == 1 and len(result["problems"]) == 1
+    assert code == 3 and len(result["problems"]) == 1
     assert result["problems"][0].startswith("dmsetup status {}: dmsetup status line 1:".format(capture))
 
 
@@ -72,6 +73,6 @@ def test_status_and_table_join_to_bytes_with_the_table_block_size(capsys):
     assert pool["min_free_bytes"] == 1638400 * 65536 // 10
 
 
-def test_no_input_at_all_is_an_error(capsys):
-    assert main(["diagnose"]) == 1
+def test_no_input_at_all_is_a_wrong_command_line(capsys):
+    assert main(["diagnose"]) == 2
     assert "give at least one of --docker-info" in capsys.readouterr().err
