@@ -8,6 +8,7 @@ from guardian.app import build_app
 from guardian.config import DEFAULT_PATH, load_config
 from guardian.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, GuardianError, ParseError, UsageError
 from guardian.report import plugin
+from guardian.report.nagios import UNKNOWN
 from guardian.report.log import configure_logging, stderr_is_journal
 from guardian.report.render import render_status, snapshot_json
 from guardian.units import parse_size_option
@@ -157,6 +158,16 @@ class CommandLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, "{}: {}{}\n".format(program, command + ": " if command else "", message))
 
 
+class _DiagnoseParser(plugin.PluginArgumentParser):
+    """diagnose answers 0-3 as check does: a wrong command line is UNKNOWN (3), not CRITICAL (2),
+    said in one line on standard error; --help exits 0."""
+    exit = argparse.ArgumentParser.exit
+
+    def error(self, message):
+        sys.stderr.write("{}: error: {}\n".format(self.prog, message))
+        sys.exit(UNKNOWN)
+
+
 def build_parser():
     parser = CommandLineParser(
         prog="pool-guardian",
@@ -172,6 +183,7 @@ def build_parser():
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("diagnose", help="the verdict on captured outputs from another host; exit 0-3 as check")
+    p.__class__ = _DiagnoseParser
     p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON; - reads stdin")
     p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output; - reads stdin")
     p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output; - reads stdin")

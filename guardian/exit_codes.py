@@ -34,9 +34,12 @@ EXIT_CODES = OrderedDict([
     ("status", _usual("a pool was found; its snapshot is printed",
                       "no pool was found (the snapshot is still printed, saying why), or " + FAILED)),
     ("diagnose", _plugin("the captured pool is below its warning marks",
-                         "the captured pool is above a warning mark",
-                         "the captured pool is above a critical mark, failed or read-only",
-                         "no pool in the captures, or a capture is unusable") + USUAL),
+                         "the captured pool is above a warning mark, or a source is missing",
+                         "the captured pool is above a critical mark, below Docker's floor, failed or "
+                         "read-only",
+                         "no pool in the captures, a capture is unusable, or a wrong command line; a "
+                         "broken local configuration does not stop it (the defaults are used)")
+     + (INTERRUPTED,)),
     ("check", _plugin("below every warning threshold",
                       "data or metadata usage, or the time to full, is past a warning threshold",
                       "past a critical threshold, or the pool is failed, read-only or needs a check",

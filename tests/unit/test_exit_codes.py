@@ -47,10 +47,22 @@ def test_a_wrong_command_line_exits_with_the_documented_code_and_one_line(comman
     assert len(line) == 1 and "--no-such-option" in line[0]
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "diagnose"])
 def test_a_missing_config_given_after_the_command_exits_with_the_documented_code(command, tmp_path, capsys):
     missing = str(tmp_path / "missing.yaml")
     code = run([command] + NEEDS.get(command, []) + ["--config", missing])
     assert documented(command, code, "configuration"), (command, code)
     out, err = capsys.readouterr()
     assert "config {}: no such file".format(missing) in out + err
+
+
+def test_diagnose_goes_on_with_the_defaults_when_the_local_config_is_missing(tmp_path, capsys):
+    """The captures are another host's: this host's broken config must not stop their analysis."""
+    capture = tmp_path / "status.txt"
+    capture.write_text("docker-8:1-696417-pool: 0 209715200 thin-pool 1 5243/524288 819200/1638400 - rw "
+                       "discard_passdown queue_if_no_space -\n")
+    missing = str(tmp_path / "missing.yaml")
+    code = run(["diagnose", "--dmsetup-status", str(capture), "--config", missing])
+    out, err = capsys.readouterr()
+    assert code == 0 and "config {}: no such file".format(missing) in err
+    assert "verdict" in out.lower()

@@ -7,6 +7,7 @@ module missing from /usr/lib/pool-guardian fails here, not on a customer's host.
 import json
 import os
 import struct
+import subprocess
 
 from .conftest import ROOT, run
 
@@ -38,9 +39,13 @@ def test_installed_launcher_accepts_the_shipped_config(scratch_root, python36):
 
 def test_installed_launcher_diagnoses_a_captured_docker_info(scratch_root, python36):
     config = os.path.join(scratch_root, "etc/pool-guardian/config.yaml")
-    out = launcher(scratch_root, python36, "--config", config, "diagnose", "--docker-info", DOCKER_INFO, "--json")
-    docker = json.loads(out.stdout)["docker"]
+    proc = subprocess.run([python36, "-I", "-S", os.path.join(scratch_root, "usr/bin/pool-guardian"), "--config",
+                           config, "diagnose", "--docker-info", DOCKER_INFO, "--json"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+    answer = json.loads(proc.stdout)
+    docker = answer["docker"]
     assert docker["storage_driver"] == "devicemapper" and docker["data_total_bytes"] > 0
+    assert proc.returncode == answer["verdict"]["exit_code"], proc.stderr      # exit 0-3 as check
 
 
 def test_vendored_tree_alone_provides_every_dependency(scratch_root, python36):
