@@ -161,14 +161,43 @@ class ImageCandidate(NamedTuple):
     id: str
     tags: Tuple[str, ...]   # each is removed in turn; none for a dangling image
     created: float
+    last_used: float = 0.0  # when a container was last created from it (0: never seen)
 
 
-def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now):
-    """Dangling images, and (unused_for set) tagged ones no container uses, older than unused_for.
+def image_last_use(containers, create_events, images):
+    """{image id: when a container was last created from it}: from the containers Docker still
+    has, and from its `create` events, which remember the containers a prune already took (an
+    image whose containers were pruned a minute ago is not unused, and the next one will want it).
+
+    containers: `docker ps -a` entries (ImageID, Created); create_events: decoded events (time,
+    Actor.Attributes.image, the name or id it was created from); images: `docker images` entries."""
+    by_name = {}
+    for image in images:
+        by_name[image["Id"]] = image["Id"]
+        by_name[image["Id"].split(":")[-1][:12]] = image["Id"]
+        for tag in image.get("RepoTags") or ():
+            by_name[tag] = image["Id"]
+            if tag.endswith(":latest"):
+                by_name[tag[:-len(":latest")]] = image["Id"]
+    last = {}
+    uses = [(c.get("ImageID"), c.get("Created")) for c in containers]
+    uses += [(by_name.get(((e.get("Actor") or {}).get("Attributes") or {}).get("image")), e.get("time"))
+             for e in create_events]
+    for image_id, when in uses:
+        if image_id and isinstance(when, (int, float)) and not isinstance(when, bool):
+            last[image_id] = max(last.get(image_id, 0.0), float(when))
+    return last
+
+
+def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now, last_used=None):
+    """Dangling images, and (unused_for set) tagged ones no container uses, unused that long:
+    least recently used first, so the one the next container most likely wants goes last.
 
     images are `docker images` list entries (Id, RepoTags, Created, Labels); used_ids the image ids
-    of every container, running or not: an image a container still refers to is never chosen.
+    of every container, running or not: an image a container still refers to is never chosen;
+    last_used: image_last_use's answer (unused_for counts from the later of it and Created).
     """
+    last_used = last_used or {}
     chosen = []
     for image in images:
         tags = tuple(t for t in image.get("RepoTags") or () if t != "<none>:<none>")
@@ -176,8 +205,10 @@ def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now):
             continue
         if any(fnmatch.fnmatchcase(t, p) for t in tags for p in keep_images):
             continue
-        old = unused_for is not None and now - image.get("Created", now) >= unused_for
+        created = image.get("Created", now)
+        used = max(created, last_used.get(image["Id"], 0.0))
+        old = unused_for is not None and now - used >= unused_for
         if not tags or old:
-            chosen.append(ImageCandidate(image["Id"], tags, image.get("Created", now)))
-    chosen.sort(key=lambda c: c.created)
+            chosen.append(ImageCandidate(image["Id"], tags, created, used))
+    chosen.sort(key=lambda c: c.last_used)
     return chosen

@@ -9,7 +9,8 @@ import time
 from typing import NamedTuple, Tuple
 
 from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
-from guardian.act.choose import choose_containers, choose_images, keep_rules, label_rule, why_kept
+from guardian.act.choose import (choose_containers, choose_images, image_last_use, keep_rules, label_rule,
+                                 why_kept)
 from guardian.host.devices import dm_device_number
 from guardian.host.docker_api import DockerCallError, DockerApi, DockerTimeout
 from guardian.observe import holders
@@ -132,34 +133,55 @@ def named(items):
     return shown + (" and {} more".format(len(items) - MAX_NAMED) if len(items) > MAX_NAMED else "")
 
 
+# How far back Docker's create events are asked for, when unused_for does not say (auto).
+EVENTS_BACK = 86400.0
+
+
 def prune_images(snapshot, ctx):
     section = ctx.settings.ladder.prune_images
+    now = time.time()
     with docker_for(ctx, section) as docker:
         try:
-            used = {c["ImageID"] for c in docker.read("containers", all=True)}
-            chosen = choose_images(docker.read("images"), used, section.unused_for, section.keep_images,
-                                   tuple(label_rule(t) for t in section.keep_labels), time.time())
+            containers, images = docker.read("containers", all=True), docker.read("images")
+            created = docker.read_list("events", since=int(now - (section.unused_for or EVENTS_BACK)),
+                                       until=int(now), filters={"type": "container", "event": "create"},
+                                       decode=True)
+            chosen = choose_images(images, {c["ImageID"] for c in containers}, section.unused_for,
+                                   section.keep_images, tuple(label_rule(t) for t in section.keep_labels), now,
+                                   image_last_use(containers, created, images))
         except DockerCallError as exc:
             return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
         if not chosen:
             return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
-        removals = remove_images(docker, chosen, ctx)
+        # In a climb it stops at the low marks; by hand, on a pool already below them, all go.
+        removals = remove_images(docker, chosen, ctx, not below_low_marks(snapshot.pool, ctx.settings.watermarks))
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
                         {"candidates": len(chosen), "removed": len(removals.done),
                          "failed": len(removals.failed)})
 
 
+def below_low_marks(pool, marks):
+    if pool is None or pool.data_effective_used_percent is None:
+        return False
+    return pool.data_effective_used_percent < marks.data.low and \
+        (pool.status.metadata_used_percent or 0) < marks.metadata.low
+
+
 def image_name(image):
     return image.tags[0] if image.tags else image.id.split(":")[-1][:12]
 
 
-def remove_images(docker, chosen, ctx):
-    """Untag each tag in turn (removing by id refuses an image with several tags); dangling by id."""
+def remove_images(docker, chosen, ctx, until_low=False):
+    """Untag each tag in turn (removing by id refuses an image with several tags); dangling by id.
+    Least recently used first and, until_low, no further than the pool needs: below its low marks
+    the rest stays (an image removed now is an image pulled or imported again later)."""
     done, failed = [], []
     for image in chosen:
         if ctx.should_stop():
             return Removals(tuple(done), tuple(failed), (), STOPPING)
+        if until_low and done and not ctx.dry_run and below_low_marks(ctx.observe().pool, ctx.settings.watermarks):
+            return Removals(tuple(done), tuple(failed), (), "enough: the pool is below its low marks")
         ctx.heartbeat()
         try:
             for ref in image.tags or (image.id,):

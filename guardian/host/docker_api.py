@@ -57,16 +57,23 @@ class DockerApi:
         """A call that changes nothing, e.g. read('containers', all=True)."""
         return self._call(method, args, kwargs)
 
+    def read_list(self, method, *args, **kwargs):
+        """A read whose answer streams (events): read whole within the deadline."""
+        return self._call(method, args, kwargs, whole=True)
+
     def change(self, what, method, *args, **kwargs):
         """A call that changes something, through the host door as `what`. True if done."""
         return self.host.change(what, self._call, method, args, kwargs)
 
-    def _call(self, method, args, kwargs):
+    def _call(self, method, args, kwargs, whole=False):
         import docker
         import requests
+
+        def call():
+            answer = getattr(self.client(), method)(*args, **kwargs)
+            return list(answer) if whole else answer
         try:
-            return before_deadline(lambda: getattr(self.client(), method)(*args, **kwargs),
-                                   self.timeout, self.docker_host, on_abandon=self._abandon)
+            return before_deadline(call, self.timeout, self.docker_host, on_abandon=self._abandon)
         except requests.exceptions.Timeout:
             raise DockerCallError("docker: no answer from {} within {:g} s".format(
                 self.docker_host, self.timeout))

@@ -86,3 +86,19 @@ def test_oneshot_refuses_while_another_guardian_acts(docker_loop_lvm, guardian):
     assert proc.returncode == 1
     assert "another pool-guardian is acting on the pool (/run/pool-guardian/act.lock held by pid {})".format(
         os.getpid()) in proc.stderr
+
+
+def test_prune_images_keeps_the_image_a_pruned_container_was_just_created_from(docker_loop_lvm):
+    """Least recently used first: an image whose container is already gone was still used a
+    moment ago (Docker's create events remember it), and the next container will want it."""
+    run = docker_loop_lvm.docker
+    run("run", "--name", "base", IMAGE, "true")              # keeps the base image in use
+    run("commit", "base", "old-app:1")
+    run("commit", "-c", "LABEL v=2", "base", "recent-app:1")
+    time.sleep(65)                                           # both older than unused_for
+    run("run", "--rm", "recent-app:1", "true")               # used now; its container gone at once
+    ctx, observer = context("ladder:\n  prune_images:\n    enabled: true\n    unused_for: 1m\n")
+    result = prune_images(observer.snapshot(), ctx)
+    print(result)
+    assert result.outcome == DONE and result.summary == "removed 1 of 1 image(s): old-app:1", result.summary
+    assert run("images", "-q", "recent-app:1").stdout.strip()

@@ -1,7 +1,7 @@
 """Which containers and images a prune may remove, from recorded `docker inspect`-shaped dicts."""
 import pytest
 
-from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, label_rule,
+from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, image_last_use, label_rule,
                                  why_kept)
 
 NOW = docker_time("2024-03-10T12:00:00Z")
@@ -123,3 +123,22 @@ def test_keep_label_takes_the_usual_true_spellings(value):
 def test_keep_label_false_spellings_do_not_keep(value):
     rules = KeepRules(labels=(label_rule("pool-guardian.keep=true"),))
     assert why_kept(inspect("a", "exited", labels={"pool-guardian.keep": value}), rules, NOW) is None
+
+
+def test_images_go_least_recently_used_first_counting_containers_a_prune_already_took():
+    """Docker 20.10's create events and `docker ps -a` entries, shaped as the API returns them."""
+    images = [{"Id": "sha256:aaa", "RepoTags": ["app:1"], "Created": NOW - 90000},
+              {"Id": "sha256:bbb", "RepoTags": ["base:latest"], "Created": NOW - 90000},
+              {"Id": "sha256:ccc", "RepoTags": ["tool:2"], "Created": NOW - 90000}]
+    containers = [{"ImageID": "sha256:ccc", "Created": int(NOW - 5000)}]
+    events = [{"Type": "container", "Action": "create", "time": int(NOW - 180),
+               "Actor": {"ID": "x", "Attributes": {"image": "app:1", "name": "job-17"}}},
+              {"Type": "container", "Action": "create", "time": int(NOW - 7200),
+               "Actor": {"ID": "y", "Attributes": {"image": "base", "name": "job-3"}}}]
+    last = image_last_use(containers, events, images)
+    assert last == {"sha256:aaa": NOW - 180, "sha256:bbb": NOW - 7200, "sha256:ccc": NOW - 5000}
+    in_use = {"sha256:ccc"}
+    chosen = choose_images(images, in_use, 3600, (), (), NOW, last)
+    assert [c.id for c in chosen] == ["sha256:bbb"]          # app:1 was used 3 minutes ago: kept
+    every = choose_images(images, in_use, 60, (), (), NOW, last)
+    assert [c.id for c in every] == ["sha256:bbb", "sha256:aaa"]     # least recently used first
