@@ -118,6 +118,7 @@ class Reporter:
         log = getattr(self.log, LEVEL_PRIORITY[plan.level] if plan.alert else "info")
         log("decision.made", message=plan.alert or plan.why, pool=plan.pool, pool_level=plan.level,
             mode=plan.mode, steps=",".join(s.rung for s in plan.steps) or None,
+            chosen="; ".join("{} {}".format(s.rung, s.why) for s in plan.steps) or None,
             skipped="; ".join("{} {}".format(s.rung, s.why) for s in plan.skipped) or None,
             woken_by=",".join(sorted(reasons)) or None, repeats_suppressed=held or None)
 
