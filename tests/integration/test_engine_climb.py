@@ -19,7 +19,7 @@ from tests.integration.bedlib import sh
 
 MiB = 1 << 20
 RUNG_ORDER = ("prune_containers", "release_mounts", "fstrim")
-CONFIG = """\
+POOL = """\
 mode: enforce
 pool:
   name: {pool}
@@ -27,6 +27,8 @@ pool:
   docker_timeout: 1s
 watermarks:
   data: {{warning: 70%, high: 80%, low: 30%, critical: 95%}}
+"""
+CONFIG = POOL + """\
 events:
   arm_low_water_mark: "yes"
 ladder:
@@ -92,14 +94,7 @@ def test_after_a_climb_the_next_crossing_is_a_kernel_event_again(make_thin_pool)
     assert pool.event_nr() > armed, "no event at the second crossing: the mark was not re-armed"
 
 
-RACE_CONFIG = """\
-mode: enforce
-pool:
-  name: {pool}
-  docker_host: unix:///run/no-docker-here.sock
-  docker_timeout: 1s
-watermarks:
-  data: {{warning: 70%, high: 80%, low: 30%, critical: 95%}}
+RACE_CONFIG = POOL + """\
 events:
   arm_low_water_mark: "no"
 ladder:
