@@ -23,6 +23,7 @@ class ActionContext(NamedTuple):
     heartbeat: Callable     # () -> None: call between long steps to keep the watchdog fed
     should_stop: Callable   # () -> bool: True once the daemon is stopping
     data_fill_rate: float = 0.0     # bytes/s seen by the daemon just before; 0 for one-shot commands
+    climbing: bool = False          # the daemon's ladder (stop once out of danger), not an operator's command
 
     @property
     def dry_run(self):

@@ -153,8 +153,7 @@ def prune_images(snapshot, ctx):
             return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
         if not chosen:
             return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
-        # In a climb it stops at the low marks; by hand, on a pool already below them, all go.
-        removals = remove_images(docker, chosen, ctx, not below_low_marks(snapshot.pool, ctx.settings.watermarks))
+        removals = remove_images(docker, chosen, ctx)
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
                         {"candidates": len(chosen), "removed": len(removals.done),
@@ -172,15 +171,16 @@ def image_name(image):
     return image.tags[0] if image.tags else image.id.split(":")[-1][:12]
 
 
-def remove_images(docker, chosen, ctx, until_low=False):
+def remove_images(docker, chosen, ctx):
     """Untag each tag in turn (removing by id refuses an image with several tags); dangling by id.
-    Least recently used first and, until_low, no further than the pool needs: below its low marks
-    the rest stays (an image removed now is an image pulled or imported again later)."""
+    Least recently used first and, in the daemon's climb, no further than the pool needs: below its
+    low marks the rest stays (an image removed now is an image pulled or imported again later;
+    a climb started below them for Docker's floor has fstrim and grow for that). By hand, all go."""
     done, failed = [], []
     for image in chosen:
         if ctx.should_stop():
             return Removals(tuple(done), tuple(failed), (), STOPPING)
-        if until_low and done and not ctx.dry_run and below_low_marks(ctx.observe().pool, ctx.settings.watermarks):
+        if ctx.climbing and not ctx.dry_run and below_low_marks(ctx.observe().pool, ctx.settings.watermarks):
             return Removals(tuple(done), tuple(failed), (), "enough: the pool is below its low marks")
         ctx.heartbeat()
         try:

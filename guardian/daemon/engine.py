@@ -263,7 +263,8 @@ class Engine:
     def _context(self, progressed, kernel_only=False):
         rate = self._fill_rate()
         look = lambda: self.observer.snapshot(kernel_only=kernel_only)    # noqa: E731
-        return ActionContext(self.host, self.log, self.settings, look, progressed, self.stopping.is_set, rate)
+        return ActionContext(self.host, self.log, self.settings, look, progressed, self.stopping.is_set, rate,
+                             climbing=True)
 
     def _arm_low_water_mark(self, snapshot, fired_before=None):
         """Keep the mark at the high watermark (lvextend loads LVM's own table). After a climb
