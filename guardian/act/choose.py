@@ -190,25 +190,42 @@ def image_last_use(containers, create_events, images):
 
 
 def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now, last_used=None):
-    """Dangling images, and (unused_for set) tagged ones no container uses, unused that long:
-    least recently used first, so the one the next container most likely wants goes last.
+    """(candidates, [(name, why kept)]): dangling images, and (unused_for set) tagged ones no
+    container uses, unused that long; least recently used first, so the one the next container
+    most likely wants goes last.
 
     images are `docker images` list entries (Id, RepoTags, Created, Labels); used_ids the image ids
     of every container, running or not: an image a container still refers to is never chosen;
     last_used: image_last_use's answer (unused_for counts from the later of it and Created).
     """
     last_used = last_used or {}
-    chosen = []
+    chosen, kept = [], []
     for image in images:
         tags = tuple(t for t in image.get("RepoTags") or () if t != "<none>:<none>")
-        if image["Id"] in used_ids or any(r.matches(image.get("Labels")) for r in keep_labels):
-            continue
-        if any(fnmatch.fnmatchcase(t, p) for t in tags for p in keep_images):
-            continue
+        name = tags[0] if tags else image["Id"].split(":")[-1][:12]
         created = image.get("Created", now)
         used = max(created, last_used.get(image["Id"], 0.0))
-        old = unused_for is not None and now - used >= unused_for
-        if not tags or old:
+        reason = _why_image_kept(image, tags, used_ids, keep_images, keep_labels, unused_for, now - used)
+        if reason:
+            kept.append((name, reason))
+        else:
             chosen.append(ImageCandidate(image["Id"], tags, created, used))
     chosen.sort(key=lambda c: c.last_used)
-    return chosen
+    return chosen, kept
+
+
+def _why_image_kept(image, tags, used_ids, keep_images, keep_labels, unused_for, idle):
+    """Why an image stays, or None when it may go: in use, kept by rule, or used too recently."""
+    if image["Id"] in used_ids:
+        return "a container uses it"
+    rule = next((r for r in keep_labels if r.matches(image.get("Labels"))), None)
+    if rule is not None:
+        return "keep label " + rule.key + ("=" + rule.value if rule.value is not None else "")
+    pattern = next((p for t in tags for p in keep_images if fnmatch.fnmatchcase(t, p)), None)
+    if pattern is not None:
+        return "name matches " + pattern
+    if tags and unused_for is None:
+        return "tagged (unused_for is auto: only dangling images go)"
+    if tags and idle < unused_for:
+        return "last used {:.0f} min ago, within unused_for".format(idle / 60.0)
+    return None

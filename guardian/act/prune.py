@@ -146,18 +146,21 @@ def prune_images(snapshot, ctx):
             created = docker.read_list("events", since=int(now - (section.unused_for or EVENTS_BACK)),
                                        until=int(now), filters={"type": "container", "event": "create"},
                                        decode=True)
-            chosen = choose_images(images, {c["ImageID"] for c in containers}, section.unused_for,
-                                   section.keep_images, tuple(label_rule(t) for t in section.keep_labels), now,
-                                   image_last_use(containers, created, images))
+            chosen, kept = choose_images(images, {c["ImageID"] for c in containers}, section.unused_for,
+                                         section.keep_images, tuple(label_rule(t) for t in section.keep_labels),
+                                         now, image_last_use(containers, created, images))
         except DockerCallError as exc:
             return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
+        told_kept = "kept {}: {}".format(len(kept), named("{} ({})".format(n, why) for n, why in kept))
         if not chosen:
-            return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image")
+            return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image; " + told_kept,
+                                {"kept": len(kept)})
         removals = remove_images(docker, chosen, ctx)
+    summary = removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run)
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
-                        removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run),
+                        summary + ("; " + told_kept if kept else ""),
                         {"candidates": len(chosen), "removed": len(removals.done),
-                         "failed": len(removals.failed)})
+                         "failed": len(removals.failed), "kept": len(kept)})
 
 
 def below_low_marks(pool, marks):

@@ -100,5 +100,7 @@ def test_prune_images_keeps_the_image_a_pruned_container_was_just_created_from(d
     ctx, observer = context("ladder:\n  prune_images:\n    enabled: true\n    unused_for: 1m\n")
     result = prune_images(observer.snapshot(), ctx)
     print(result)
-    assert result.outcome == DONE and result.summary == "removed 1 of 1 image(s): old-app:1", result.summary
+    assert result.outcome == DONE and result.summary.startswith("removed 1 of 1 image(s): old-app:1; kept "), \
+        result.summary
+    assert "recent-app:1 (last used 0 min ago, within unused_for)" in result.summary
     assert run("images", "-q", "recent-app:1").stdout.strip()

@@ -84,10 +84,12 @@ def test_images_dangling_or_unused_and_old_never_used_ones():
               {"Id": "sha256:used", "RepoTags": None, "Created": NOW - 90000},
               {"Id": "sha256:young", "RepoTags": ["young:1"], "Created": NOW - 10},
               {"Id": "sha256:kept", "RepoTags": ["keep/me:1"], "Created": NOW - 90000}]
-    chosen = choose_images(images, {"sha256:used"}, 86400, ("keep/*",), (), NOW)
+    chosen, kept = choose_images(images, {"sha256:used"}, 86400, ("keep/*",), (), NOW)
     assert [(c.id, c.tags) for c in chosen] == [("sha256:old", ("old:1", "old:latest")),
                                                ("sha256:dangling", ())]
-    assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)] == ["sha256:dangling"]
+    assert kept == [("used", "a container uses it"), ("young:1", "last used 0 min ago, within unused_for"),
+                    ("keep/me:1", "name matches keep/*")]
+    assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)[0]] == ["sha256:dangling"]
 
 
 @pytest.mark.parametrize("finished, reason", [
@@ -138,7 +140,8 @@ def test_images_go_least_recently_used_first_counting_containers_a_prune_already
     last = image_last_use(containers, events, images)
     assert last == {"sha256:aaa": NOW - 180, "sha256:bbb": NOW - 7200, "sha256:ccc": NOW - 5000}
     in_use = {"sha256:ccc"}
-    chosen = choose_images(images, in_use, 3600, (), (), NOW, last)
-    assert [c.id for c in chosen] == ["sha256:bbb"]          # app:1 was used 3 minutes ago: kept
-    every = choose_images(images, in_use, 60, (), (), NOW, last)
+    chosen, kept = choose_images(images, in_use, 3600, (), (), NOW, last)
+    assert [c.id for c in chosen] == ["sha256:bbb"]
+    assert kept == [("app:1", "last used 3 min ago, within unused_for"), ("tool:2", "a container uses it")]
+    every, _ = choose_images(images, in_use, 60, (), (), NOW, last)
     assert [c.id for c in every] == ["sha256:bbb", "sha256:aaa"]     # least recently used first
