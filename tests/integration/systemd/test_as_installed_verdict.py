@@ -72,10 +72,14 @@ def fires(alert, tmp):
         series.append({"series": tagged, "values": "{}x10".format(value if value != "NaN" else "_")})
     rule = [r for g in yaml.safe_load(open(RULES))["groups"] for r in g["rules"] if r.get("alert") == alert]
     assert rule, "no alert {} in {}".format(alert, RULES)
+    labels = _labels(rule[0], series)
+    annotations = {k: re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: labels[m.group(1)], v)
+                   for k, v in rule[0].get("annotations", {}).items()}
     test = {"rule_files": [RULES], "evaluation_interval": "1m",
             "tests": [{"interval": "1m", "input_series": series,
                        "alert_rule_test": [{"eval_time": "10m", "alertname": alert,
-                                            "exp_alerts": [{"exp_labels": _labels(rule[0], series)}]}]}]}
+                                            "exp_alerts": [{"exp_labels": labels,
+                                                            "exp_annotations": annotations}]}]}]}
     path = os.path.join(tmp, "from-the-daemon.test.yml")
     with open(path, "w") as f:
         yaml.safe_dump(test, f)
