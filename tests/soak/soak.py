@@ -145,6 +145,7 @@ class Soak:
         self.pool = None
         self.kept = {}                 # name -> id
         self.seen = {}                 # id -> name of every container ever listed
+        self.listed_at = {}            # id -> when it was last listed (UTC), to find who removed it
         self.images = {}               # ref -> id, made by the soak
         self.sizes = {k: set() for k in LOOP_FILES}
         self.suspended_since = {}
@@ -253,6 +254,8 @@ class Soak:
                 if listed.returncode == 0:
                     with self.lock:
                         self.seen.update(l.split() for l in listed.stdout.splitlines() if len(l.split()) == 2)
+                        stamp = time.strftime("%H:%M:%S", time.gmtime())
+                        self.listed_at.update((l.split()[0], stamp) for l in listed.stdout.splitlines())
                     last_list = time.time()
             self.stop.wait(2)
 
@@ -299,6 +302,7 @@ class Soak:
                 self.stop.wait(min(wait, 5))
                 continue
             fault["started"] = round(time.time() - T0, 1)
+            fault["utc"] = time.strftime("%H:%M:%S", time.gmtime())
             log("fault {} {}".format(fault["kind"], fault["params"]))
             try:
                 fault["result"] = getattr(self, "fault_" + fault["kind"])(**fault["params"]) or "done"
@@ -458,7 +462,7 @@ def check(soak):
 
     # 3. every action in the journal: what disappeared or grew, the daemon's journal says it did it
     removed = sorted(set(soak.seen) - final)
-    unexplained = ["{} ({})".format(cid[:12], soak.seen[cid]) for cid in removed if not any(" {} ".format(cid[:12]) in e["ARGV"] + " "
+    unexplained = ["{} ({}, last listed {})".format(cid[:12], soak.seen[cid], soak.listed_at.get(cid)) for cid in removed if not any(" {} ".format(cid[:12]) in e["ARGV"] + " "
                                                             for e in removals)]
     said_but_there = [e["ARGV"] for e in removals if e.get("RC") == "0"
                       and any(cid.startswith(e["ARGV"].split()[-2]) for cid in final)]
