@@ -49,6 +49,7 @@ clean:
 
 -include tests/bed/bed.mk
 -include packaging/rpm.mk
+-include tests/soak/soak.mk
 rpm wheel docs: setup
 
 # etc/config.yaml is rendered from the schema; a unit test fails when they differ.

@@ -8,7 +8,7 @@ own namespace to Docker.
 """
 import time
 
-from guardian.act.base import NOTHING_TO_DO, ActionResult, outcome_of
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
 from guardian.act.choose import choose_containers, keep_rules
 from guardian.act.prune import docker_for, holds_of, inspect_containers, remove_container
 from guardian.errors import CommandError, GuardianError
@@ -40,7 +40,10 @@ def release_one(candidate, docker, rules, ctx):
 def release_mounts(snapshot, ctx):
     rules = keep_rules(ctx.settings.ladder.prune_containers)
     with docker_for(ctx, ctx.settings.ladder.prune_containers) as docker:
-        candidates, _ = choose_containers(inspect_containers(docker), rules, time.time())
+        try:
+            candidates, _ = choose_containers(inspect_containers(docker), rules, time.time())
+        except DockerCallError as exc:      # Docker down or restarting: a failure, as prune's, not a crash
+            return ActionResult("release_mounts", FAILED, "could not list the containers: {}".format(exc))
         dead = [c for c in candidates if c.state == "dead"]
         if not dead:
             return ActionResult("release_mounts", NOTHING_TO_DO, "no dead container to release")
