@@ -596,8 +596,10 @@ def main(argv=None):
     print(HEAD, flush=True)
     for trace in args.traces.split(","):
         for arm in args.arms.split(","):
+            began = time.time()
             try:
                 r = replay_arm(trace, arm, args, outdir)
+                r["wall_seconds"] = round(time.time() - began)    # setup, replay, settle, teardown
             except Exception as exc:    # noqa: BLE001 (one arm failing keeps the others' numbers)
                 traceback.print_exc()
                 print("| {} | {} | failed: {} |".format(trace, arm, str(exc).replace("\n", " ")[:400]), flush=True)
