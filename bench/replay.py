@@ -437,7 +437,13 @@ class Replay:
                                    "mkdir -p {0} && mount --bind {1} {0} && exec sleep 1000000".format(
                                        target, shlex.quote(mount_point))], start_new_session=True)
         self.holders.append(holder)
-        time.sleep(3)
+        # the holder's pid stays (nsenter, unshare and sh exec): wait for its bind, which takes
+        # seconds on a loaded guest, before the container stops
+        deadline = time.time() + 60
+        while " {} ".format(target) not in _read("/proc/{}/mountinfo".format(holder.pid)):
+            if holder.poll() is not None or time.time() > deadline:
+                return self.record(op, "failed", late, time.time() - started, "the holder did not mount it")
+            time.sleep(0.5)
         self.docker.docker("stop", "-t", "1", name, check=False)
         removed = self.docker.docker("rm", name, check=False)
         state = self.docker.docker("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip()
@@ -502,6 +508,14 @@ class _Repeat(io.RawIOBase):
         self.pos = (self.pos + n) % len(self.block)
         self.left -= n
         return n
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def dmesg_lines():
