@@ -582,8 +582,9 @@ HEAD = ("| trace | arm | refused for space | writes failed: pool / own fs | out 
 
 def on_host(argv, args):
     """Boot one guest for everything asked and run this script there."""
-    arms = len(args.arms.split(","))
-    timeout = sum(load_trace(t)[0]["duration"] + args.overrun + 150 for t in args.traces.split(",")) * arms + 300
+    cases = [c.split(":")[0] for c in args.cases.split(",")] if args.cases else \
+        args.traces.split(",") * len(args.arms.split(","))
+    timeout = sum(load_trace(t)[0]["duration"] + args.overrun + 150 for t in cases) + 300
     runner = [sys.executable, os.path.join(REPO, "tests", "bed", "run.py"), "--timeout", str(timeout), "--",
               os.path.join(REPO, ".venv", "bin", "python"), os.path.join("bench", "replay.py")] + argv
     print("replay: one guest, up to {} s: {}".format(timeout, " ".join(argv)), flush=True)
@@ -597,6 +598,7 @@ def main(argv=None):
                         help="names of bench/traces/*.jsonl: " + ",".join(
                             sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(TRACES, "*.jsonl")))))
     parser.add_argument("--arms", default=",".join(ARMS), help=",".join(ARMS + ["none"]))
+    parser.add_argument("--cases", help="trace:arm,... in this order, instead of every trace with every arm")
     parser.add_argument("--cron-minutes", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=4, help="operations running at once at most")
     parser.add_argument("--overrun", type=int, default=120, help="seconds past the trace's end to wait for its operations")
@@ -608,21 +610,22 @@ def main(argv=None):
     json_path = os.path.join(outdir, "replay.json")
     rows = []
     print(HEAD, flush=True)
-    for trace in args.traces.split(","):
-        for arm in args.arms.split(","):
-            began = time.time()
-            try:
-                r = replay_arm(trace, arm, args, outdir)
-                r["wall_seconds"] = round(time.time() - began)    # setup, replay, settle, teardown
-            except Exception as exc:    # noqa: BLE001 (one arm failing keeps the others' numbers)
-                traceback.print_exc()
-                print("| {} | {} | failed: {} |".format(trace, arm, str(exc).replace("\n", " ")[:400]), flush=True)
-                continue
-            rows.append(r)
-            print("RESULT " + json.dumps(r, sort_keys=True), flush=True)
-            print(fmt(r), flush=True)
-            with open(json_path, "w") as f:
-                json.dump(rows, f, indent=1)
+    cases = [c.split(":") for c in args.cases.split(",")] if args.cases else \
+        [(t, a) for t in args.traces.split(",") for a in args.arms.split(",")]
+    for trace, arm in cases:
+        began = time.time()
+        try:
+            r = replay_arm(trace, arm, args, outdir)
+            r["wall_seconds"] = round(time.time() - began)    # setup, replay, settle, teardown
+        except Exception as exc:    # noqa: BLE001 (one arm failing keeps the others' numbers)
+            traceback.print_exc()
+            print("| {} | {} | failed: {} |".format(trace, arm, str(exc).replace("\n", " ")[:400]), flush=True)
+            continue
+        rows.append(r)
+        print("RESULT " + json.dumps(r, sort_keys=True), flush=True)
+        print(fmt(r), flush=True)
+        with open(json_path, "w") as f:
+            json.dump(rows, f, indent=1)
     return 0
 
 
