@@ -558,6 +558,8 @@ def replay_arm(trace, arm_name, args, outdir):
             actions=arm.actions(), replay_seconds=round(seconds), setup_seconds=round(setup_seconds), **seen)
         with open(os.path.join(log_dir, "operations.json"), "w") as f:
             json.dump(replay.results, f, indent=1)
+        with open(os.path.join(log_dir, "samples.json"), "w") as f:    # (time, used, total blocks, mode)
+            json.dump(sampler.looks, f)
         return result
     finally:
         arm.stop()
