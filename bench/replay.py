@@ -447,9 +447,9 @@ class Replay:
         self.docker.docker("stop", "-t", "1", name, check=False)
         removed = self.docker.docker("rm", name, check=False)
         state = self.docker.docker("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip()
-        self.record(op, "ok" if removed.returncode and state == "dead" else "failed", late,
-                    time.time() - started, "" if state == "dead" else "not dead: rm rc {} state {}".format(
-                        removed.returncode, state))
+        # held: the removal failed (Dead, or "removing" when a guard's own removal of it is under way)
+        self.record(op, "ok" if removed.returncode else "failed", late, time.time() - started,
+                    "rm rc {} state {}".format(removed.returncode, state or "gone"))
 
     def go(self):
         """Start every operation on time in its own thread; ops on one container run in order."""
@@ -552,7 +552,8 @@ def replay_arm(trace, arm_name, args, outdir):
             write_failed_own_fs=outcomes.count("write_failed_own_fs"), failed_other=outcomes.count("failed"),
             ops=len(outcomes), late=sum(r["late"] > LATE for r in replay.results),
             max_late=max([r["late"] for r in replay.results] or [0]), unfinished=unfinished,
-            kernel_out_of_data_space=kernel_oods, reimports=replay.reimports,
+            leaks_held=sum(r["op"] == "leak" and r["outcome"] == "ok" for r in replay.results),
+            leaks=sum(r["op"] == "leak" for r in replay.results), kernel_out_of_data_space=kernel_oods, reimports=replay.reimports,
             keep_made=len(replay.keep_made), keep_removed=sum(n not in present for n in replay.keep_made),
             containers_end=len(present), dead_end=len(dead),
             actions=arm.actions(), replay_seconds=round(seconds), setup_seconds=round(setup_seconds), **seen)
