@@ -575,12 +575,13 @@ def fmt(r):
     acts = ", ".join("{} {}".format(k, v) for k, v in sorted(r["actions"].items())) or "-"
     return ("| {trace} | {arm} | {refused} | {write_failed_pool} / {write_failed_own_fs} | {oods} | {peak:.1f}% | "
             "{seconds_above_high} s | {reimports} | {keep_removed} of {keep_made} | {pool_end_mib} MiB | "
-            "{late} ({max_late:.0f} s) | {acts} |").format(oods=oods, acts=acts, **r)
+            "{late} ({max_late:.0f} s) | {leaks_held} of {leaks} | {acts} | {wall} s |").format(
+                wall=r.get("wall_seconds", "-"), oods=oods, acts=acts, **r)
 
 
 HEAD = ("| trace | arm | refused for space | writes failed: pool / own fs | out of data space | peak | "
-        "above 80% | images re-imported | keep-labelled removed | pool at end | late ops (max) | actions |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|")
+        "above 80% | images re-imported | keep-labelled removed | pool at end | late ops (max) | leaks held | actions | "
+        "arm wall time |\n" + "|---" * 14 + "|")
 
 
 def on_host(argv, args):
@@ -619,7 +620,7 @@ def main(argv=None):
         began = time.time()
         try:
             r = replay_arm(trace, arm, args, outdir)
-            r["wall_seconds"] = round(time.time() - began)    # setup, replay, settle, teardown
+            r["wall_seconds"] = round(time.time() - began)    # setup, replay, settle, teardown (not the boot)
         except Exception as exc:    # noqa: BLE001 (one arm failing keeps the others' numbers)
             traceback.print_exc()
             print("| {} | {} | failed: {} |".format(trace, arm, str(exc).replace("\n", " ")[:400]), flush=True)
