@@ -12,7 +12,7 @@ VPY := $(VENV)/bin/python
 DEB_PACKAGES := qemu-system-x86 busybox-static docker.io containerd lvm2 thin-provisioning-tools \
 	xfsprogs e2fsprogs kmod cpio util-linux systemd udev rpm man-db groff dmeventd sudo prometheus prometheus-node-exporter nagios-nrpe-server nagios-nrpe-plugin
 
-.PHONY: help setup deps test unit lint demo clean config-example
+.PHONY: help setup deps test unit lint demo clean config-example bench-replay
 
 help:
 	@echo "make demo   - boot the test bed, fill a small Docker pool, watch pool-guardian act"
@@ -51,6 +51,11 @@ clean:
 -include packaging/rpm.mk
 -include tests/soak/soak.mk
 rpm wheel docs: setup
+
+# Issue 28: every trace in bench/traces against every arm, in one guest (about 30 min a trace, not
+# part of `make test`); e.g. make bench-replay REPLAY="--traces leaky --arms pg-grow,cron-prune-trim".
+bench-replay: setup bed
+	$(VPY) bench/replay.py $(REPLAY)
 
 # etc/config.yaml is rendered from the schema; a unit test fails when they differ.
 config-example: setup
