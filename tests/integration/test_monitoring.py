@@ -74,7 +74,9 @@ def test_metrics_pass_promtool_node_exporter_serves_them_and_check_forecasts(mak
     forecast = guardian.cli("check", "--time-warning", "6h", "--time-critical", "1s", check=False)
     assert forecast.returncode == 1 and "full in ~" in forecast.stdout, forecast.stdout   # WARNING: < 6 h
     status = guardian.cli("status").stdout
-    assert re.search(r"^  forecast full in ~\S+ \S+ at \d+\.\d MiB/s \(last 40 s\)$", status, re.M), status
+    # the span its samples really cover, at most the 40 s window
+    span = re.search(r"^  forecast full in ~\S+ \S+ at \d+\.\d MiB/s \(last (\d+) s\)$", status, re.M)
+    assert span and int(span.group(1)) <= 40, status
 
     used = pool.status()["data_used_blocks"] * pool.block_bytes
     assert wait_until(lambda: sample(read(prom), "pool_guardian_data_used_bytes", pool.name) == used, 30)
@@ -122,8 +124,8 @@ def test_nrpe_brings_ok_warning_critical_and_unknown_to_check_nrpe(make_thin_poo
     shipped = _shipped_command()
     commands = {
         "check_docker_pool": shipped,               # the shipped line as it is: OK (no daemon: no forecast)
-        "pool_warning": shipped.replace("-w 75", "-w 10"),
-        "pool_critical": shipped.replace("-c 85", "-c 10"),
+        "pool_warning": shipped.replace("--data-warning 75", "--data-warning 10"),
+        "pool_critical": shipped.replace("--data-critical 85", "--data-critical 10"),
         "pool_unknown": shipped.replace("--time-warning 6h", "--time-warning soon"),
     }
     nrpe = _start_nrpe(tmp_path, commands)
