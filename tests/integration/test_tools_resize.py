@@ -56,4 +56,4 @@ def test_resize_grows_a_stopped_container_and_docker_mounts_it_bigger(bed):
 
 def test_resize_refuses_a_bad_size_in_one_line(bed):
     bad = bed.guardian("resize", "grow", "lots")
-    assert bad.returncode == 1 and "size 'lots'" in bad.stderr and len(bad.stderr.splitlines()) == 1
+    assert bad.returncode == 2 and "size 'lots'" in bad.stderr and len(bad.stderr.splitlines()) == 1
