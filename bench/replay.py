@@ -45,7 +45,8 @@ import traceback
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.integration.bedlib import ROOTFS_TAR, SCRATCH, in_guest, out, run, sh  # noqa: E402
+from tests.integration.bedlib import ROOTFS_TAR, SCRATCH, in_guest, out, sh  # noqa: E402
+from tests.integration.bedlib.docker import Dockerd  # noqa: E402
 
 TRACES = os.path.join(REPO, "bench", "traces")
 ARMS = ["pg-grow", "pg-nogrow", "cron-prune", "cron-prune-trim", "lvm-cron"]
@@ -99,53 +100,24 @@ def load_trace(name):
 
 
 # ---------------------------------------------------------------------------- Docker, as on el7
-class Docker:
-    """dockerd in a slave mount namespace of its own (CentOS 7's MountFlags=slave)."""
+class Docker(Dockerd):
+    """The bed's dockerd in a slave mount namespace of its own (CentOS 7's MountFlags=slave), with
+    deferred removal and deletion off as in Docker 1.13."""
 
     def __init__(self, storage_opts, log_dir):
-        from tests.integration.bedlib.docker import DOCKERD
-        self.data_root = os.path.join(SCRATCH, "replay-docker-{}".format(next(_serial)))
-        os.makedirs(self.data_root)
-        self.log_path = os.path.join(log_dir, "dockerd.log")
-        argv = ["unshare", "--mount", "--propagation", "slave", DOCKERD, "--data-root", self.data_root,
-                "--storage-driver", "devicemapper", "--bridge=none", "--iptables=false", "--ip-masq=false"]
-        for opt in ["dm.use_deferred_removal=false", "dm.use_deferred_deletion=false", "dm.basesize=360M"] + storage_opts:
-            argv += ["--storage-opt", opt]
-        self.proc = subprocess.Popen(argv, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.time() + 120
-        while subprocess.call(["docker", "info"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.stop()
-                raise RuntimeError("dockerd did not start: " + open(self.log_path).read()[-1500:])
-            time.sleep(0.5)
-        self.pool = dict(json.loads(self.docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+        super().__init__(["dm.use_deferred_removal=false", "dm.use_deferred_deletion=false", "dm.basesize=360M"]
+                         + storage_opts, data_root=os.path.join(SCRATCH, "replay-docker-{}".format(next(_serial))),
+                         import_image=False, start_timeout=120, log_path=os.path.join(log_dir, "dockerd.log"),
+                         wrapper=("unshare", "--mount", "--propagation", "slave"))
+        self.pool = self.pool_name
 
     def docker(self, *args, check=True, timeout=600):
-        return run(["docker"] + list(args), check=check, timeout=timeout)
+        return super().docker(*args, check=check, timeout=timeout)
 
     def mount_point(self, container):
         device = self.docker("inspect", "-f", "{{.GraphDriver.Data.DeviceName}}", container).stdout.strip()
         with open("/proc/{}/mountinfo".format(self.proc.pid)) as f:
             return next(line.split()[4] for line in f if "/dev/mapper/{} ".format(device) in line)
-
-    def stop(self):
-        from tests.integration.bedlib.docker import remove_docker_devices
-        if self.proc.poll() is None:
-            ids = self.docker("ps", "-aq", check=False).stdout.split()
-            if ids:
-                self.docker("rm", "-f", *ids, check=False)
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        remove_docker_devices()
-        for line in out("losetup -a").splitlines():
-            if self.data_root in line:
-                sh("losetup -d " + line.split(":")[0], check=False)
-        sh("rm -rf " + self.data_root, check=False)
 
 
 # ---------------------------------------------------------------------------- the arms

@@ -7,6 +7,7 @@ exception to one rung at a time: grow or fstrim beside a rung stuck on dockerd, 
 would reach Docker's floor first. The verdict (decide/verdict.py) is judged on the pool as the
 climb left it, for every channel.
 """
+import contextlib
 import threading
 import time
 
@@ -190,11 +191,12 @@ class Engine:
         look = look._replace(pools=tuple(p._replace(min_free_bytes=last.min_free_bytes) if p.watched else p
                                          for p in look.pools))      # Docker's floor, as last asked
         self._sample_fill(pool)
-        left = race.deadline(pool.data_free_bytes, last.min_free_bytes, self._fill_rate())
+        rate = self._fill_rate()
+        left = race.deadline(pool.data_free_bytes, last.min_free_bytes, rate)
         remaining = max(self.memory.estimate(running).seconds - (self.clock() - since), RACE_SECONDS)
         if left is None or left > race.SAFETY * remaining:
             return
-        current = plan(look, self.settings, self.memory, self.clock(), self._fill_rate())
+        current = plan(look, self.settings, self.memory, self.clock(), rate)
         step = next((s for s in current.steps if s.rung in BESIDE and s.rung not in ran), None)
         if step is None:
             return
@@ -229,11 +231,8 @@ class Engine:
         finished and told at once). locked: the climb already holds the lock (a rung beside another)."""
         before = snapshot.pool
         try:
-            if locked:
+            with contextlib.ExitStack() if locked else action_lock():     # ExitStack: nothing to hold
                 result = self._call(name, action, snapshot, kernel_only)
-            else:
-                with action_lock():
-                    result = self._call(name, action, snapshot, kernel_only)
         except LockBusy as exc:
             result = ActionResult(name, REFUSED, str(exc))
         self.last_result = result

@@ -15,7 +15,7 @@ from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
 from guardian.decide.forecast import forecast, history_dict, remember
 from guardian.decide.levels import ORDER, assess
-from guardian.decide.verdict import EXIT_CODE, NAMES
+from guardian.decide.verdict import EXIT_CODE, NAMES, problem_source
 from guardian.host.files import write_atomic
 from guardian.report.exposition import counter, gauge, render
 from guardian.report.fill_file import HISTORY_FILE, read_history
@@ -158,7 +158,7 @@ def verdict_families(verdict):
 def sources_up(problems, loop_lvm):
     """Each source a problem line names ('docker: ...') is down; the others were read. The
     backing filesystem is a source only in loop-lvm."""
-    down = {p.split(":")[0].split()[0] for p in problems}
+    down = {problem_source(p) for p in problems}
     return {name: name not in down for name in ("kernel", "docker") + (("backing",) if loop_lvm else ())}
 
 

@@ -8,7 +8,6 @@ from guardian.act.base import PARTLY_DONE
 from guardian.decide.levels import assess
 from guardian.decide.verdict import problem_source
 
-VERDICT_PRIORITY = {"warning": "warning", "critical": "critical", "unknown": "error"}
 LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
                   "unknown": "error"}
 
@@ -97,7 +96,7 @@ class Reporter:
         now = {(f.condition, f.subject): f for f in verdict.findings}
         for key in sorted(set(now) - set(self._findings)):
             f = now[key]
-            getattr(self.log, VERDICT_PRIORITY[f.severity])(
+            getattr(self.log, LEVEL_PRIORITY[f.severity])(
                 "condition.raised", message=f.text, condition=f.condition, severity=f.severity,
                 subject=f.subject or None, pool=verdict.pool)
         for key in sorted(set(self._findings) - set(now)):

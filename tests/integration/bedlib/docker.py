@@ -23,12 +23,14 @@ _serial = itertools.count(1)
 class Dockerd:
     """A running dockerd; `storage_opts` are --storage-opt values (loop-lvm sizes or dm.thinpooldev)."""
 
-    def __init__(self, storage_opts, data_root=None, import_image=True, start_timeout=90):
+    def __init__(self, storage_opts, data_root=None, import_image=True, start_timeout=90, log_path=None,
+                 wrapper=()):
+        """wrapper: argv put before dockerd's, e.g. unshare into a slave mount namespace as el7's unit."""
         self.data_root = data_root or os.path.join(SCRATCH, "docker-{}-{}".format(os.getpid(), next(_serial)))
         os.makedirs(self.data_root, exist_ok=True)
-        self.log_path = self.data_root + ".log"
-        argv = [DOCKERD, "--data-root", self.data_root, "--storage-driver", "devicemapper",
-                "--bridge=none", "--iptables=false", "--ip-masq=false", "--log-level=info"]
+        self.log_path = log_path or self.data_root + ".log"
+        argv = list(wrapper) + [DOCKERD, "--data-root", self.data_root, "--storage-driver", "devicemapper",
+                                "--bridge=none", "--iptables=false", "--ip-masq=false", "--log-level=info"]
         for opt in storage_opts:
             argv += ["--storage-opt", opt]
         self.proc = subprocess.Popen(argv, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
