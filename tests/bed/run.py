@@ -34,7 +34,9 @@ BED_FAILED = 125
 SYSTEMD_TESTS = "tests/integration/systemd"
 KEEP_RUNS = 8  # results folders kept under .cache/bed/runs
 # Guests running at once on this host (each qemu: ~2 busy cores and up to ~4.5 GB RSS); more wait.
+# The slots are the host's, not a checkout's: worktrees and clones share them.
 SLOTS = int(os.environ.get("BED_SLOTS", "2"))
+SLOT_DIR = os.environ.get("BED_SLOT_DIR", "/tmp/pool-guardian-bed-slots")
 
 
 class BedError(Exception):
@@ -70,11 +72,11 @@ def new_run_dir():
 
 def take_slot():
     """Block until one of SLOTS guest slots is free; the slot is held until this process exits."""
-    os.makedirs(CACHE, exist_ok=True)
+    os.makedirs(SLOT_DIR, exist_ok=True)
     waited = False
     while True:
         for i in range(SLOTS):
-            f = open(os.path.join(CACHE, ".slot-%d" % i), "a+")
+            f = open(os.path.join(SLOT_DIR, "slot-%d" % i), "a+")
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return f
