@@ -15,6 +15,8 @@ off as in Docker 1.13, the default 10% free-space floor, dm.basesize 360M), on a
   lvm-cron         direct-lvm (a 1 GiB LVM thin pool in a 2 GiB VG), dmeventd autoextending it
                    (threshold 80, +20%), and the cron-prune-trim loop
   none             nothing acts (the trace's own pressure)
+  pg-grow-without-RULE  pg-grow with one rule of the race taken out (bench/ablate.py: deadline,
+                   brake, beside, waiver, floor-mark, floor-horizon), to show what each earns
 The operations are started on schedule, each in a thread (at most --concurrency at a time, those
 on one container in order); one that starts more than 2 s after its time is counted late.
 `dmsetup status` of the pool is sampled every second. One JSON line per arm (prefix RESULT) and a
@@ -121,6 +123,17 @@ class Docker(Dockerd):
 
 
 # ---------------------------------------------------------------------------- the arms
+def guardian_for(arm):
+    """pool-guardian for a pg- arm; `pg-grow-without-RULE` runs it through bench/ablate.py."""
+    from tests.integration.bedlib.guardian import Guardian
+    rule = arm.partition("-without-")[2]
+
+    class Ablated(Guardian):
+        def argv(self, args):
+            return [sys.executable, os.path.join(REPO, "bench", "ablate.py"), rule] + super().argv(args)[1:]
+    return (Ablated if rule else Guardian)(tempfile.mkdtemp())
+
+
 class Arm:
     """Sets up the pool and Docker for one arm, starts what guards it, and tears both down."""
 
@@ -138,10 +151,10 @@ class Arm:
 
     def start(self):
         if self.name.startswith("pg-"):
-            from tests.integration.bedlib.guardian import Guardian, forget_daemon_state
+            from tests.integration.bedlib.guardian import forget_daemon_state
             forget_daemon_state()
-            self.guardian = Guardian(tempfile.mkdtemp())
-            self.guardian.write_config(PG_CONF.format(grow="true" if self.name == "pg-grow" else "false"))
+            self.guardian = guardian_for(self.name)
+            self.guardian.write_config(PG_CONF.format(grow="true" if self.name.startswith("pg-grow") else "false"))
             daemon = self.guardian.start_daemon()
             deadline = time.time() + 120
             while "daemon.ready" not in open(daemon.log_path).read():
@@ -573,7 +586,7 @@ def main(argv=None):
     parser.add_argument("--traces", default="steady,ci,leaky,churn",
                         help="names of bench/traces/*.jsonl: " + ",".join(
                             sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(TRACES, "*.jsonl")))))
-    parser.add_argument("--arms", default=",".join(ARMS), help=",".join(ARMS + ["none"]))
+    parser.add_argument("--arms", default=",".join(ARMS), help=",".join(ARMS + ["none", "pg-grow-without-RULE"]))
     parser.add_argument("--cases", help="trace:arm,... in this order, instead of every trace with every arm")
     parser.add_argument("--cron-minutes", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=4, help="operations running at once at most")

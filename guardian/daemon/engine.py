@@ -193,7 +193,7 @@ class Engine:
         self._sample_fill(pool)
         rate = self._fill_rate()
         left = race.deadline(pool.data_free_bytes, last.min_free_bytes, rate)
-        remaining = max(self.memory.estimate(running).seconds - (self.clock() - since), RACE_SECONDS)
+        remaining = max(race.still_to_run(self.memory.estimate(running).seconds, self.clock() - since), RACE_SECONDS)
         if left is None or left > race.SAFETY * remaining:
             return
         current = plan(look, self.settings, self.memory, self.clock(), rate)

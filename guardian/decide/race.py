@@ -58,6 +58,13 @@ def deadline(free_bytes, floor_bytes, fill_rate):
     return max(0.0, (free_bytes - floor_bytes) / fill_rate)
 
 
+def still_to_run(estimate_seconds, elapsed):
+    """Seconds a running rung is expected to need still. One past half its estimate is expected
+    to need as long again as it has run: a removal stuck on a busy device overruns its estimate
+    by tens of seconds, and "done in a moment" would keep grow from braking beside it."""
+    return max(estimate_seconds - elapsed, elapsed)
+
+
 def order_by_race(ready, estimates, seconds_left, order):
     """The ready rungs, the one to run first first, each with the estimate behind its place.
 

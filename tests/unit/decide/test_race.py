@@ -26,6 +26,12 @@ def test_the_deadline_is_the_room_above_dockers_floor_over_the_fill_rate():
     assert race.deadline(300 * MiB, 100 * MiB, 0.0) is None
 
 
+def test_a_rung_past_half_its_estimate_is_expected_to_take_as_long_again():
+    assert race.still_to_run(10.0, 2.0) == 8.0
+    assert race.still_to_run(10.0, 5.0) == 5.0
+    assert race.still_to_run(10.0, 25.0) == 25.0     # a busy `docker rm` is not "done in a moment"
+
+
 def test_an_estimate_is_a_running_average_weighted_to_the_newest_run():
     e = dict(learnt(("fstrim", 4.0, 100 * MiB), ("fstrim", 2.0, 300 * MiB)).estimates)["fstrim"]
     assert (e.seconds, e.returned, e.runs, e.last_returned) == (3.0, 200.0 * MiB, 2, 300 * MiB)
