@@ -1,16 +1,16 @@
 """Read Docker's own records of its thin devices.
 
 ``/var/lib/docker/devicemapper/metadata/`` holds one small JSON file per thin device,
-and ``docker inspect``
-names the thin device behind each image and container. Together they tell which
-device id in the pool belongs to what, which is what a cleanup has to know.
+and ``docker inspect`` names the thin device behind each image and container. Together they
+tell which device id in the pool belongs to what, which is what a cleanup has to know. Either
+is read whole: a cut file or an excerpt (a bare ``"GraphDriver": {...}``) is refused.
 """
 
-import json
 import re
 from typing import NamedTuple, Optional
 
 from guardian.errors import ParseError
+from guardian.observe.captured import load_json
 
 
 class DeviceMetadata(NamedTuple):
@@ -51,8 +51,8 @@ def parse_graphdriver(text_or_obj):
 
 
 def parse_graphdrivers(text_or_obj):
-    """Every GraphDriver in ``docker inspect`` output, in order."""
-    obj = _load_inspect(text_or_obj) if isinstance(text_or_obj, str) else text_or_obj
+    """Every GraphDriver in ``docker inspect`` output (its JSON array, whole), in order."""
+    obj = load_json(text_or_obj, "docker inspect") if isinstance(text_or_obj, str) else text_or_obj
     items = obj if isinstance(obj, list) else [obj]
     return [_graphdriver(item) for item in items]
 
@@ -72,22 +72,8 @@ def _graphdriver(item):
                              data.get("DeviceName") or None, _optional_int(data, "DeviceSize"))
 
 
-def _load_inspect(text):
-    """JSON; or the bare ``"GraphDriver": {...},`` excerpt people paste from it."""
-    stripped = text.strip()
-    if stripped.startswith('"'):
-        stripped = "{" + stripped.rstrip(",") + "}"
-    try:
-        return json.loads(stripped)
-    except (ValueError, RecursionError) as error:
-        raise ParseError("docker inspect: not valid JSON (%s)" % (error or "nested too deeply"))
-
-
 def _object(text, what):
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise ParseError("%s: not valid JSON (%s)" % (what, error or "nested too deeply"))
+    obj = load_json(text, what)
     if not isinstance(obj, dict):
         raise ParseError("%s: expected a JSON object, got %s" % (what, type(obj).__name__))
     return obj

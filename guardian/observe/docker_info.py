@@ -7,12 +7,12 @@ device size) and warnings. Every label the devicemapper driver ever printed, fro
 0.7-dev prototype to 23.0, maps to one DockerInfo field; the rest is ignored.
 """
 
-import json
 import math
 import re
 from typing import NamedTuple, Optional, Tuple
 
 from guardian.errors import ParseError
+from guardian.observe.captured import load_json, quoted, unwrapped
 from guardian.units import parse_docker_size
 
 # dm-thin blocks are whole multiples of 64 KiB; Docker rounds them to "65.54 kB".
@@ -52,6 +52,13 @@ class DockerInfo(NamedTuple):
 
 
 def _text(value):
+    return value or None
+
+
+def _name(value):
+    """A device-mapper name as Docker prints it: one word ("docker-253:0-278707-pool")."""
+    if len(value.split()) > 1:
+        raise ValueError("a pool name is one word")
     return value or None
 
 
@@ -99,7 +106,7 @@ def _pool_block(value):
 LABELS = {
     "Storage Driver": ("storage_driver", _text),
     "Driver": ("storage_driver", _text),  # 0.7-dev
-    "Pool Name": ("pool_name", _text),
+    "Pool Name": ("pool_name", _name),
     "Pool Blocksize": ("pool_blocksize_bytes", _pool_block),
     "Base Device Size": ("base_device_size_bytes", _size),
     "Backing Filesystem": ("backing_filesystem", _text),
@@ -126,49 +133,50 @@ LABELS = {
 # Any of these shows the text is docker info even when a grep cut the driver line.
 _POOL_EVIDENCE = ("storage_driver", "pool_name", "data_used_bytes", "data_total_bytes",
                   "metadata_used_bytes", "metadata_total_bytes")
-# An API answer or DriverStatus list, never docker info text.
-_JSON_HINT = re.compile(r'"Pool Name"|"driver"\s*:', re.IGNORECASE)
-_LABEL_LINE = re.compile(r"^([^:]+?):(?:\s+(.*))?$")
-_PASTED_COMMENT = re.compile(r"\s+#.*$")  # "Pool Name: x     # note" (a blog's annotation)
-_TOP_LEVEL = {"driver": "Driver", "serverversion": "Server Version",
-              "kernelversion": "Kernel Version", "dockerrootdir": "Docker Root Dir"}
-_DRIVER_STATUS_KEYS = ("driverstatus", "driverstatuses")  # the API; Java clients' re-serialization
-_PAIR = re.compile(r'[\[{]\s*("(?:[^"\\]|\\.)*")\s*,\s*("(?:[^"\\]|\\.)*")\s*[\]}]')
-_SCALAR = re.compile(r'"(\w+)"\s*:\s*("(?:[^"\\]|\\.)*")')
+# The command line a paste may start with: docker info (any options), or curl of the API's /info.
+_COMMAND = r"(?:docker\b.*\binfo\b|curl\b.*/info\b)"
+# Every line docker info prints is 'Label: value' or 'Label:', but for the items of a list under a
+# 'Label:' (registries, security options) and the continuation lines of a WARNING.
+_LABEL_LINE = re.compile(r"^([A-Za-z][\w .()/-]*?):(?:\s+(.*))?$")
+# What the client prints instead when it reached no daemon.
+_FAILED = re.compile(r"^(?:ERROR:|Error response from daemon:|Cannot connect to the Docker daemon|"
+                     r"Got permission denied)")
+# The /info object, or its DriverStatus list ('[["Pool Name", ...'); not an elision ('[...]').
+_JSON_START = re.compile(r'\s*(?:\{|\[\s*[\[\]"{])')
+_TOP_LEVEL = {"Driver": "Driver", "ServerVersion": "Server Version", "KernelVersion": "Kernel Version",
+              "DockerRootDir": "Docker Root Dir"}
 
 
 def parse_docker_info(text):
-    """Either shape: JSON from the API (or its DriverStatus, or a decoded object) or ``docker info`` text."""
-    if not isinstance(text, str) or _JSON_HINT.search(text):
+    """What support receives: ``docker info`` text, or the Engine API's JSON (``GET /info``,
+    ``docker info --format '{{json .}}'``, or a decoded object), either perhaps pasted under the
+    prompt line that ran it or inside a ``` code fence."""
+    if not isinstance(text, str):
         return parse_docker_info_api(text)
-    return parse_docker_info_text(text)
+    body = unwrapped(text, "docker info", _COMMAND)
+    if _JSON_START.match(body):
+        return parse_docker_info_api(body)
+    return parse_docker_info_text(body)
 
 
 def parse_docker_info_text(text):
-    """``docker info`` text, any Docker version; only the Server section counts."""
-    pairs, warnings = _scan_text(_server_section(text.splitlines()))
+    """``docker info`` text, any Docker version; only the Server section counts. A line that
+    docker info does not print (markdown, an elision, a note) is refused with its number."""
+    lines = text.splitlines()
+    server = _server_section(lines)
+    failed = [line.strip() for line in lines[server:] if _FAILED.match(line.strip())]
+    pairs, warnings = _scan_text(lines, server) if not failed else ([], ())
     info = _build(pairs, warnings, "docker info")
     if not any(getattr(info, field) is not None for field in _POOL_EVIDENCE):
         raise ParseError("docker info: no 'Storage Driver' or 'Driver' field found (nor any pool line); "
-                         "%s" % _hint(text))
+                         "%s" % _hint(text, failed))
     return info
 
 
 def parse_docker_info_api(obj_or_text):
-    """``GET /info`` as a dict or JSON text, or just its DriverStatus pairs.
-
-    A sample cut off mid-way (pasted into an issue, a Javadoc, a Go test) is salvaged
-    from its complete ["label", "value"] pairs, but only when 'Pool Name' is among them.
-    """
-    obj = obj_or_text
-    if isinstance(obj_or_text, str):
-        try:
-            obj = _load_json(obj_or_text)
-        except ValueError as error:
-            try:
-                return _salvage(obj_or_text, error)
-            except ValueError:
-                raise ParseError("docker info JSON: not valid JSON (%s)" % error)
+    """``GET /info`` as a dict or JSON text, or its DriverStatus list alone
+    (``docker info --format '{{json .DriverStatus}}'``); JSON that is cut short is refused."""
+    obj = load_json(obj_or_text, "docker info") if isinstance(obj_or_text, str) else obj_or_text
     if isinstance(obj, list):
         return _build(_pairs_of(obj), (), "docker info JSON")
     if not isinstance(obj, dict):
@@ -178,16 +186,17 @@ def parse_docker_info_api(obj_or_text):
 
 
 def _from_api_object(obj):
-    keyed = dict((key.lower(), value) for key, value in obj.items())
-    if not isinstance(keyed.get("driver", ""), str):
-        raise ParseError("docker info JSON: Driver must be a string, got %s" % _short(keyed["driver"]))
-    pairs = [(label, keyed[key]) for key, label in _TOP_LEVEL.items() if isinstance(keyed.get(key), str)]
-    status = next((keyed[key] for key in _DRIVER_STATUS_KEYS if keyed.get(key)), [])
-    warnings = keyed.get("warnings") or []
+    if "Driver" not in obj:
+        raise ParseError("docker info JSON: no 'Driver' key, so not Docker's /info (keys: %s)"
+                         % _short(sorted(obj)))
+    if not isinstance(obj["Driver"], str):
+        raise ParseError("docker info JSON: Driver must be a string, got %s" % _short(obj["Driver"]))
+    pairs = [(label, obj[key]) for key, label in _TOP_LEVEL.items() if isinstance(obj.get(key), str)]
+    warnings = obj.get("Warnings") or []
     if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
         raise ParseError("docker info JSON: Warnings must be a list of strings, got %s" % _short(warnings))
     warnings = tuple(_one_line(warning) for warning in warnings)
-    return _build(pairs + _pairs_of(status), warnings, "docker info JSON")
+    return _build(pairs + _pairs_of(obj.get("DriverStatus") or []), warnings, "docker info JSON")
 
 
 def _pairs_of(status):
@@ -201,56 +210,47 @@ def _is_pair(item):
     return isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(x, str) for x in item)
 
 
-def _load_json(text):
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        try:
-            return json.loads("{" + text)  # pasted without the object's opening brace
-        except ValueError:
-            raise error
-
-
-def _salvage(text, problem):
-    tail = text[max(0, text.lower().find("driverstatus")):]
-    try:
-        pairs = [(json.loads(label), json.loads(value)) for label, value in _PAIR.findall(tail)]
-    except ValueError:
-        pairs = []
-    if "Pool Name" not in dict(pairs):
-        raise ParseError("docker info JSON: not valid JSON (%s) and no complete 'Pool Name' "
-                         "DriverStatus pair to salvage" % problem)
-    scalars = [(_TOP_LEVEL[key.lower()], json.loads(value)) for key, value in _SCALAR.findall(text)
-               if key.lower() in _TOP_LEVEL]
-    return _build(scalars + pairs, (), "docker info JSON")
-
-
 def _server_section(lines):
-    """19.03+ prints Client: then Server:; the client's lines would only mislead."""
-    for index, line in enumerate(lines):
-        if line.rstrip() == "Server:":
-            return lines[index + 1:]
-    return lines
+    """Where the Server section starts: 19.03+ prints Client: then Server:, and the client's
+    lines would only mislead."""
+    return next((index + 1 for index, line in enumerate(lines) if line.rstrip() == "Server:"), 0)
 
 
-def _scan_text(lines):
-    """(label, value) pairs in order, and the WARNING paragraphs joined onto one line each."""
-    pairs, warnings, warning_indent = [], [], None
-    for line in lines:
-        clean = line.strip().strip("*`").strip()  # markdown bold / code ticks from pastes
+def _scan_text(lines, server):
+    """(label, value) pairs of the Server section in order, and its WARNING paragraphs joined onto
+    one line each; every line, the Client's too, must be one docker info prints."""
+    pairs, warnings = [], []
+    warning_indent = list_indent = None     # the WARNING or the 'Label:' whose lines follow
+    in_list = False                         # right under a list's label or its items: any indent
+    for number, line in enumerate(lines, 1):
+        clean = line.strip()
         indent = len(line) - len(line.lstrip())
         match = _LABEL_LINE.match(clean)
-        is_label = bool(match) and match.group(1) in LABELS
-        if clean.startswith("WARNING:"):
-            warnings.append(clean)
+        known = bool(match) and match.group(1) in LABELS
+        if not clean:
+            warning_indent = list_indent = None
+            in_list = False
+        elif clean.startswith("WARNING:"):
+            warnings.append([number, clean])
             warning_indent = indent
-        elif warning_indent is not None and indent > warning_indent and clean and not is_label:
-            warnings[-1] += " " + clean  # "         Use `--storage-opt dm.thinpooldev` ..."
+        elif warning_indent is not None and indent > warning_indent and not known:
+            warnings[-1][1] += " " + clean  # "         Use `--storage-opt dm.thinpooldev` ..."
+        elif match is None:
+            if list_indent is None or not (in_list or indent > list_indent):
+                raise ParseError("docker info: not docker info output at line %d: %s"
+                                 % (number, quoted(clean)))
+            warning_indent = None
         else:
             warning_indent = None
-            if is_label:
-                pairs.append((match.group(1), _PASTED_COMMENT.sub("", match.group(2) or "")))
-    return pairs, tuple(warnings)
+            if list_indent is not None and indent <= list_indent:
+                list_indent = None
+            label, value = match.group(1), match.group(2) or ""
+            in_list = not value.strip()
+            if in_list:
+                list_indent = indent
+            if known and number > server:
+                pairs.append((label, value))
+    return pairs, tuple(text for number, text in warnings if number > server)
 
 
 def _build(pairs, warnings, source):
@@ -289,10 +289,10 @@ def _one_line(warning):
     return " ".join(part.strip() for part in warning.splitlines() if part.strip())
 
 
-def _hint(text):
-    """What the output said instead: the client's ERROR line, or else its first line."""
+def _hint(text, failed):
+    """What the output said instead: the client's error line, or else its first line."""
+    if failed:
+        return "it says %r" % failed[0][:120]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("ERROR:")]
-    if errors:
-        return "it says %r" % errors[0][:120]
     return "first line: %r" % (lines[0][:80] if lines else "")
+

@@ -3,7 +3,7 @@
 Support cases arrive as sosreports, not as shell access. sos names each captured
 command after the command line (spaces become underscores), under the plugin that ran
 it: the ``docker`` plugin runs ``docker info``, the ``devicemapper`` plugin runs
-``dmsetup info -c``, ``dmsetup table``, ``dmsetup status`` and ``dmsetup ls --tree``.
+``dmsetup table`` and ``dmsetup status`` (and more, which we do not read).
 A folder is only listed (the parsers read the files); a tarball is read in one pass, in memory:
 nothing is extracted to disk, no link is followed, and no member is read past a size limit.
 """
@@ -12,12 +12,11 @@ import os
 import tarfile
 from typing import NamedTuple, Optional
 
-# What we parse -> where sos puts it, best first.
+# What we parse -> where sos puts it, best first: each file is the command's output as it printed it.
 CAPTURES = {
     "docker_info": ("sos_commands/docker/docker_info",),
     "dmsetup_status": ("sos_commands/devicemapper/dmsetup_status",),
     "dmsetup_table": ("sos_commands/devicemapper/dmsetup_table",),
-    "dmsetup_ls": ("sos_commands/devicemapper/dmsetup_ls_--tree",),
 }
 
 

@@ -92,10 +92,13 @@ def docker_bound(docker, pool_name=None):
 
 
 def read_capture(data):
-    """A capture's text, without the '#' lines people put above a paste (outputs never start so)."""
+    """A capture's text, with the '#' lines people put above a paste blanked (outputs never start
+    so), so that a problem names the file's own line numbers."""
     lines = data.decode("utf-8-sig", errors="replace").splitlines(True)
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
+    for index, line in enumerate(lines):
+        if not line.startswith("#"):
+            break
+        lines[index] = "\n"
     return "".join(lines)
 
 
@@ -118,7 +121,7 @@ def _sosreport_captures(path, stdin):
     be opened at all is one line."""
     if path != STDIN and os.path.isdir(path):
         try:
-            return {key: _within(path, found) for key, found in find_captures(path).items() if key in WHAT}
+            return {key: _within(path, found) for key, found in find_captures(path).items()}
         except OSError as exc:
             raise NothingToDiagnose("diagnose: --sosreport {}: {}".format(path, exc.strerror))
     handle = stdin if path == STDIN else _open_tarball(path)

@@ -50,13 +50,35 @@ def test_metadata_sample(sample, name):
     assert parse(sample("dm-metadata", name)) == expected
 
 
+def graphdriver_of(sample, name):
+    """The GraphDriver object a sample shows. The samples are excerpts (the '"GraphDriver": {...},'
+    member of an inspect object), which the parser refuses as text; the object in them is verbatim,
+    and an object is what the Docker client hands the parser."""
+    return json.loads("{%s}" % sample("inspect-graphdriver", name).strip().rstrip(","))["GraphDriver"]
+
+
 @pytest.mark.parametrize("name", sorted(GRAPHDRIVERS))
 def test_graphdriver_sample(sample, name):
-    assert parse_graphdriver(sample("inspect-graphdriver", name)) == GRAPHDRIVERS[name]
+    assert parse_graphdriver(graphdriver_of(sample, name)) == GRAPHDRIVERS[name]
+    assert parse_graphdriver([{"Id": "sha256:x", "GraphDriver": graphdriver_of(sample, name)}]) == GRAPHDRIVERS[name]
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHDRIVERS))
+def test_an_excerpt_of_inspect_output_is_refused(sample, name):
+    with pytest.raises(ParseError) as caught:
+        parse_graphdriver(sample("inspect-graphdriver", name))
+    assert str(caught.value) == "docker inspect: not JSON at line 1: '\"GraphDriver\": {'"
+
+
+def test_inspect_output_cut_short_is_refused(sample):
+    whole = json.dumps([{"Id": "sha256:x", "GraphDriver": graphdriver_of(sample, "003.txt")}], indent=4)
+    with pytest.raises(ParseError) as caught:
+        parse_graphdriver(whole[:len(whole) // 2])
+    assert str(caught.value) == "docker inspect: truncated JSON at line %d" % (whole[:len(whole) // 2].count("\n") + 1)
 
 
 def test_every_inspect_shape(sample):
-    graph = json.loads("{%s}" % sample("inspect-graphdriver", "003.txt"))["GraphDriver"]
+    graph = graphdriver_of(sample, "003.txt")
     expected = GRAPHDRIVERS["003.txt"]
     assert parse_graphdriver(graph) == expected
     assert parse_graphdriver({"Id": "sha256:x", "GraphDriver": graph}) == expected
@@ -71,13 +93,14 @@ def test_other_drivers_have_no_device():
 
 
 @pytest.mark.parametrize("parse,text,message", [
-    (parse_device_metadata, "", "device metadata: not valid JSON"),
+    (parse_device_metadata, "", "device metadata: not JSON at line 1: ''"),
+    (parse_device_metadata, '{"device_id":1,"size":10,', "device metadata: truncated JSON at line 1"),
     (parse_device_metadata, "[1]", "device metadata: expected a JSON object, got list"),
     (parse_device_metadata, '{"device_id":1,"size":10,"transaction_id":1,"initialized":true}',
      "device metadata: 'deleted' must be bool, got None"),
     (parse_device_metadata, '{"device_id":true,"size":10,"transaction_id":1,"initialized":true,"deleted":false}',
      "device metadata: 'device_id' must be int, got True"),
-    (parse_graphdriver, "", "docker inspect: not valid JSON"),
+    (parse_graphdriver, "", "docker inspect: not JSON at line 1: ''"),
     (parse_graphdriver, "[]", "docker inspect: expected one object, got 0"),
     (parse_graphdriver, '{"Id": "x"}', "docker inspect: no GraphDriver with a 'Name' found (keys: Id)"),
     (parse_graphdriver, '["x"]', "docker inspect: expected an object, got str"),
@@ -99,8 +122,7 @@ def test_errors_name_the_problem(parse, text, message):
     ('{"GraphDriver": {"Name": 5}}',
      "docker inspect: GraphDriver must have a string Name and an object Data, got {'Name': 5}"),
     ("[" * 200000 + "]" * 200000,
-     "docker inspect: not valid JSON (maximum recursion depth exceeded while decoding a JSON array "
-     "from a unicode string)"),
+     "docker inspect: not valid JSON (nested too deeply)"),
 ])
 def test_hostile_inspect_output_is_one_parse_error(text, message):
     with pytest.raises(ParseError) as caught:

@@ -23,8 +23,7 @@ def make_report(root, files=SOS_FILES):
 def expected_paths(root):
     return {"docker_info": os.path.join(root, "sos_commands/docker/docker_info"),
             "dmsetup_status": os.path.join(root, "sos_commands/devicemapper/dmsetup_status"),
-            "dmsetup_table": os.path.join(root, "sos_commands/devicemapper/dmsetup_table"),
-            "dmsetup_ls": os.path.join(root, "sos_commands/devicemapper/dmsetup_ls_--tree")}
+            "dmsetup_table": os.path.join(root, "sos_commands/devicemapper/dmsetup_table")}
 
 
 def test_finds_every_capture(tmp_path):

@@ -47,6 +47,19 @@ def test_dmsetup_status_sample(capsys, name):
     assert code == result["verdict"]["exit_code"]
 
 
+@pytest.mark.parametrize("kind, name, refused", [
+    ("docker-info", name, refused) for name, refused in sorted(test_docker_info.REFUSED.items())] + [
+    ("info-json", name, refused) for name, refused in sorted(test_docker_info_api.REFUSED.items())])
+def test_refused_samples_are_a_problem_line(capsys, kind, name, refused):
+    """An edited or cut sample is one problem line, the line number the file's own, and UNKNOWN."""
+    path = os.path.join(CORPUS, kind, name)
+    code, result = diagnose_json(capsys, "--docker-info", path)
+    assert code == 3 and result["docker"] is None
+    line = int(refused.split(" at line ")[1].split(":")[0])
+    assert result["problems"][0] == "docker info {}: {}".format(
+        path, refused.replace(" at line %d" % line, " at line %d" % (line + 1)))
+
+
 def test_a_missing_file_is_a_one_line_problem_and_unknown(capsys, tmp_path):
     code, result = diagnose_json(capsys, "--dmsetup-status", str(tmp_path / "nope"))
     assert code == 3
