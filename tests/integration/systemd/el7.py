@@ -11,6 +11,8 @@
 import glob
 import json
 import os
+import subprocess
+import time
 
 from tests.integration.bedlib import REPO, ROOTFS_TAR, SCRATCH, out, run, sh
 from tests.integration.bedlib.docker import DOCKER, IMAGE, remove_docker_devices
@@ -111,3 +113,38 @@ def journal(*args):
     sh("journalctl --sync", check=False)
     lines = out("journalctl --no-pager -o json " + " ".join(args), check=False)
     return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
+
+
+def pool_usage(pool):
+    """(used, total) data blocks from the kernel."""
+    fields = out("dmsetup status " + pool).split()
+    used, total = fields[5].split("/")
+    return int(used), int(total)
+
+
+def write_in(container, name, megabytes):
+    docker("exec", container, "dd", "if=/dev/zero", "of=/" + name, "bs=1M", "count={}".format(megabytes),
+           "conv=fsync")
+
+
+def leak_a_dead_container(name="leaky"):
+    """A holder in a copy of dockerd's namespace keeps the container's filesystem mounted (bound
+    elsewhere too: newer kernels detach copies at the same path), so `docker rm` fails busy and the
+    container is Dead, as on CentOS 7."""
+    docker("run", "-d", "--name", name, IMAGE, "sh", "-c",
+           "dd if=/dev/zero of=/fill bs=1M count=60 conv=fsync && exec sleep 1000000")
+    wait_for(lambda: docker("exec", name, "test", "-s", "/fill", check=False).returncode == 0, 120,
+             name + "'s write")
+    device = docker("inspect", "-f", "{{.GraphDriver.Data.DeviceName}}", name).stdout.strip()
+    mount_point = next(line.split()[4] for line in open("/proc/{}/mountinfo".format(dockerd_pid()))
+                       if "/dev/mapper/{} ".format(device) in line)
+    holder = subprocess.Popen(["nsenter", "-t", str(dockerd_pid()), "-m", "unshare", "--mount", "--propagation",
+                               "private", "sh", "-c", "mkdir -p /tmp/leak-{0} && mount --bind {1} /tmp/leak-{0} && "
+                               "exec sleep 1000000".format(name, mount_point)])
+    time.sleep(3)
+    docker("stop", "-t", "1", name)
+    failed = docker("rm", name, check=False)
+    assert failed.returncode != 0, "docker rm did not fail: the leak did not hold"
+    state = docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
+    assert state == "dead", state
+    return holder, device

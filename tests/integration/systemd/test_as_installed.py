@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -19,7 +18,7 @@ from tests.integration.bedlib import REPO, out, run, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.bedlib.pools import suspended_devices
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import docker, journal, show, wait_for
+from tests.integration.systemd.el7 import docker, journal, leak_a_dead_container, pool_usage, show, wait_for, write_in
 
 MiB = 1 << 20
 METRICS = "/var/lib/node_exporter/textfile_collector/pool_guardian.prom"     # the default path
@@ -56,18 +55,6 @@ def unit_journal(*args):
     return journal("-u", el7.UNIT, *args)
 
 
-def pool_usage(pool):
-    """(used, total) data blocks from the kernel."""
-    fields = out("dmsetup status " + pool).split()
-    used, total = fields[5].split("/")
-    return int(used), int(total)
-
-
-def write_in(container, name, megabytes):
-    docker("exec", container, "dd", "if=/dev/zero", "of=/" + name, "bs=1M", "count={}".format(megabytes),
-           "conv=fsync")
-
-
 def make_mess(pool):
     """Running containers (one labelled keep), exited ones past their grace, a labelled exited one,
     a running container that wrote and deleted data, a dead container whose mount leaked into
@@ -89,29 +76,6 @@ def make_mess(pool):
         docker("run", "--name", "old-{}".format(n), IMAGE, "dd", "if=/dev/zero", "of=/fill", "bs=1M", "count=60",
                "conv=fsync")
     return 100.0 * used / total
-
-
-def leak_a_dead_container():
-    """A holder in a copy of dockerd's namespace keeps the container's filesystem mounted (bound
-    elsewhere too: newer kernels detach copies at the same path), so `docker rm` fails busy and the
-    container is Dead, as on CentOS 7."""
-    docker("run", "-d", "--name", "leaky", IMAGE, "sh", "-c",
-           "dd if=/dev/zero of=/fill bs=1M count=60 conv=fsync && exec sleep 1000000")
-    wait_for(lambda: docker("exec", "leaky", "test", "-s", "/fill", check=False).returncode == 0, 120,
-             "leaky's write")
-    device = docker("inspect", "-f", "{{.GraphDriver.Data.DeviceName}}", "leaky").stdout.strip()
-    mount_point = next(line.split()[4] for line in open("/proc/{}/mountinfo".format(el7.dockerd_pid()))
-                       if "/dev/mapper/{} ".format(device) in line)
-    holder = subprocess.Popen(["nsenter", "-t", str(el7.dockerd_pid()), "-m", "unshare", "--mount", "--propagation",
-                               "private", "sh", "-c", "mkdir -p /tmp/leak && mount --bind {} /tmp/leak && "
-                               "exec sleep 1000000".format(mount_point)])
-    time.sleep(3)
-    docker("stop", "-t", "1", "leaky")
-    failed = docker("rm", "leaky", check=False)
-    assert failed.returncode != 0, "docker rm did not fail: the leak did not hold"
-    state = docker("inspect", "-f", "{{.State.Status}}", "leaky").stdout.strip()
-    assert state == "dead", state
-    return holder, device
 
 
 def write_config(kept_percent):
