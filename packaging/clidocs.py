@@ -1,12 +1,15 @@
-"""Render the man page pool-guardian(8), the bash completion and docs/exit-codes.md from
-guardian.cli.build_parser and guardian.exit_codes.
+"""Render the man page pool-guardian(8), the bash completion, the README's command list and
+docs/exit-codes.md from guardian.cli.build_parser (the table of guardian/commands/) and
+guardian.exit_codes.
 
-All describe the command line. Rendered from the parser, a command or option added to cli.py reaches
-them with `make docs`, and tests/unit/packaging fails until it has: they cannot drift.
+All describe the command line. Rendered from the parser, a command or option added to the table or to
+a command's module reaches them with `make docs`, and tests/unit/packaging fails until it has: they
+cannot drift.
 
-    python packaging/clidocs.py man|completion|exit-codes     (with the project importable, e.g. from .venv)
+    python packaging/clidocs.py man|completion|readme|exit-codes     (with the project importable, e.g. from .venv)
 """
 import argparse
+import os
 import sys
 
 from guardian import __version__
@@ -15,7 +18,9 @@ from guardian.config import DEFAULT_PATH
 from guardian.exit_codes import EXIT_CODES, USUAL
 from guardian.report.events import CATALOGUE
 
-GENERATED = "Rendered from guardian/cli.py by packaging/clidocs.py (make docs); edit the parser, not this file."
+GENERATED = ("Rendered from guardian/cli.py and guardian/commands/ by packaging/clidocs.py (make docs); "
+             "edit the parser, not this file.")
+README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 # How a value is completed, by the metavar the parser gives it (choices are completed as words).
 COMPGEN_BY_METAVAR = {"FILE": "-f", "DIR": "-d"}
 
@@ -282,6 +287,27 @@ def _words_arm(name, sub):
     return "        {}) {} ;;".format(name, flags)
 
 
+# --- README.md's command list ---------------------------------------------------------------------
+
+README_START = "<!-- the commands: rendered from guardian/cli.py by packaging/clidocs.py (make docs) -->\n"
+README_END = "<!-- end of the commands -->\n"
+
+
+def render_readme(parser=None, path=README):
+    """README.md with the list between its two markers rendered anew: each command, its arguments
+    and its help, in the table's order."""
+    with open(path) as handle:
+        head, rest = handle.read().split(README_START)
+    tail = rest.split(README_END)[1]
+    items = ["- `pool-guardian {}`: {}".format(" ".join([name] + [_readme_value(a) for a in positionals(sub)]),
+                                              summary) for name, summary, sub in commands(parser or build_parser())]
+    return head + README_START + "\n".join(items) + "\n" + README_END + tail
+
+
+def _readme_value(action):
+    return "[{}]".format(value_name(action)) if action.nargs == "?" else value_name(action)
+
+
 # --- docs/exit-codes.md ---------------------------------------------------------------------------
 
 EXIT_CODES_GENERATED = ("Rendered from guardian/exit_codes.py by packaging/clidocs.py (make docs); "
@@ -322,9 +348,10 @@ def render_exit_codes():
 
 
 def main(argv):
-    renderers = {"man": render_manpage, "completion": render_completion, "exit-codes": render_exit_codes}
+    renderers = {"man": render_manpage, "completion": render_completion, "readme": render_readme,
+                 "exit-codes": render_exit_codes}
     if len(argv) != 2 or argv[1] not in renderers:
-        sys.stderr.write("usage: clidocs.py man|completion|exit-codes\n")
+        sys.stderr.write("usage: clidocs.py man|completion|readme|exit-codes\n")
         return 2
     sys.stdout.write(renderers[argv[1]]())
     return 0

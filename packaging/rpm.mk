@@ -49,6 +49,7 @@ docs: | $(VENV)/.stamp
 	$(call pg_render,packaging/pool-guardian.catalog,$(VPY) -c 'import sys; from guardian.report.catalogue import render_journald_catalog as r; sys.stdout.write(r())')
 	$(call pg_render,packaging/pool-guardian.8,$(VPY) packaging/clidocs.py man)
 	$(call pg_render,packaging/pool-guardian.bash-completion,$(VPY) packaging/clidocs.py completion)
+	$(call pg_render,README.md,$(VPY) packaging/clidocs.py readme)
 	$(call pg_render,docs/exit-codes.md,$(VPY) packaging/clidocs.py exit-codes)
 
 # $(call pg_render,FILE,COMMAND): FILE is replaced only when COMMAND succeeds.

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-import guardian.cli
+import guardian.commands.check_config
 import guardian.config.load
 from guardian.cli import main
 from guardian.config import load_config_text
@@ -89,7 +89,7 @@ def test_check_config_print_shows_the_file_with_its_defaults(tmp_path, capsys):
 @pytest.fixture
 def no_default_file(tmp_path, monkeypatch):
     path = str(tmp_path / "absent" / "config.yaml")
-    monkeypatch.setattr(guardian.cli, "DEFAULT_PATH", path)
+    monkeypatch.setattr(guardian.commands.check_config, "DEFAULT_PATH", path)
     monkeypatch.setattr(guardian.config.load, "DEFAULT_PATH", path)
     return path
 

@@ -34,11 +34,19 @@ def test_docs_are_rendered_from_the_code(path, render):
     assert committed(*path) == render(), "run: make docs"
 
 
-def test_man_page_and_completion_are_rendered_from_the_parser(clidocs):
+def test_man_page_completion_and_readme_list_are_rendered_from_the_parser(clidocs):
     assert committed("packaging", "pool-guardian.8") == clidocs.render_manpage(), "run: make docs"
     assert committed("packaging", "pool-guardian.bash-completion") == clidocs.render_completion(), \
         "run: make docs"
     assert committed("docs", "exit-codes.md") == clidocs.render_exit_codes(), "run: make docs"
+    assert committed("README.md") == clidocs.render_readme(), "run: make docs"
+
+
+def test_readme_lists_every_command_in_the_tables_order(clidocs):
+    listed = clidocs.render_readme().split(clidocs.README_START)[1].split(clidocs.README_END)[0]
+    names = [line.split()[2].rstrip("`:") for line in listed.splitlines()]
+    assert names == [name for name, _, _ in clidocs.commands(build_parser())] == list(EXIT_CODES)
+    assert "- `pool-guardian rescue mount|umount CONTAINER [DIR]`: mount a stopped container's" in listed
 
 
 def test_config_reference_has_every_option():

@@ -11,7 +11,8 @@ from guardian.cli import build_parser
 from guardian.config import load_config_text
 from guardian.decide.forecast import Forecast
 from guardian.decide.verdict import CONDITIONS
-from guardian.report import metrics, nagios, plugin
+from guardian.commands import check
+from guardian.report import metrics, nagios
 from guardian.report.events import CATALOGUE
 from tests.unit.report.test_alert_rules import rules
 from tests.unit.conftest import pool_snapshot
@@ -43,7 +44,7 @@ def test_the_check_example_is_what_check_prints():
     command, line = console.strip().splitlines()
     args = build_parser().parse_args(command.split()[2:])
     outlook = Forecast(900.0, 900.0, 12 << 20, 1000.0, 3 * 3600.0, None, 2 * 3600.0)
-    marks = plugin.thresholds(load_config_text("").watermarks, args)
+    marks = check.thresholds(load_config_text("").watermarks, args)
     assert nagios.check_pool(pool_snapshot(62.0, 4.0), marks, outlook).line == line
 
 

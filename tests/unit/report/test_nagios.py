@@ -14,7 +14,8 @@ from guardian.decide.forecast import Forecast
 from guardian.decide.thresholds import parse_range
 from guardian.observe.dmsetup import parse_status
 from guardian.observe.snapshot import compose_snapshot
-from guardian.report import nagios, plugin
+from guardian.commands import check as check_command
+from guardian.report import nagios
 from tests.unit.conftest import pool_snapshot
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
@@ -24,7 +25,7 @@ PERF = re.compile(r"^'[a-z_]+'=-?[0-9.]+(%|B|s)?;[^;]*;[^;]*;[0-9.]*;[0-9.]*$")
 
 def check(settings, argv, snapshot, forecast=None, note=None):
     args = build_parser().parse_args(["check"] + argv)
-    return nagios.check_pool(snapshot, plugin.thresholds(settings().watermarks, args), forecast, note,
+    return nagios.check_pool(snapshot, check_command.thresholds(settings().watermarks, args), forecast, note,
                              args.verbose)
 
 
@@ -117,11 +118,19 @@ def test_bad_arguments_and_help_are_unknown(capsys, argv, words):
     assert words in capsys.readouterr().out
 
 
+def test_no_docker_from_old_nrpe_lines_is_still_accepted_and_not_shown(capsys):
+    """check asked Docker unless --no-docker before --docker came: command lines with it keep working."""
+    assert build_parser().parse_args(["check", "--no-docker"]).docker is False
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    assert "--no-docker" not in capsys.readouterr().out
+
+
 def test_an_internal_error_is_unknown_with_one_line(capsys):
     def broken(*args, **kwargs):
         raise KeyError("boom")
     args = build_parser().parse_args(["check"])
-    assert plugin.run_check(args, broken) == UNKNOWN
+    assert check_command.run_check(args, broken) == UNKNOWN
     assert capsys.readouterr().out == "POOL UNKNOWN - KeyError: 'boom'\n"
 
 
@@ -129,7 +138,7 @@ def test_a_broken_config_is_unknown_with_its_own_line_and_no_type_name(capsys, t
     config = tmp_path / "config.yaml"
     config.write_text("watermarks: [\n")
     args = build_parser().parse_args(["--config", str(config), "check"])
-    assert plugin.run_check(args, build_app) == UNKNOWN
+    assert check_command.run_check(args, build_app) == UNKNOWN
     line = capsys.readouterr().out
     assert line.startswith("POOL UNKNOWN - config {}".format(config)) and "ConfigError" not in line
 
@@ -139,7 +148,7 @@ def test_no_answer_within_the_timeout_is_unknown(capsys):
         import time
         time.sleep(5)
     args = build_parser().parse_args(["check", "-t", "1"])
-    assert plugin.run_check(args, hangs) == UNKNOWN
+    assert check_command.run_check(args, hangs) == UNKNOWN
     assert capsys.readouterr().out == "POOL UNKNOWN - no answer within 1.0 s\n"
 
 

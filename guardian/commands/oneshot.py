@@ -1,4 +1,4 @@
-"""`pool-guardian prune|trim|grow [--dry-run]`: one action now, outside the ladder.
+"""What `pool-guardian prune|trim|grow [--dry-run]` share: one action now, outside the ladder.
 
 The daemon's own actions, under the lock the daemon takes around each, so an operator's command
 and the daemon never act on the pool at once; each is reported as the daemon reports it
@@ -10,11 +10,7 @@ import threading
 import time
 
 from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionContext, run_guarded
-from guardian.act.grow import grow_parts
-from guardian.act.mounts import release_mounts
-from guardian.act.prune import prune_containers, prune_images
 from guardian.act.recover import recover
-from guardian.act.trim import fstrim
 from guardian.app import build_app
 from guardian.decide.levels import assess
 from guardian.errors import EXIT_FAILURE, EXIT_OK, NoPoolError
@@ -23,23 +19,8 @@ from guardian.observe.observer import Observer
 from guardian.report.reporter import Reporter
 
 
-def chosen_actions(command, args, settings):
-    """The actions one command runs, in ladder order, by rung name."""
-    ladder = settings.ladder
-    if command == "trim":
-        return [("fstrim", fstrim)]
-    if command == "grow":
-        parts = [p for p in ("data", "metadata") if getattr(args, p)] or ["data"]
-        return [("grow", lambda snapshot, ctx: grow_parts(snapshot, ctx, parts))]
-    actions = [("prune_containers", prune_containers)]
-    if args.release_mounts or ladder.release_mounts.enabled:
-        actions.append(("release_mounts", release_mounts))
-    if args.images or ladder.prune_images.enabled:
-        actions.append(("prune_images", prune_images))
-    return actions
-
-
-def run_oneshot(command, args):
+def run_oneshot(args, chosen_actions):
+    """chosen_actions(settings): the command's actions, in ladder order, as (rung name, action)."""
     # What an operator's command changed goes to the journal too: an audit trail of removals.
     app = build_app(args.config, dry_run=args.dry_run, log_target="console" if args.dry_run else "console+journal")
     stop = threading.Event()
@@ -52,7 +33,7 @@ def run_oneshot(command, args):
         snapshot = observer.snapshot(refresh_docker=True)
         if snapshot.pool is None:
             raise NoPoolError("no pool to act on: {}".format("; ".join(snapshot.problems) or "none found"))
-        for name, action in [("recover", recover)] + chosen_actions(command, args, app.settings):
+        for name, action in [("recover", recover)] + chosen_actions(app.settings):
             result = run_guarded(name, action, snapshot, ctx)
             if name == "recover" and result.outcome == NOTHING_TO_DO:
                 continue

@@ -1,4 +1,5 @@
-"""`pool-guardian check`: the plugin's arguments and its one run, with UNKNOWN for anything wrong.
+"""`pool-guardian check`: the Nagios/Icinga plugin's arguments and its one run, with UNKNOWN for
+anything wrong; its line and perfdata are rendered by guardian/report/nagios.py.
 
 The guidelines want exit 3 for bad arguments (argparse would exit 2), for a timeout and for any
 internal error, never a traceback on the plugin's line. One check reads the kernel (ioctls, no
@@ -8,15 +9,20 @@ import argparse
 import signal
 import sys
 
+from guardian import __version__
+from guardian.app import build_app
 from guardian.config import values
 from guardian.decide import thresholds as ranges
 from guardian.errors import GuardianError
 from guardian.report import nagios
 from guardian.report.fill_file import HISTORY_FILE, daemon_age, published_forecast
 
+HELP = "Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+DESCRIPTION = "Thresholds take the plugin range syntax: 80, 10:, ~:90, @10:20."
 
-class PluginArgumentParser(argparse.ArgumentParser):
-    """Usage errors and --help exit UNKNOWN with the reason on one line, as plugins must."""
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors and --help exit UNKNOWN (3) with the reason on one line, as plugins must."""
 
     def error(self, message):
         self.exit(nagios.UNKNOWN, "POOL UNKNOWN - {}: {}\n".format(self.prog, message))
@@ -55,16 +61,13 @@ def add_arguments(p):
                    "unit is enabled and the daemon never evaluated since boot")
     p.add_argument("--no-daemon", action="store_true",
                    help="check runs alone on this host: do not ask whether the daemon is alive")
-    p.add_argument("--no-docker", action="store_true", help=argparse.SUPPRESS)   # the default now
+    # Accepted, ignored and hidden: check asked Docker unless --no-docker until --docker came (ac24ad4),
+    # and NRPE command lines written before still pass it; refusing it would turn their checks UNKNOWN.
+    p.add_argument("--no-docker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("-t", "--timeout", type=_seconds, default=10, metavar="SECONDS",
                    help="UNKNOWN after this long (default 10)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv: problems too)")
-    p.add_argument("-V", "--version", action="version", version="pool-guardian check " + _version())
-
-
-def _version():
-    from guardian import __version__
-    return __version__
+    p.add_argument("-V", "--version", action="version", version="pool-guardian check " + __version__)
 
 
 def thresholds(marks, args):
@@ -78,6 +81,10 @@ def thresholds(marks, args):
                            metadata_warning=pick("metadata", "warning"),
                            metadata_critical=pick("metadata", "critical"),
                            time_warning=args.time_warning, time_critical=args.time_critical)
+
+
+def run(args):
+    return run_check(args, build_app)
 
 
 def run_check(args, build_app, history_path=HISTORY_FILE):

@@ -1,0 +1,28 @@
+"""`pool-guardian plan`: what the daemon would do now and why, with no side effect; with the running
+daemon's memory (cooldowns, budgets, back-off) when there is one."""
+import time
+
+from guardian.errors import EXIT_FAILURE, EXIT_OK
+
+HELP = "what the daemon would do now, and why, with the running daemon's cooldowns, budgets and back-off; " \
+       "changes nothing"
+
+
+def add_arguments(p):
+    p.add_argument("--json", action="store_true", help="the plan as JSON")
+    p.add_argument("--mode", choices=("observe", "dry-run", "enforce"), help="plan as if in this mode")
+
+
+def run(args):
+    from guardian.app import build_app
+    from guardian.decide.ladder import plan
+    from guardian.observe.observer import observe
+    from guardian.report.fill_file import published_rate
+    from guardian.report.memory_file import read_daemon_memory
+    from guardian.report.render import plan_json, render_plan
+    app = build_app(args.config, log_target="console", mode=args.mode)
+    memory, memory_from = read_daemon_memory()
+    snapshot = observe(app.host, app.settings)
+    current = plan(snapshot, app.settings, memory, time.time(), published_rate(snapshot))
+    print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
+    return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
