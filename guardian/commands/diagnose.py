@@ -20,7 +20,8 @@ class Parser(check.Parser):
 
 
 def add_arguments(p):
-    p.add_argument("--docker-info", metavar="FILE", help="`docker info` text or Engine API /info JSON; - reads stdin")
+    p.add_argument("--docker-info", metavar="FILE", help="`docker info` text (a prompt line or a ``` code "
+                   "fence around it is fine) or Engine API /info JSON; - reads stdin")
     p.add_argument("--dmsetup-status", metavar="FILE", help="`dmsetup status` output; - reads stdin")
     p.add_argument("--dmsetup-table", metavar="FILE", help="`dmsetup table` output; - reads stdin")
     p.add_argument("--sosreport", metavar="DIR|TARBALL",
