@@ -1,7 +1,8 @@
-"""Pure parsers for what the host tells us about the thin pool.
+"""Observe: what the host tells us about the thin pool, as one snapshot.
 
-Each function takes the text a tool printed or a file held and returns plain values,
-so the daemon, the CLI and the sosreport reader all agree on what a line means, and
-the parsers can be tested against real outputs without a Docker host. Nothing here
-runs a command or opens a file (sosreport.find_captures only lists a directory).
+The parsers (dmsetup, docker_info, docker_files, lvm_report, mountinfo, captured, sosreport) are
+pure: they take the text a tool printed or a file held and return plain values, so the daemon, the
+CLI and `diagnose` agree on what a line means and are tested against real outputs. The Observer
+(observer.py) and the holder search (holders.py) do the live reads, through host/, and hand the
+text to those parsers.
 """

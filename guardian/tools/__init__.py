@@ -1,1 +1,3 @@
-"""Operator tools: diagnose captured outputs, and (later) rescue, resize, busy, top."""
+"""Operator tools: diagnose captured outputs, rescue-mount or resize a container's device, find who
+holds a mount (busy), and the pool's top consumers (top). Their commands are in guardian/commands/.
+"""
