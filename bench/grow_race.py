@@ -12,10 +12,10 @@ Arms (each a 1 GiB pool, 64K chunks, a 4 GiB thin volume with xfs, high mark / t
 Scenarios: ~100 MB/s (paced 1 MiB writes), one unthrottled writer, two unthrottled writers; each
 writer does O_DIRECT 1 MiB writes into 64 MiB files until the writers together wrote --total.
 Measured from outside the grower: a thread waits on the pool's dm events and a sampler reads its
-status every 20 ms (both by ioctl; --sampler says whether a look commits the pool's metadata, which
-flushes its data device). Crossing = first look at >= 70% since the last growth; grown =
-first look at a larger data size. Peak = highest used/total seen. Out of space = a look at a mode
-other than rw, or a write that failed.
+status every 20 ms (both by ioctl, with --noflush: a look commits nothing in the pool).
+Crossing = first look at >= 70% since the last growth; grown = first look at a larger data size.
+Peak = highest used/total seen. Out of space = a look at a mode other than rw, or a write that
+failed.
 """
 import argparse
 import json
@@ -99,8 +99,8 @@ def writer(directory, index, total, rate, file_bytes=64 * MiB, chunk=MiB):
 class Watch:
     """dm events + a 20 ms status sampler on the pool; every look is (time, used, total, mode)."""
 
-    def __init__(self, dm_name, period=0.02, commit=False):
-        self.name, self.period, self.commit = dm_name, period, commit
+    def __init__(self, dm_name, period=0.02):
+        self.name, self.period = dm_name, period
         self.looks, self.grows = [], []
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -111,7 +111,7 @@ class Watch:
             t.start()
 
     def look(self):
-        lines = devmapper.target_lines(self.name, commit=self.commit)
+        lines = devmapper.target_lines(self.name)
         if not lines:
             raise devmapper.DevmapperError("no table")
         words = lines[0].split()
@@ -250,7 +250,7 @@ def race(arm, scenario, args, log):
                     break
                 time.sleep(0.3)
             time.sleep(1)
-        watch = Watch(pool.dm_name, commit=args.sampler == "commit")
+        watch = Watch(pool.dm_name)
         started = time.time()
         procs = [subprocess.Popen([sys.executable, __file__, "--writer", mnt, str(i),
                                    str(args.total // writers), str(rate / writers)],
@@ -263,7 +263,7 @@ def race(arm, scenario, args, log):
             seen["daemon_rss_kib"] = rss_kib(guardian.daemons[0].pid)
         written = sum(r["written"] for r in results)
         errors = [e for r in results for e in r["errors"]]
-        row = dict(arm=arm, scenario=scenario, sampler=args.sampler, mbps=written / seconds / 1e6, errors=errors,
+        row = dict(arm=arm, scenario=scenario, mbps=written / seconds / 1e6, errors=errors,
                    **seen)
         return row
     finally:
@@ -309,9 +309,6 @@ def main():
     parser.add_argument("--min-step", default="64M")
     parser.add_argument("--max-data", default="6G")
     parser.add_argument("--absorb", default="30s", help="grow.absorb; 0s for fixed 20%% steps like LVM's")
-    parser.add_argument("--sampler", choices=("noflush", "commit"), default="noflush",
-                        help="noflush: looks that change nothing in the pool; commit: each "
-                             "look commits the pool's metadata and flushes its data device (older rows of RESULTS.md)")
     parser.add_argument("--log-level", default="info", help="the daemons' log level (debug: every command's time)")
     parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "grow_race.json"))
     args = parser.parse_args()

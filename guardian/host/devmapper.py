@@ -155,7 +155,7 @@ def device_names():
             address += step
 
 
-def target_lines(name, table=False, commit=False):
+def target_lines(name, table=False):
     """`dmsetup status --noflush NAME` (or `table`) lines, 'NAME: START LENGTH TARGET PARAMS', by
     ioctl: the same text the dmsetup parsers read, without a process per call.
 
@@ -163,9 +163,9 @@ def target_lines(name, table=False, commit=False):
     its data device: a look would be a flush the writers wait on, and would itself wait on a
     metadata device that is slow, stuck or suspended, where the daemon must still see the pool.
     The counts are the same either way (the kernel counts the open transaction's blocks).
-    commit=True asks for the commit (grow_race's `--sampler commit`). A table read commits nothing.
+    A table read commits nothing.
     """
-    prepare = None if table or commit else _no_flush
+    prepare = None if table else _no_flush
     with _dm_task(DM_DEVICE_TABLE if table else DM_DEVICE_STATUS, name, prepare=prepare) as (lib, task):
         lines, cursor = [], None
         start, length = ctypes.c_uint64(), ctypes.c_uint64()
