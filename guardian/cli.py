@@ -23,7 +23,7 @@ def cmd_status(args):
     from guardian.decide.verdict import judge
     from guardian.observe.observer import observe
     snapshot = observe(app.host, app.settings, with_docker=not args.no_docker)
-    from guardian.report.fill_file import published_forecast
+    from guardian.report.state import published_forecast
     forecast, note = published_forecast(snapshot, app.settings)
     verdict = judge(snapshot, from_marks(app.settings.watermarks), forecast)
     _print_snapshot(snapshot, app.settings, args.json, forecast, note, verdict)
@@ -69,8 +69,8 @@ def cmd_plan(args):
     memory (cooldowns, budgets, back-off) when there is one."""
     from guardian.decide.ladder import plan
     from guardian.observe.observer import observe
-    from guardian.report.fill_file import published_rate
-    from guardian.report.memory_file import read_daemon_memory
+    from guardian.report.state import published_rate
+    from guardian.report.state import read_daemon_memory
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()

@@ -12,7 +12,7 @@ from guardian.config import values
 from guardian.decide import thresholds as ranges
 from guardian.errors import GuardianError
 from guardian.report import nagios
-from guardian.report.fill_file import HISTORY_FILE, daemon_age, published_forecast
+from guardian.report.state import HISTORY_FILE, daemon_age, published_forecast
 
 
 class PluginArgumentParser(argparse.ArgumentParser):
