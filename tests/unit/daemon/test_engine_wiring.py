@@ -7,6 +7,7 @@ from guardian.act import RUNGS
 from guardian.act.base import DONE, ActionResult
 from guardian.daemon import engine as engine_module
 from guardian.daemon.engine import Engine
+from guardian.daemon.service import Service
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
 from guardian.report.state import DaemonState
@@ -70,3 +71,10 @@ def test_one_history_gives_the_fill_rate_the_forecast_and_what_is_published(sett
     assert outlook.data_rate == rate and outlook.span == 5.0        # the window's, not the minute's
     families = {f.name: f for f in engine.metrics.families()}
     assert families["pool_guardian_data_fill_rate_bytes_per_second"].samples[0][1] == rate
+
+
+def test_the_service_builds_its_host_from_the_mode_in_force(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("mode: dry-run\nlog:\n  target: console\n")
+    assert Service(str(config)).app.host.dry_run
+    assert not Service(str(config), mode="enforce").app.host.dry_run      # `run --mode enforce`
