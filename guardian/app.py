@@ -22,9 +22,12 @@ def load_settings(config_path=None, mode=None):
     return settings._replace(mode=mode) if mode else settings
 
 
-def app_from(settings, dry_run=False, log_target=None):
-    """The logger (log.*) and the host (pool.command_timeout) these settings ask for."""
+def app_from(settings, dry_run=None, log_target=None):
+    """The logger (log.*) and the host (pool.command_timeout) these settings ask for; a dry run
+    when their mode is dry-run (the daemon's) unless dry_run says (a one-shot command's --dry-run)."""
     log = configure_logging(settings.log.level, log_target or settings.log.target)
+    if dry_run is None:
+        dry_run = settings.mode == "dry-run"
     host = Host(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
     return App(settings, log, host)
 

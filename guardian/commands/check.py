@@ -15,7 +15,7 @@ from guardian.config import values
 from guardian.decide import thresholds as ranges
 from guardian.errors import GuardianError
 from guardian.report import nagios
-from guardian.report.fill_file import HISTORY_FILE, daemon_age, published_forecast
+from guardian.report.state import HISTORY_FILE, daemon_age, published_forecast
 
 HELP = "Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
 DESCRIPTION = "Thresholds take the plugin range syntax: 80, 10:, ~:90, @10:20."

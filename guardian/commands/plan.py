@@ -17,8 +17,7 @@ def run(args):
     from guardian.app import build_app
     from guardian.decide.ladder import plan
     from guardian.observe.observer import observe
-    from guardian.report.fill_file import published_rate
-    from guardian.report.memory_file import read_daemon_memory
+    from guardian.report.state import published_rate, read_daemon_memory
     from guardian.report.render import plan_json, render_plan
     app = build_app(args.config, log_target="console", mode=args.mode)
     memory, memory_from = read_daemon_memory()

@@ -14,7 +14,7 @@ def run(args):
     from guardian.decide.thresholds import from_marks
     from guardian.decide.verdict import judge
     from guardian.observe.observer import observe
-    from guardian.report.fill_file import published_forecast
+    from guardian.report.state import published_forecast
     app = build_app(args.config, log_target="console")
     snapshot = observe(app.host, app.settings, with_docker=not args.no_docker)
     forecast, note = published_forecast(snapshot, app.settings)

@@ -16,12 +16,12 @@ from guardian.act.recover import suspended
 from guardian.act.base import DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
 from guardian.daemon.beside import run_beside
 from guardian.decide import race
-from guardian.decide.fill_rate import add_sample, fill_rate
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.decide.thresholds import from_marks
 from guardian.decide.verdict import judge
 from guardian.host.lock import LockBusy, action_lock
+from guardian.report.state import DaemonState
 
 
 # A pool that stays suspended (observe mode, or a tool holding the lock) is told again this often,
@@ -35,28 +35,37 @@ RACE_SECONDS = 1.0      # how often the main thread looks at the pool while a ru
 
 
 class Engine:
-    def __init__(self, settings, host, log, observer, reporter, clock=time.time, rungs=None):
+    """Its parts come in at construction (daemon/service.py wires them): state, the memory and fill
+    history that outlive it, None for one that keeps them only in memory; metrics, the daemon's
+    counters, or None; heartbeat(), which feeds systemd's watchdog at least every heartbeat_seconds
+    while a rung runs; on_look(snapshot), every observation, before anything acts on it;
+    after_action(), once an action is reported; stopping, the Event that asks a rung to stop."""
+
+    def __init__(self, settings, host, log, observer, reporter, clock=time.time, rungs=None, state=None,
+                 metrics=None, memory=None, heartbeat=lambda: None, heartbeat_seconds=10.0,
+                 on_look=lambda snapshot: None, after_action=lambda: None, stopping=None):
         self.settings = settings
         self.host = host
         self.log = log
         self.observer = observer
         self.reporter = reporter
+        self.metrics = metrics
         self.clock = clock
         self.rungs = RUNGS if rungs is None else rungs
-        self.memory = Memory()
+        self.state = DaemonState(log, memory_path=None, history_path=None) if state is None else state
+        self.memory = Memory() if memory is None else memory
         self.last_snapshot = None
         self.last_plan = None
         self.last_result = None
         self.last_verdict = None
         self.failing = {}           # rung -> its last result, while that was failed or refused
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
-        self.fill_samples = ()      # (pool name, Samples) of data used, for sizing grow steps
-        self.heartbeat = lambda: None           # feeds systemd's watchdog
-        self.heartbeat_seconds = 10.0           # how often, while a rung runs
+        self.heartbeat = heartbeat
+        self.heartbeat_seconds = heartbeat_seconds
         self._suspended_told = ((), None)       # (device names, when) of the last pool.suspended
-        self.on_memory = lambda memory: None     # the memory file, for `plan` (report/memory_file)
-        self.on_look = lambda snapshot: None     # every observation, before anything acts on it
-        self.stopping = threading.Event()
+        self.on_look = on_look
+        self.after_action = after_action
+        self.stopping = threading.Event() if stopping is None else stopping
         self._busy = threading.Lock()
         self._climbing = None       # (rungs run in this climb, the rung running, since when)
 
@@ -70,6 +79,8 @@ class Engine:
                 snapshot = self._maintenance_trim(snapshot)
             current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
             self.reporter.decision(current, reasons)
+            if self.metrics is not None:
+                self.metrics.evaluated()
             # Remembered before the climb, so the re-plan after each rung works in the band
             # (high mark to low mark), not only above the high mark.
             self.memory = self.memory._replace(remediating=current.remediating)
@@ -77,7 +88,7 @@ class Engine:
                 current = self._climb(current, snapshot)
                 self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
             self.memory = self.memory._replace(remediating=current.remediating)
-            self.on_memory(self.memory)
+            self.state.write_memory(self.memory)
             self._judge(current)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
@@ -94,6 +105,8 @@ class Engine:
         self.last_verdict = judge(self.last_snapshot, from_marks(self.settings.watermarks),
                                   failing=tuple(self.failing[r] for r in sorted(self.failing)))
         self.reporter.verdict(self.last_verdict)
+        if self.metrics is not None:
+            self.metrics.judged(self.last_verdict)
 
     def recover(self):
         """At start: a guardian killed mid-action must leave a working pool (resume, finish or report).
@@ -133,18 +146,12 @@ class Engine:
     def _observe(self, refresh_docker=False, reasons=frozenset()):
         snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
         self.reporter.observed(snapshot, reasons)
+        if self.metrics is not None:
+            self.metrics.observed(snapshot)
         self.last_snapshot = snapshot
-        self._sample_fill(snapshot.pool)
+        self.state.looked(snapshot)
         self.on_look(snapshot)
         return snapshot
-
-    def _sample_fill(self, pool):
-        if pool is None or pool.data_used_bytes is None:
-            return
-        name, samples = self.fill_samples or (pool.name, ())
-        if name != pool.name:
-            samples = ()
-        self.fill_samples = (pool.name, add_sample(samples, self.clock(), pool.data_used_bytes))
 
     def _climb(self, current, snapshot):
         """Run the plan's first rung, look again, plan again (the race may reorder the rest), until
@@ -170,7 +177,7 @@ class Engine:
         self.heartbeat()
         # Written down as a failed run first: a daemon killed mid-rung restarts into back-off,
         # not into the same rung again.
-        self.on_memory(remember_run(self.memory, rung, False, self.clock(), self.settings.ladder))
+        self.state.write_memory(remember_run(self.memory, rung, False, self.clock(), self.settings.ladder))
         started = self.clock()
         result, after = self._run_action(rung, self.rungs.get(rung), snapshot, locked=locked)
         self.memory = remember_run(self.memory, rung, result.succeeded, self.clock(), self.settings.ladder)
@@ -190,7 +197,7 @@ class Engine:
             return
         look = look._replace(pools=tuple(p._replace(min_free_bytes=last.min_free_bytes) if p.watched else p
                                          for p in look.pools))      # Docker's floor, as last asked
-        self._sample_fill(pool)
+        self.state.looked(look)
         rate = self._fill_rate()
         left = race.deadline(pool.data_free_bytes, last.min_free_bytes, rate)
         remaining = max(race.still_to_run(self.memory.estimate(running).seconds, self.clock() - since), RACE_SECONDS)
@@ -223,7 +230,7 @@ class Engine:
                       message="{} {}".format(rung, race.describe(self.memory.estimate(rung))))
 
     def _fill_rate(self):
-        return fill_rate(self.fill_samples[1]) if self.fill_samples else 0.0
+        return self.state.fill_rate()
 
     def _run_action(self, name, action, snapshot, kernel_only=False, locked=False):
         """Run one action under the lock and report it; returns the result and the pool after it.
@@ -245,6 +252,9 @@ class Engine:
         else:
             after = self.observer.snapshot(kernel_only=True) if kernel_only else self._observe()
         self.reporter.action(result, before, after.pool, self.settings.watermarks)
+        if self.metrics is not None:
+            self.metrics.acted(result, before, after.pool)
+        self.after_action()
         return result, after
 
     def _call(self, name, action, snapshot, kernel_only=False):

@@ -6,6 +6,7 @@ this thread feeds the watchdog: between looks, and while a rung runs beside it o
 rung moves on (daemon/beside.py). A hung loop or rung is killed and restarted by systemd.
 """
 import signal
+import threading
 import time
 
 from guardian.app import app_from, load_settings
@@ -15,9 +16,9 @@ from guardian.daemon.wake import Wakeup
 from guardian.daemon.watch import PoolEventWatcher, UdevWatcher, start_schedule
 from guardian.errors import EXIT_OK, GuardianError
 from guardian.observe.observer import Observer
-from guardian.report.memory_file import MemoryFile, restore_memory
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
+from guardian.report.state import DaemonState
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -30,32 +31,32 @@ class Service:
         self.settings = self.app.settings
         self.log = self.app.log
         self.notifier = Notifier()
-        self.memory_file = MemoryFile(self.log)
-        self.metrics = Metrics(self.log)        # outlives a reload: counters, the forecast's samples
+        # Outlive a reload: the memory and fill history with their files, the metrics' counters.
+        # They keep the logger they are built with: structlog's proxy follows each app_from.
+        self.state = DaemonState(self.log)
+        self.metrics = Metrics(self.log, self.state)
         self.wake = Wakeup()
-        self.stopping = False
+        self.stopping = threading.Event()
         self.ready = False
-        self.engine = self._engine(self.settings)
+        self.engine = None          # built in run(), with the memory the last daemon left
         self.watchers = []
 
-    def _engine(self, settings):
-        self.app.host.dry_run = settings.mode == "dry-run"
-        observer = Observer(self.app.host, settings)
+    def _engine(self, memory):
+        """The engine for the settings in force (self.app), every part passed in."""
+        settings, host = self.settings, self.app.host
+        self.state.configure(settings)
         self.metrics.configure(settings, self._event_sources_up)
-        reporter = Reporter(self.log, settings, time.monotonic, metrics=self.metrics)
-        engine = Engine(settings, self.app.host, self.log, observer, reporter)
-        engine.heartbeat = self.notifier.watchdog
-        engine.heartbeat_seconds = self._heartbeat_seconds()
-        engine.on_memory = self.memory_file.write
-        engine.on_look = self._on_look
-        return engine
+        return Engine(settings, host, self.log, Observer(host, settings), Reporter(self.log, settings, time.monotonic),
+                      state=self.state, metrics=self.metrics, memory=memory, heartbeat=self.notifier.watchdog,
+                      heartbeat_seconds=self._heartbeat_seconds(), on_look=self._on_look,
+                      after_action=self._publish, stopping=self.stopping)
 
     def run(self):
         for signum in STOP_SIGNALS:
             signal.signal(signum, self._on_stop)
         signal.signal(signal.SIGHUP, lambda *_: self.wake.request("reload"))
         self.log.info("daemon.started", mode=self.settings.mode, config=self.config_path)
-        self.engine.memory = restore_memory(self.log, time.time(), self.settings.ladder.backoff_max)
+        self.engine = self._engine(self.state.restore_memory(time.time(), self.settings.ladder.backoff_max))
         self.engine.recover()
         self._start_watchers()
         self.wake.request("start")
@@ -68,16 +69,17 @@ class Service:
         return EXIT_OK
 
     def _loop(self):
-        while not self.stopping:
+        while not self.stopping.is_set():
             reasons = self.wake.wait(self._wait_seconds())
             if not reasons and self._retry_due():
                 reasons = frozenset(["retry"])
             self.notifier.watchdog()
             if "reload" in reasons:
                 self._reload()
-            if self.stopping or not reasons - {"reload"}:
+            if self.stopping.is_set() or not reasons - {"reload"}:
                 continue
             self.engine.evaluate(reasons, refresh_docker="docker-refresh" in reasons or "start" in reasons)
+            self._publish()
             self._tell_systemd()
 
     def _wait_seconds(self):
@@ -98,6 +100,12 @@ class Service:
     def _tell_systemd(self):
         self.notifier.status(self.engine.status_line())
 
+    def _publish(self):
+        """The fill history (its age is the daemon's, for `check`) and the metrics, after every
+        evaluation and every action: never between a decision to act and its first rung."""
+        self.state.write_history()
+        self.metrics.write()
+
     def _on_look(self, snapshot):
         """READY=1 at the first good look (the kernel's view could be read), before any rung runs:
         a long first climb must not pass TimeoutStartSec and have systemd kill a healthy start."""
@@ -110,8 +118,8 @@ class Service:
 
     def _reload(self):
         """Rebuild everything the config feeds: the logger and host (app_from), the watchers and
-        the engine; the metrics and the engine's memory carry over. A bad new config keeps the old
-        one running, with the reason in the journal."""
+        the engine; the state, the metrics and the engine's memory carry over. A bad new config
+        keeps the old one running, with the reason in the journal."""
         self.notifier.reloading()
         try:
             settings = load_settings(self.config_path, self.mode)
@@ -120,21 +128,17 @@ class Service:
             self.metrics.reloaded(False)
         else:
             self.metrics.reloaded(True)
-            memory = self.engine.memory
             self.app = app_from(settings)
             self.settings, self.log = settings, self.app.log
-            self.memory_file.log = self.metrics.log = self.log
             self._stop_watchers()
-            self.engine = self._engine(settings)
-            self.engine.memory = memory
+            self.engine = self._engine(self.engine.memory)
             self._start_watchers()
             self.log.info("config.loaded", config=self.config_path, mode=settings.mode)
             self.wake.request("reloaded")
         self.notifier.ready(self.engine.status_line())
 
     def _on_stop(self, signum, frame):
-        self.stopping = True
-        self.engine.stopping.set()
+        self.stopping.set()         # the engine's too: a rung stops at its next step
         self.wake.request("stop")
 
     def _pool_name(self):

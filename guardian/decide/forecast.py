@@ -8,7 +8,7 @@ A grow changes the room left, not the samples, so the newest look's room is what
 """
 from typing import NamedTuple, Optional, Tuple
 
-from guardian.decide.fill_rate import Sample, add_sample
+from guardian.decide.fill_rate import Sample, add_sample, recent
 
 WINDOW = 900.0      # seconds of samples the forecast is taken over (metrics.forecast_window)
 MIN_SPAN = 60.0     # no forecast from samples closer together than this (or half the window)
@@ -44,7 +44,11 @@ def remember(history, pool, at, window=WINDOW):
 
 
 def forecast(history, pool, window=WINDOW):
-    """Rates and times to full for `pool` (the newest look) from its history."""
+    """Rates and times to full for `pool` (the newest look) from its history's last `window`
+    seconds (the daemon keeps a minute at least, for the fill rate)."""
+    if history.data:
+        newest = history.data[-1].at
+        history = History(history.pool, recent(history.data, newest, window), recent(history.metadata, newest, window))
     span = history.data[-1].at - history.data[0].at if history.data else 0.0
     if pool is None or history.pool != pool.name or span < min(MIN_SPAN, window / 2):
         return Forecast(window, span, None, None, None, None, None)
@@ -83,14 +87,3 @@ def seconds_until(room, rate):
     if rate is None or rate <= 0:
         return None
     return room / rate
-
-
-def history_dict(history):
-    return {"pool": history.pool, "data": [list(s) for s in history.data],
-            "metadata": [list(s) for s in history.metadata]}
-
-
-def history_from_dict(data):
-    """A History from history_dict's output; ValueError, KeyError or TypeError when it is not one."""
-    return History(data["pool"], tuple(Sample(float(a), int(u)) for a, u in data["data"]),
-                   tuple(Sample(float(a), int(u)) for a, u in data["metadata"]))

@@ -1,6 +1,6 @@
 """Who a process is: its command line, the Docker container it runs in (from its cgroup),
-whether it is Docker's daemon, and its mount namespace; read from /proc by raw reads, since the
-holder search names hundreds of processes at a time.
+whether it is Docker's daemon, its mount namespace and when it started; read from /proc by raw
+reads, since the holder search names hundreds of processes at a time.
 """
 import os
 import re
@@ -58,6 +58,15 @@ def command_of(pid, proc=PROC):
         return "[{}]".format(read_proc_file("{}/{}/comm".format(proc, pid)).decode("utf-8", "replace").strip())
     except OSError:
         return "?"
+
+
+def process_started(pid, proc=PROC):
+    """The process' start time in clock ticks since boot (/proc/PID/stat field 22), or None: with
+    the pid it names one process, where a pid alone may have been reused."""
+    try:
+        return int(read_proc_file("{}/{}/stat".format(proc, pid)).rsplit(b")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def container_of(pid, proc=PROC):

@@ -1,24 +1,20 @@
 """The daemon's numbers for Prometheus, in a file node_exporter's textfile collector serves.
 
-Written whole (temp file, rename) after every evaluation and every rung, so a scrape never reads
-half a file; a missing directory (no node_exporter here) is one warning, never a failure. The
-counters and the forecast's samples belong to the daemon, not to one config: `Metrics` outlives a
-reload, and the samples are kept in /run so that a restart and `check` continue the same forecast.
-The one-shot commands write nothing here.
+Written whole (temp file, rename) when the service says, after every evaluation and every rung,
+so a scrape never reads half a file; a missing directory (no node_exporter here) is one warning,
+never a failure. The counters belong to the daemon, not to one config: `Metrics` outlives a
+reload. The forecast is the daemon's one fill history's (report/state.py). The one-shot commands
+write nothing here.
 """
-import json
-import os
 import platform
 import time
 
 from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
-from guardian.decide.forecast import forecast, history_dict, remember
 from guardian.decide.levels import ORDER, assess
 from guardian.decide.verdict import EXIT_CODE, NAMES, problem_source
-from guardian.host.files import write_atomic
 from guardian.report.exposition import counter, gauge, render
-from guardian.report.fill_file import HISTORY_FILE, read_history
+from guardian.report.state import Publisher
 
 P = "pool_guardian_"
 OUTCOMES = (DONE, PARTLY_DONE, NOTHING_TO_DO, DRY_RUN, REFUSED, FAILED)
@@ -29,11 +25,10 @@ SOURCES = ("kernel", "docker", "backing", "udev", "dm_events")
 class Metrics:
     """What the daemon did since it started, and the last look: rendered on every write."""
 
-    def __init__(self, log, clock=time.time, history_path=HISTORY_FILE):
-        self.log = log
+    def __init__(self, log, state, clock=time.time):
+        self.publisher = Publisher(log)
+        self.state = state              # report/state.DaemonState: the fill history
         self.clock = clock
-        self.history_path = history_path
-        self.history = read_history(history_path)
         self.settings = None
         self.event_sources = dict
         self.snapshot = None
@@ -43,7 +38,6 @@ class Metrics:
         self.actions = {}           # (rung, outcome) -> count
         self.reclaimed = {}         # rung -> bytes
         self.grown = {"data": 0, "metadata": 0}
-        self.failed_paths = set()
 
     def configure(self, settings, event_sources=dict):
         """At start and after each reload: the config in force; event_sources() -> {name: up}."""
@@ -59,24 +53,19 @@ class Metrics:
 
     def observed(self, snapshot):
         self.snapshot = snapshot
-        self.history = remember(self.history, snapshot.pool, snapshot.taken_at,
-                                self.settings.metrics.forecast_window)
 
     def evaluated(self):
-        """The evaluation's time; the file is written with its verdict, after any climb, so that
-        nothing delays a first rung."""
+        """The evaluation's time, at its decision."""
         self.evaluated_at = self.clock()
 
     def judged(self, verdict):
         self.verdict = verdict
-        self.write()
 
     def acted(self, result, before, after):
         key = (result.rung, result.outcome)
         self.actions[key] = self.actions.get(key, 0) + 1
         if before is not None and after is not None and before.name == after.name:
             self._count_space(result.rung, before, after)
-        self.write()
 
     def _count_space(self, rung, before, after):
         """Reclaimed: data used that went away; grown: size that came. Both from the kernel's numbers."""
@@ -88,27 +77,15 @@ class Metrics:
             self.reclaimed[rung] = self.reclaimed.get(rung, 0) + max(0, before.data_used_bytes - after.data_used_bytes)
 
     def write(self):
-        self._write(self.history_path, json.dumps(history_dict(self.history)), create_dir=True)
         if self.settings.metrics.enabled:
-            self._write(self.settings.metrics.path, render(self.families()))
-
-    def _write(self, path, text, create_dir=False):
-        try:
-            if create_dir:
-                os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-            write_atomic(path, text, 0o644)
-            self.failed_paths.discard(path)
-        except OSError as exc:
-            if path not in self.failed_paths:
-                self.log.warning("metrics.not_written", path=path, error=exc.strerror or str(exc))
-            self.failed_paths.add(path)
+            self.publisher.write(self.settings.metrics.path, render(self.families()), "metrics.not_written")
 
     def families(self):
         pool = self.snapshot.pool if self.snapshot is not None else None
         marks = self.settings.watermarks
         window = self.settings.metrics.forecast_window
         result = pool_families(pool, marks)
-        result += forecast_families(pool, forecast(self.history, pool, window), window)
+        result += forecast_families(pool, self.state.forecast(pool, window), window)
         result += verdict_families(self.verdict)
         result += self._daemon_families()
         return result

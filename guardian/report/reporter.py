@@ -47,9 +47,8 @@ def _r(value):
 
 
 class Reporter:
-    def __init__(self, log, settings, clock, repeat_interval=600.0, metrics=None):
+    def __init__(self, log, settings, clock, repeat_interval=600.0):
         self.log = log
-        self.metrics = metrics          # the daemon's report/metrics.Metrics; None for one-shot commands
         self.settings = settings
         self.limiter = RepeatLimiter(repeat_interval, clock)
         self._levels = None          # (pool name, data level, metadata level, unhealthy)
@@ -62,8 +61,6 @@ class Reporter:
         fields = pool_fields(pool, marks)
         self.log.debug("pool.observed", woken_by=",".join(sorted(reasons)) or None, **fields)
         self._sources(snapshot.problems)
-        if self.metrics is not None:
-            self.metrics.observed(snapshot)
         if pool is None:
             return
         a = assess(pool, marks)
@@ -92,7 +89,7 @@ class Reporter:
         self._problems = problems
 
     def verdict(self, verdict):
-        """Each condition of the one verdict as it starts to hold and as it stops, then the metrics."""
+        """Each condition of the one verdict as it starts to hold and as it stops."""
         now = {(f.condition, f.subject): f for f in verdict.findings}
         for key in sorted(set(now) - set(self._findings)):
             f = now[key]
@@ -104,12 +101,8 @@ class Reporter:
             self.log.info("condition.cleared", message="no longer: " + f.text, condition=f.condition,
                           severity="ok", subject=f.subject or None, pool=verdict.pool)
         self._findings = now
-        if self.metrics is not None:
-            self.metrics.judged(verdict)
 
     def decision(self, plan, reasons):
-        if self.metrics is not None:    # written with the verdict, after any climb
-            self.metrics.evaluated()
         key = ("decision", plan.level, plan.steps, plan.alert)
         held = self.limiter.allow(key)
         if held is None:
@@ -122,8 +115,6 @@ class Reporter:
             woken_by=",".join(sorted(reasons)) or None, repeats_suppressed=held or None)
 
     def action(self, result, before, after, watermarks):
-        if self.metrics is not None:
-            self.metrics.acted(result, before, after)
         fields = {"rung": result.rung, "outcome": result.outcome}
         fields.update(("before_" + k, v) for k, v in pool_fields(before, watermarks).items()
                       if k in ("data_percent", "metadata_percent", "data_free_bytes"))

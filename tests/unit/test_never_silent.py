@@ -18,6 +18,7 @@ from guardian.observe.snapshot import compose_snapshot
 from guardian.report import nagios
 from guardian.report.metrics import Metrics
 from guardian.report.reporter import Reporter
+from guardian.report.state import DaemonState
 from tests.unit.conftest import pool_snapshot
 from tests.unit.daemon.test_reporter import Journal
 
@@ -76,12 +77,15 @@ def test_the_daemon_tells_the_journal_and_the_metrics(settings, tmp_path, condit
     path = str(tmp_path / "pool_guardian.prom")
     config = settings("metrics:\n  path: {}\n".format(path))
     journal = Journal()
-    metrics = Metrics(journal, history_path=str(tmp_path / "fill.json"))
+    metrics = Metrics(journal, DaemonState(journal, None, None))
     metrics.configure(config)
-    reporter = Reporter(journal, config, lambda: 0.0, metrics=metrics)
+    reporter = Reporter(journal, config, lambda: 0.0)
     reporter.observed(snapshot, {"poll"})
+    metrics.observed(snapshot)
     verdict = judge(snapshot, from_marks(config.watermarks), **extra)
     reporter.verdict(verdict)
+    metrics.judged(verdict)
+    metrics.write()
     finding = next(f for f in verdict.findings if f.condition == condition)
     assert [e["severity"] for e in journal.events("condition.raised") if e["condition"] == condition] == \
         [finding.severity]

@@ -5,8 +5,7 @@ import signal
 import subprocess
 import time
 
-from guardian.report.fill_file import HISTORY_FILE
-from guardian.report.memory_file import MEMORY_FILE
+from guardian.report.state import HISTORY_FILE, MEMORY_FILE
 
 from . import REPO, run
 

@@ -39,3 +39,10 @@ def test_old_samples_leave_the_window():
 def test_a_clock_that_went_back_starts_over():
     seen = samples((100.0, 50 * MIB), (50.0, 60 * MIB))
     assert seen == (Sample(50.0, 60 * MIB),)
+
+
+def test_only_the_last_minute_counts_even_when_more_is_kept():
+    # the daemon keeps the forecast's window (15 min): a look 2 min ago is not a rate
+    kept = samples((0.0, 0))
+    kept = add_sample(kept, 120.0, 600 * MIB, window=900.0)
+    assert fill_rate(kept) == 0.0 and fill_rate(kept, window=900.0) == 5 * MIB

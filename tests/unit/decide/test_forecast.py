@@ -10,9 +10,10 @@ import os
 import pytest
 
 from guardian.decide.fill_rate import Sample
-from guardian.decide.forecast import History, forecast, history_dict, history_from_dict, remember
+from guardian.decide.forecast import History, forecast, remember
 from guardian.observe.dmsetup import parse_status
 from guardian.observe.snapshot import compose_snapshot
+from guardian.report.state import history_dict, history_from_dict
 
 FILLS = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "fills")
 WINDOW = 60.0

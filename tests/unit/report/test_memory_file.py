@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from guardian.decide.ladder import Memory, Plan, RungMemory, Step
-from guardian.report.memory_file import MemoryFile, read_daemon_memory
+from guardian.report.state import DaemonState, read_daemon_memory
 from guardian.report.render import render_plan
 
 MEMORY = Memory(True, (("fstrim", RungMemory(100.0, (100.0, 50.0), 0, None)),
@@ -22,7 +22,7 @@ class Log:
 
 def test_the_running_daemons_memory_is_read_back_as_written(tmp_path):
     path = str(tmp_path / "memory.json")
-    MemoryFile(Log(), path, clock=lambda: 123.0).write(MEMORY)
+    DaemonState(Log(), path, None, clock=lambda: 123.0).write_memory(MEMORY)
     memory, source = read_daemon_memory(path)
     assert memory == MEMORY
     assert source == "the running daemon's (pid {}, {})".format(os.getpid(), path)
@@ -30,7 +30,7 @@ def test_the_running_daemons_memory_is_read_back_as_written(tmp_path):
 
 def test_a_file_from_before_the_estimates_is_read_with_none(tmp_path):
     path = str(tmp_path / "memory.json")
-    MemoryFile(Log(), path, clock=lambda: 123.0).write(MEMORY)
+    DaemonState(Log(), path, None, clock=lambda: 123.0).write_memory(MEMORY)
     with open(path) as f:
         data = json.load(f)
     del data["estimates"], data["pool"]
@@ -43,8 +43,8 @@ def test_a_file_from_before_the_estimates_is_read_with_none(tmp_path):
 def test_a_file_left_by_a_daemon_that_is_gone_is_not_used(tmp_path):
     path = str(tmp_path / "memory.json")
     code = ("from guardian.decide.ladder import Memory\n"
-            "from guardian.report.memory_file import MemoryFile\n"
-            "MemoryFile(None, {!r}).write(Memory(True))".format(path))
+            "from guardian.report.state import DaemonState\n"
+            "DaemonState(None, {!r}, None).write_memory(Memory(True))".format(path))
     subprocess.run([sys.executable, "-c", code], check=True)
     memory, source = read_daemon_memory(path)
     assert memory == Memory() and "is no longer running" in source
@@ -67,9 +67,9 @@ def test_an_unwritable_place_is_one_warning_and_the_daemon_goes_on(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     log = Log()
-    writer = MemoryFile(log, str(blocker / "memory.json"))
-    writer.write(MEMORY)
-    writer.write(MEMORY._replace(remediating=False))
+    writer = DaemonState(log, str(blocker / "memory.json"), None)
+    writer.write_memory(MEMORY)
+    writer.write_memory(MEMORY._replace(remediating=False))
     assert [event for event, _ in log.warnings] == ["daemon.memory_not_written"]
 
 

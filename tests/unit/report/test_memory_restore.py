@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from guardian.decide.ladder import Memory, RungMemory
-from guardian.report.memory_file import MemoryFile, restore_memory
+from guardian.report.state import DaemonState
 
 NOW = 10000.0
 GOOD = {"pid": 1, "started": None, "written_at": NOW - 30, "remediating": True,
@@ -33,6 +33,10 @@ def restore(tmp_path, content, longest_wait=3600.0):
     return restore_memory(log, NOW, longest_wait, str(path)), log.lines
 
 
+def restore_memory(log, now, longest_wait, path):
+    return DaemonState(log, path, None).restore_memory(now, longest_wait)
+
+
 def changed(**fields):
     data = json.loads(json.dumps(GOOD))
     for key, value in fields.items():
@@ -52,8 +56,8 @@ def test_a_file_left_by_a_killed_daemon_is_read_back_with_its_budgets(tmp_path):
 def test_a_file_written_by_a_daemon_that_exited_is_restored(tmp_path):
     path = str(tmp_path / "memory.json")
     code = ("from guardian.decide.ladder import Memory, RungMemory\n"
-            "from guardian.report.memory_file import MemoryFile\n"
-            "MemoryFile(None, {!r}, clock=lambda: {!r}).write("
+            "from guardian.report.state import DaemonState\n"
+            "DaemonState(None, {!r}, None, clock=lambda: {!r}).write_memory("
             "Memory(False, (('fstrim', RungMemory({!r}, ({!r},))),)))".format(path, NOW, NOW - 5, NOW - 5))
     subprocess.run([sys.executable, "-c", code], check=True)
     memory = restore_memory(Log(), NOW, 3600.0, path)
@@ -74,8 +78,8 @@ def test_another_live_daemons_file_is_not_taken(tmp_path):
     path = str(tmp_path / "memory.json")
     child = subprocess.Popen([sys.executable, "-c", (
         "import sys\nfrom guardian.decide.ladder import Memory\n"
-        "from guardian.report.memory_file import MemoryFile\n"
-        "MemoryFile(None, {!r}, clock=lambda: {!r}).write(Memory(True))\n"
+        "from guardian.report.state import DaemonState\n"
+        "DaemonState(None, {!r}, None, clock=lambda: {!r}).write_memory(Memory(True))\n"
         "print('written', flush=True)\nsys.stdin.read()").format(path, NOW)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
@@ -135,5 +139,5 @@ def test_what_the_daemon_writes_it_reads_back_in_the_same_process(tmp_path):
     """Our own pid is not "another daemon" (a daemon that restored and wrote, then reads again)."""
     path = str(tmp_path / "memory.json")
     memory = Memory(True, (("grow", RungMemory(NOW - 1, (NOW - 1,), 2, NOW + 100)),))
-    MemoryFile(Log(), path, clock=lambda: NOW).write(memory)
+    DaemonState(Log(), path, None, clock=lambda: NOW).write_memory(memory)
     assert restore_memory(Log(), NOW, 3600.0, path) == memory

@@ -1,36 +1,46 @@
-"""The metrics file: what the daemon's Reporter writes, checked by Prometheus' own promtool.
+"""The metrics file: what the daemon's Metrics write, checked by Prometheus' own promtool.
 
-The Reporter is driven as the engine drives it (observed, decision, action) with pools built
-from a real RHEL 7 status line; the file it writes must pass `promtool check metrics`.
+The Metrics are told what the engine tells them (observed, evaluated, judged, acted) and written
+when the service writes them, with pools built from a real RHEL 7 status line; the file must pass
+`promtool check metrics`.
 """
 import os
 import subprocess
 
 from guardian.act.base import DONE, FAILED, ActionResult
-from guardian.decide.ladder import Memory, plan
 from guardian.decide.thresholds import from_marks
 from guardian.decide.verdict import NAMES, judge
 from guardian.observe.snapshot import compose_snapshot
 from guardian.report.metrics import Metrics
-from guardian.report.reporter import Reporter
+from guardian.report.state import DaemonState
 from tests.unit.conftest import pool_snapshot
 from tests.unit.daemon.test_reporter import Journal
 
 
-def daemon_reporter(settings, tmp_path, path=None):
+def daemon_metrics(settings, tmp_path, path=None):
     path = path or str(tmp_path / "pool_guardian.prom")
     config = settings("metrics:\n  path: {}\n  forecast_window: 1m\n".format(path))
     journal = Journal()
-    metrics = Metrics(journal, clock=lambda: 1700000000.0, history_path=str(tmp_path / "run" / "fill.json"))
+    state = DaemonState(journal, None, str(tmp_path / "run" / "fill.json"))
+    state.configure(config)
+    metrics = Metrics(journal, state, clock=lambda: 1700000000.0)
     metrics.configure(config, lambda: {"udev": True, "dm_events": False})
-    return Reporter(journal, config, lambda: 0.0, metrics=metrics), config, journal, path
+    return metrics, config, journal, path
 
 
-def evaluate(reporter, config, snapshot):
-    """As the engine evaluates: observed, decision (a climb would go here), then the verdict."""
-    reporter.observed(snapshot, {"poll"})
-    reporter.decision(plan(snapshot, config, Memory(), snapshot.taken_at), {"poll"})
-    reporter.verdict(judge(snapshot, from_marks(config.watermarks)))
+def evaluate(metrics, config, snapshot):
+    """As the engine evaluates (observed, evaluated: a climb would go here, then judged) and the
+    service writes after it."""
+    metrics.state.looked(snapshot)
+    metrics.observed(snapshot)
+    metrics.evaluated()
+    metrics.judged(judge(snapshot, from_marks(config.watermarks)))
+    publish(metrics)
+
+
+def publish(metrics):
+    metrics.state.write_history()
+    metrics.write()
 
 
 def samples(text):
@@ -39,12 +49,13 @@ def samples(text):
 
 
 def test_each_evaluation_writes_a_file_promtool_accepts(settings, tmp_path):
-    reporter, config, _, path = daemon_reporter(settings, tmp_path)
+    metrics, config, _, path = daemon_metrics(settings, tmp_path)
     for i, percent in enumerate((50.0, 55.0, 60.0, 66.0)):
-        evaluate(reporter, config, pool_snapshot(percent)._replace(taken_at=20.0 * i))
+        evaluate(metrics, config, pool_snapshot(percent)._replace(taken_at=20.0 * i))
     before, after = pool_snapshot(90.0).pool, pool_snapshot(60.0).pool
-    reporter.action(ActionResult("prune_containers", DONE, "removed 3"), before, after, config.watermarks)
-    reporter.action(ActionResult("fstrim", FAILED, "fstrim: timed out"), after, after, config.watermarks)
+    metrics.acted(ActionResult("prune_containers", DONE, "removed 3"), before, after)
+    metrics.acted(ActionResult("fstrim", FAILED, "fstrim: timed out"), after, after)
+    publish(metrics)
     with open(path) as handle:
         text = handle.read()
     check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), stdout=subprocess.PIPE,
@@ -70,8 +81,8 @@ def test_each_evaluation_writes_a_file_promtool_accepts(settings, tmp_path):
 
 
 def test_every_family_has_help_and_type_and_the_names_follow_the_conventions(settings, tmp_path):
-    reporter, config, _, path = daemon_reporter(settings, tmp_path)
-    evaluate(reporter, config, pool_snapshot(50.0))
+    metrics, config, _, path = daemon_metrics(settings, tmp_path)
+    evaluate(metrics, config, pool_snapshot(50.0))
     with open(path) as handle:
         lines = handle.read().splitlines()
     families = {}
@@ -89,63 +100,40 @@ def test_every_family_has_help_and_type_and_the_names_follow_the_conventions(set
 
 def test_a_missing_directory_is_one_warning_and_the_daemon_goes_on(settings, tmp_path):
     missing = str(tmp_path / "no-node-exporter" / "pool_guardian.prom")
-    reporter, config, journal, _ = daemon_reporter(settings, tmp_path, missing)
+    metrics, config, journal, _ = daemon_metrics(settings, tmp_path, missing)
     for _ in range(3):
-        evaluate(reporter, config, pool_snapshot(50.0))
+        evaluate(metrics, config, pool_snapshot(50.0))
     warnings = journal.events("metrics.not_written")
     assert [(w["level"], w["path"]) for w in warnings] == [("warning", missing)]
     assert not os.path.exists(missing)
 
 
-def test_a_one_shot_reporter_writes_nothing(settings, tmp_path):
-    config = settings("metrics:\n  path: {}\n".format(tmp_path / "x.prom"))
-    reporter = Reporter(Journal(), config, lambda: 0.0)
-    evaluate(reporter, config, pool_snapshot(50.0))
-    assert os.listdir(str(tmp_path)) == []
-
-
 def test_the_samples_survive_a_restart(settings, tmp_path):
-    reporter, config, journal, _ = daemon_reporter(settings, tmp_path)
-    evaluate(reporter, config, pool_snapshot(50.0)._replace(taken_at=10.0))
-    again = Metrics(journal, history_path=str(tmp_path / "run" / "fill.json"))
+    metrics, config, journal, _ = daemon_metrics(settings, tmp_path)
+    evaluate(metrics, config, pool_snapshot(50.0)._replace(taken_at=10.0))
+    again = DaemonState(journal, None, str(tmp_path / "run" / "fill.json"))
     assert [s.at for s in again.history.data] == [10.0]
 
 
-def test_nothing_is_written_between_a_decision_to_act_and_its_first_rung(settings, tmp_path):
-    path = str(tmp_path / "pool_guardian.prom")
-    config = settings("mode: enforce\nmetrics:\n  path: {}\n".format(path))
-    metrics = Metrics(Journal(), history_path=str(tmp_path / "fill.json"))
-    metrics.configure(config)
-    reporter = Reporter(Journal(), config, lambda: 0.0, metrics=metrics)
-    full = pool_snapshot(90.0)
-    current = plan(full, config, Memory(), 0.0)
-    assert current.acts
-    reporter.observed(full, {"dm-event"})
-    reporter.decision(current, {"dm-event"})
-    assert not os.path.exists(path)
-    reporter.action(ActionResult("prune_containers", DONE, "removed 3"), full.pool, full.pool, config.watermarks)
-    assert os.path.exists(path)
-
-
 def test_a_refused_reload_is_in_the_file_until_one_succeeds(settings, tmp_path):
-    reporter, config, _, path = daemon_reporter(settings, tmp_path)
-    reporter.metrics.reloaded(False)
-    evaluate(reporter, config, pool_snapshot(50.0))
+    metrics, config, _, path = daemon_metrics(settings, tmp_path)
+    metrics.reloaded(False)
+    evaluate(metrics, config, pool_snapshot(50.0))
     assert samples(open(path).read())["pool_guardian_config_last_reload_successful"] == 0
-    reporter.metrics.reloaded(True)
-    evaluate(reporter, config, pool_snapshot(50.0))
+    metrics.reloaded(True)
+    evaluate(metrics, config, pool_snapshot(50.0))
     assert samples(open(path).read())["pool_guardian_config_last_reload_successful"] == 1
 
 
 def test_every_condition_is_a_series_and_a_blind_daemon_says_it_watches_no_pool(settings, tmp_path):
-    reporter, config, _, path = daemon_reporter(settings, tmp_path)
-    evaluate(reporter, config, pool_snapshot(92.0))
+    metrics, config, _, path = daemon_metrics(settings, tmp_path)
+    evaluate(metrics, config, pool_snapshot(92.0))
     got = samples(open(path).read())
     assert {name for name in NAMES} == {k.split('"')[1] for k in got if k.startswith("pool_guardian_condition{")}
     assert got['pool_guardian_condition{condition="below_docker_floor"}'] == 2
     assert got['pool_guardian_condition{condition="no_pool"}'] == 0
     assert got["pool_guardian_pools_watched"] == 1 and got["pool_guardian_verdict"] == 2
-    evaluate(reporter, config, compose_snapshot([], [], None))
+    evaluate(metrics, config, compose_snapshot([], [], None))
     got = samples(open(path).read())
     assert got["pool_guardian_pools_watched"] == 0 and got["pool_guardian_verdict"] == 3
     assert got['pool_guardian_condition{condition="no_pool"}'] == 3

@@ -2,9 +2,8 @@
 import json
 
 from guardian.config import load_config_text
-from guardian.report.fill_file import published_forecast
-from guardian.report.metrics import Metrics
 from guardian.report.render import render_status, snapshot_json
+from guardian.report.state import DaemonState, published_forecast
 from tests.unit.conftest import pool_snapshot
 from tests.unit.daemon.test_reporter import Journal
 
@@ -12,12 +11,11 @@ from tests.unit.daemon.test_reporter import Journal
 def published(tmp_path, percents, step=60.0):
     """The daemon's fill.json after it saw the pool at these usages, one look a `step` apart."""
     path = str(tmp_path / "fill.json")
-    metrics = Metrics(Journal(), history_path=path)
-    metrics.configure(load_config_text("metrics:\n  enabled: false\n"))
+    state = DaemonState(Journal(), None, path)
+    state.configure(load_config_text(""))
     for i, percent in enumerate(percents):
-        metrics.observed(pool_snapshot(percent)._replace(taken_at=step * i))
-        metrics.evaluated()
-        metrics.write()
+        state.looked(pool_snapshot(percent)._replace(taken_at=step * i))
+        state.write_history()
     return path
 
 

@@ -1,0 +1,80 @@
+"""The engine as the service wires it: its parts come in at construction, one fill history gives
+the fill rate and the forecast, and the service's files are written after each action and each
+evaluation, never between a decision to act and its first rung."""
+import contextlib
+
+from guardian.act import RUNGS
+from guardian.act.base import DONE, ActionResult
+from guardian.daemon import engine as engine_module
+from guardian.daemon.engine import Engine
+from guardian.daemon.service import Service
+from guardian.report.metrics import Metrics
+from guardian.report.reporter import Reporter
+from guardian.report.state import DaemonState
+from tests.unit.conftest import pool_snapshot
+from tests.unit.daemon.test_reporter import Journal
+
+GIB = 1 << 30
+
+
+class Looks:
+    """The pool at these usages, one look every 5 s (the last one stays)."""
+
+    def __init__(self, *percents):
+        self.percents = list(percents)
+        self.at = 0.0
+
+    def snapshot(self, refresh_docker=False, kernel_only=False):
+        self.at += 5.0
+        percent = self.percents.pop(0) if len(self.percents) > 1 else self.percents[0]
+        return pool_snapshot(percent)._replace(taken_at=self.at)
+
+
+def wired(settings, observer, config, events, monkeypatch):
+    monkeypatch.setattr(engine_module, "action_lock", contextlib.ExitStack)    # no lock in /run here
+    config = settings(config)
+    journal = Journal()
+    state = DaemonState(journal, None, None)
+    state.configure(config)
+    metrics = Metrics(journal, state)
+    metrics.configure(config)
+
+    def rung(name):
+        def run(snapshot, ctx):
+            events.append("rung " + name)
+            return ActionResult(name, DONE, "did it")
+        return run
+    return Engine(config, None, journal, observer, Reporter(journal, config, lambda: 0.0),
+                  rungs={name: rung(name) for name in RUNGS}, state=state, metrics=metrics,
+                  heartbeat=lambda: events.append("heartbeat"), after_action=lambda: events.append("publish"))
+
+
+def test_the_files_are_written_after_each_rung_and_never_before_the_first(settings, monkeypatch):
+    events = []
+    engine = wired(settings, Looks(90.0, 90.0, 88.0), "mode: enforce\n", events, monkeypatch)
+    engine.evaluate({"dm-event"})
+    rungs = [i for i, e in enumerate(events) if e.startswith("rung ")]
+    assert len(rungs) >= 2 and events[0] == "heartbeat" and "publish" not in events[:rungs[0]]
+    assert all("publish" in events[i:j] for i, j in zip(rungs, rungs[1:] + [len(events)]))
+    assert engine.metrics.actions[(events[rungs[0]][len("rung "):], DONE)] == 1
+
+
+def test_one_history_gives_the_fill_rate_the_forecast_and_what_is_published(settings, monkeypatch):
+    engine = wired(settings, Looks(50.0, 51.0, 52.0), "metrics:\n  forecast_window: 10s\n", [], monkeypatch)
+    for _ in range(3):
+        engine.evaluate({"poll"})
+    state = engine.state
+    assert [s.at for s in state.history.data] == [5.0, 10.0, 15.0]
+    rate = GIB / 5.0                                    # 1% of 100 GiB in 5 s
+    assert engine._fill_rate() == state.fill_rate() == rate
+    outlook = state.forecast(engine.last_snapshot.pool, 10.0)
+    assert outlook.data_rate == rate and outlook.span == 5.0        # the window's, not the minute's
+    families = {f.name: f for f in engine.metrics.families()}
+    assert families["pool_guardian_data_fill_rate_bytes_per_second"].samples[0][1] == rate
+
+
+def test_the_service_builds_its_host_from_the_mode_in_force(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("mode: dry-run\nlog:\n  target: console\n")
+    assert Service(str(config)).app.host.dry_run
+    assert not Service(str(config), mode="enforce").app.host.dry_run      # `run --mode enforce`
