@@ -14,7 +14,7 @@ import time
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.recover import suspended
 from guardian.act.base import DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
-from guardian.daemon.beside import run_beside
+from guardian.daemon.rung_thread import run_beside
 from guardian.decide import race
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess

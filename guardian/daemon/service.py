@@ -3,7 +3,7 @@
 The main loop waits for a wake-up, feeds the watchdog, reloads on SIGHUP, evaluates, and updates
 STATUS. READY=1 is sent after the first good observation (the kernel's view could be read). Only
 this thread feeds the watchdog: between looks, and while a rung runs beside it only as long as the
-rung moves on (daemon/beside.py). A hung loop or rung is killed and restarted by systemd.
+rung moves on (daemon/rung_thread.py). A hung loop or rung is killed and restarted by systemd.
 """
 import signal
 import threading

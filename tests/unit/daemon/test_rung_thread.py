@@ -2,7 +2,7 @@
 import threading
 import time
 
-from guardian.daemon.beside import run_beside
+from guardian.daemon.rung_thread import run_beside
 
 
 def test_the_rung_s_result_comes_back_and_the_watchdog_is_fed_while_it_moves_on():
