@@ -81,13 +81,13 @@ def pool_dict(view, watermarks):
     assessment = assess(view, watermarks)
     result.update(
         data_block_bytes=view.data_block_bytes,
-        data_used_percent=_round(status.data_used_percent),
-        metadata_used_percent=_round(status.metadata_used_percent),
+        data_used_percent=percent_field(status.data_used_percent),
+        metadata_used_percent=percent_field(status.metadata_used_percent),
         data_used_bytes=view.data_used_bytes, data_total_bytes=view.data_total_bytes,
         data_free_bytes=view.data_free_bytes,
         metadata_used_bytes=view.metadata_used_bytes, metadata_total_bytes=view.metadata_total_bytes,
         effective_free_bytes=view.effective_free_bytes,
-        data_effective_used_percent=_round(view.data_effective_used_percent),
+        data_effective_used_percent=percent_field(view.data_effective_used_percent),
         min_free_bytes=view.min_free_bytes, below_docker_floor=view.below_docker_floor,
         figures=view.figures, free_bound=None if view.bound is None else dict(view.bound._asdict()),
         table=None if view.table is None else dict(view.table._asdict(), features=list(view.table.features)),
@@ -108,7 +108,8 @@ def _backing_dict(backing):
     return result
 
 
-def _round(value):
+def percent_field(value):
+    """A percent as the journal and JSON carry it: two decimals, or None when unknown."""
     return None if value is None else round(value, 2)
 
 

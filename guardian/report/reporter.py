@@ -7,6 +7,7 @@ alert are rate-limited: the guardian must never be what fills the disk.
 from guardian.act.base import PARTLY_DONE
 from guardian.decide.levels import assess
 from guardian.decide.verdict import problem_source
+from guardian.report.render import percent_field
 
 LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
                   "unknown": "error"}
@@ -37,13 +38,9 @@ def pool_fields(pool, watermarks):
         return {}
     a = assess(pool, watermarks)
     return {"pool": pool.name, "pool_kind": pool.kind, "pool_level": a.level,
-            "data_percent": _r(a.data_percent), "metadata_percent": _r(a.metadata_percent),
+            "data_percent": percent_field(a.data_percent), "metadata_percent": percent_field(a.metadata_percent),
             "data_free_bytes": pool.data_free_bytes, "effective_free_bytes": pool.effective_free_bytes,
             "pool_mode": pool.status.mode}
-
-
-def _r(value):
-    return None if value is None else round(value, 2)
 
 
 class Reporter:
