@@ -139,7 +139,7 @@ class Engine:
         rung = self.settings.ladder.fstrim
         if self.settings.mode == "observe" or not rung.enabled or snapshot.pool is None:
             return snapshot
-        result, after = self._run_action("fstrim", self.rungs.get("fstrim"), snapshot)
+        result, after = self._run_action("fstrim", self.rungs["fstrim"], snapshot)
         self.memory = remember_run(self.memory, "fstrim", result.succeeded, self.clock(), self.settings.ladder)
         return after
 
@@ -179,7 +179,7 @@ class Engine:
         # not into the same rung again.
         self.state.write_memory(remember_run(self.memory, rung, False, self.clock(), self.settings.ladder))
         started = self.clock()
-        result, after = self._run_action(rung, self.rungs.get(rung), snapshot, locked=locked)
+        result, after = self._run_action(rung, self.rungs[rung], snapshot, locked=locked)
         self.memory = remember_run(self.memory, rung, result.succeeded, self.clock(), self.settings.ladder)
         self._learn(rung, result, snapshot.pool, after.pool, self.clock() - started)
         return after
@@ -259,8 +259,6 @@ class Engine:
 
     def _call(self, name, action, snapshot, kernel_only=False):
         """The action runs beside this thread, which feeds the watchdog while the action moves on."""
-        if action is None:
-            return ActionResult(name, FAILED, "this rung is not implemented in this version")
         def guarded(progressed):
             return run_guarded(name, action, snapshot, self._context(progressed, kernel_only))
         return run_beside(guarded, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS), self._longest_step(),
