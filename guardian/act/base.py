@@ -44,12 +44,15 @@ class ActionResult(NamedTuple):
 
 def run_guarded(name, action, snapshot, ctx):
     """An action's bug must not kill the daemon, nor stop a one-shot command before it reports:
-    the traceback goes to the log (action.crashed) and the rung gets a FAILED result."""
+    the traceback goes to the log (action.crashed) and the rung gets a FAILED result. The error's
+    type and message are fields of their own: a chained traceback (urllib3 under requests under
+    Docker's SDK) passes 4096 bytes, and `journalctl -o json` shows such a field as null."""
     try:
         return action(snapshot, ctx)
     except Exception as exc:
-        ctx.log.exception("action.crashed", rung=name)
-        return ActionResult(name, FAILED, "{}: {}".format(type(exc).__name__, exc))
+        error = "{}: {}".format(type(exc).__name__, exc)
+        ctx.log.exception("action.crashed", message=error, rung=name, error=error)
+        return ActionResult(name, FAILED, error)
 
 
 def outcome_of(done, failed, dry_run):

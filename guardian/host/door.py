@@ -4,7 +4,9 @@
 is killed. `Host.change` applies a change that is not a command (an ioctl, a syscall, a Docker API
 call), logged as the command it stands for. Dry-run is known here and nowhere else: a command
 marked `changes=True`, or a change, is checked (we would be allowed to act) and logged, not done.
-Changes are logged at info, so the journal keeps every one; reads at debug.
+Changes are logged at info, so the journal keeps every one; reads at debug. A change is logged
+twice, `command.starting` before and `command.ran` after: a daemon SIGKILLed while dockerd
+removes a container never writes the second, and the first is then the only trace of who did it.
 """
 import os
 import shutil
@@ -59,6 +61,8 @@ class Host:
         path = self.which(argv[0])
         if changes and self._skipped(" ".join(argv)):
             return CommandResult(argv, 0, "", "", 0.0, executed=False)
+        if changes:
+            self.log.info("command.starting", argv=" ".join(argv))
         result = self._execute(path, argv, timeout or self.timeout, input_text)
         (self.log.info if changes else self.log.debug)(
             "command.ran", argv=" ".join(argv), rc=result.returncode, seconds=round(result.seconds, 3))
@@ -72,6 +76,7 @@ class Host:
         dry-run skipped it. fn's error is logged with Docker's status when it has one, and raised."""
         if self._skipped(label):
             return False
+        self.log.info("command.starting", argv=label)
         started = time.monotonic()
         try:
             fn(*args)

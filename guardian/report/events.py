@@ -78,6 +78,11 @@ CATALOGUE = {
         "74ecea201e434a218f84569da2c891ad", "An action failed; the error is in the entry.",
         "The rung backs off (doubling up to ladder.backoff_max) and the ladder goes on with the next "
         "rung. The message carries the command's or Docker's own error."),
+    "command.starting": EventKind(
+        "1d2cc1eb8bf8488ca89310cbd6464e7f",
+        "A change is about to go through the host door; command.ran follows when it returns.",
+        "ARGV is the change. Without a command.ran after it, the daemon stopped (or was killed) while "
+        "the change was in flight: the change may have been made, by dockerd or the kernel, all the same."),
     "command.ran": EventKind(
         "0f81fc3bb79041109c53192fa6d09122",
         "A command ran, or a change went through the host door (changes at info, reads at debug)."),
@@ -86,7 +91,9 @@ CATALOGUE = {
         "ARGV is what would have run. Set mode: enforce to let the daemon act."),
     "action.crashed": EventKind(
         "2c797bdfeadb4616a9641f9a61408e88", "An action raised an unexpected error (a bug); the daemon goes on.",
-        "The entry carries the traceback. Please report it; the rung is counted as failed and backs off."),
+        "ERROR (and MESSAGE) is the error's type and message; EXCEPTION is the traceback (`journalctl -o "
+        "verbose` shows it; `-o json` needs --all when it is over 4096 bytes). Please report it; the rung is "
+        "counted as failed and backs off."),
     "action.partly_done": EventKind(
         "e53306e888ed46a891a7f60ad92d1017",
         "An action did part of its work and failed on the rest; what it freed counts, no back-off.",

@@ -153,6 +153,7 @@ class Soak:
         self.suspended_samples = 0
         self.percent = None
         self.daemon_kills = 0
+        self.killed_pids = set()       # the daemon pids the soak SIGKILLed (as journal _PID strings)
         self.holders = []
         self.faults = []
         self.workload = {"started": 0, "failed": 0, "megabytes": 0, "long_lived": 0, "paused_s": 0.0,
@@ -345,6 +346,7 @@ class Soak:
         pid = int(el7.show("MainPID"))
         os.kill(pid, signal.SIGKILL)
         self.daemon_kills += 1
+        self.killed_pids.add(str(pid))
         self._wait(lambda: ready() and el7.show("MainPID") != str(pid), 180, "the daemon restarted")
         return "pid {} killed; now {}".format(pid, el7.show("MainPID"))
 
@@ -431,13 +433,93 @@ class Soak:
 # --- the invariants -----------------------------------------------------------------------------
 
 def daemon_journal():
-    return el7.journal("-u", el7.UNIT)
+    """The unit's entries and every entry tagged pool-guardian, in journal order. --all: journalctl's
+    JSON shows a field over 4096 bytes (a long traceback) as null without it. By tag too: journald
+    cannot name the unit of an entry whose sender was SIGKILLed before the entry was read."""
+    merged = {}
+    for match in (("-u", el7.UNIT), ("-t", "pool-guardian")):
+        for e in el7.journal("--all", *match):
+            merged[e["__CURSOR"]] = e
+    return sorted(merged.values(), key=lambda e: int(e["__REALTIME_TIMESTAMP"]))
+
+
+def changes_of(entries, killed_pids):
+    """Each change a daemon made or began, from command.starting and command.ran (changes are at
+    info, reads at debug): ran ones with their RC; a starting with no ran from the same pid is in
+    flight, at a kill when the soak SIGKILLed that pid, else unfinished without one."""
+    begun, changes = {}, []
+    for e in entries:
+        key = (e.get("_PID"), e.get("ARGV"))
+        if e.get("EVENT") == "command.starting":
+            begun.setdefault(key, []).append(e)
+        elif e.get("EVENT") == "command.ran" and e.get("PRIORITY") == "6":
+            if begun.get(key):
+                begun[key].pop(0)
+            changes.append({"argv": e.get("ARGV", ""), "pid": e.get("_PID"), "rc": e.get("RC"), "how": "ran"})
+    for (pid, argv), left in begun.items():
+        how = "in_flight_at_kill" if pid in killed_pids else "unfinished_without_kill"
+        changes += [{"argv": argv or "", "pid": pid, "rc": None, "how": how} for _ in left]
+    return changes
+
+
+def accepted(change):
+    """A change the journal vouches for: it ran, or it was in flight when its daemon was killed."""
+    return change["how"] in ("ran", "in_flight_at_kill")
+
+
+def removals_check(soak, final, removals):
+    """Every container gone has a `docker rm` that ran (RC 0, or failed: dockerd may finish a call
+    it timed out on) or was in flight at a kill; each group named apart. An RC 0 on a container
+    still there is a lie. For one gone with neither, dockerd's own lines naming it."""
+    def naming(cid):
+        return [c for c in removals if " {} ".format(cid[:12]) in c["argv"] + " "]
+    removed = sorted(set(soak.seen) - final)
+    groups = {"rc0": [], "failed_entry": [], "in_flight_at_kill": [], "unexplained": []}
+    for cid in removed:
+        found = naming(cid)
+        label = "{} ({}, last listed {})".format(cid[:12], soak.seen[cid], soak.listed_at.get(cid))
+        if any(c["how"] == "ran" and c["rc"] == "0" for c in found):
+            groups["rc0"].append(label)
+        elif any(c["how"] == "ran" for c in found):
+            groups["failed_entry"].append(label)
+        elif any(c["how"] == "in_flight_at_kill" for c in found):
+            groups["in_flight_at_kill"].append(label)
+        else:
+            groups["unexplained"].append({"container": label, "entries": [c["argv"] + " " + c["how"] for c in found],
+                                          "dockerd_said": dockerd_lines(cid)})
+    said_but_there = [c["argv"] for c in removals if c["how"] == "ran" and c["rc"] == "0"
+                      and any(cid.startswith(c["argv"].split()[-2]) for cid in final)]
+    return removed, groups, said_but_there
+
+
+def dockerd_lines(cid):
+    """What dockerd logged about a container no entry explains (at most 5 lines), to tell its own
+    removals (a failed create cleaned up, a container not loaded at restart) from ours."""
+    lines = quiet("journalctl --no-pager -o short-iso -u el7-docker.service | grep -F {}".format(cid[:12]), timeout=120)
+    return lines.splitlines()[-5:]
+
+
+def loop_sizes_check(soak, changes):
+    """Every loop file size seen past the first is one a truncate set (ran with RC 0, or in flight
+    at a kill: the kernel has it either way)."""
+    truncated = {}
+    for c in changes:
+        argv = c["argv"].split()
+        if argv[:2] == ["truncate", "-s"] and len(argv) == 4 and (c["rc"] == "0" or c["how"] == "in_flight_at_kill"):
+            truncated.setdefault(argv[3], set()).add(int(argv[2]))
+    unexplained = {}
+    for kind, path in LOOP_FILES.items():
+        first = min(soak.sizes[kind]) if soak.sizes[kind] else None
+        odd = sorted(s for s in soak.sizes[kind] if s != first and s not in truncated.get(path, ()))
+        if odd:
+            unexplained[kind] = odd
+    return unexplained
 
 
 def check(soak):
     entries = daemon_journal()
-    changes = [e for e in entries if e.get("EVENT") == "command.ran"]
-    removals = [e for e in changes if e.get("ARGV", "").startswith("docker rm ")]
+    changes = changes_of(entries, soak.killed_pids)
+    removals = [c for c in changes if c["argv"].startswith("docker rm ")]
     invariants = []
 
     def verdict(name, ok, detail):
@@ -452,41 +534,33 @@ def check(soak):
             {"suspended_at_end": now_suspended, "longest_seen_s": longest,
              "samples_with_one": soak.suspended_samples})
 
-    # 2. no kept container removed (nor even tried)
+    # 2. no kept container removed (nor even tried, nor begun)
     listed = docker("ps", "-aq", "--no-trunc", timeout=300)
     assert listed.returncode == 0, "docker ps failed at the end: " + listed.stderr
     final = set(listed.stdout.split())
-    tried = [e["ARGV"] for e in removals if any(cid[:12] in e["ARGV"] for cid in soak.kept.values())]
+    tried = [c["argv"] for c in removals if any(cid[:12] in c["argv"] for cid in soak.kept.values())]
     gone = [name for name, cid in soak.kept.items() if cid not in final]
     verdict("kept_containers_kept", not gone and not tried, {"gone": gone, "removals_tried": tried})
 
     # 3. every action in the journal: what disappeared or grew, the daemon's journal says it did it
-    removed = sorted(set(soak.seen) - final)
-    unexplained = ["{} ({}, last listed {})".format(cid[:12], soak.seen[cid], soak.listed_at.get(cid)) for cid in removed if not any(" {} ".format(cid[:12]) in e["ARGV"] + " "
-                                                            for e in removals)]
-    said_but_there = [e["ARGV"] for e in removals if e.get("RC") == "0"
-                      and any(cid.startswith(e["ARGV"].split()[-2]) for cid in final)]
+    removed, groups, said_but_there = removals_check(soak, final, removals)
     images_gone = [ref for ref, iid in soak.images.items()
                    if docker("image", "inspect", iid).returncode != 0]
-    rmi = [e["ARGV"] for e in changes if e.get("ARGV", "").startswith("docker rmi ")]
+    rmi = [c for c in changes if c["argv"].startswith("docker rmi ") and accepted(c)]
     images_unexplained = [ref for ref in images_gone
-                          if not any(ref in a or soak.images[ref].split(":")[-1][:12] in a for a in rmi)]
-    truncated = {}
-    for e in changes:
-        argv = e.get("ARGV", "").split()
-        if argv[:2] == ["truncate", "-s"] and len(argv) == 4 and e.get("RC") == "0":
-            truncated.setdefault(argv[3], set()).add(int(argv[2]))
-    sizes_unexplained = {}
-    for kind, path in LOOP_FILES.items():
-        first = min(soak.sizes[kind]) if soak.sizes[kind] else None
-        odd = sorted(s for s in soak.sizes[kind] if s != first and s not in truncated.get(path, ()))
-        if odd:
-            sizes_unexplained[kind] = odd
+                          if not any(ref in c["argv"] or soak.images[ref].split(":")[-1][:12] in c["argv"] for c in rmi)]
+    sizes_unexplained = loop_sizes_check(soak, changes)
+    unfinished = [c for c in changes if c["how"] == "unfinished_without_kill"]
     verdict("every_action_in_journal",
-            not unexplained and not said_but_there and not images_unexplained and not sizes_unexplained,
-            {"containers_removed": len(removed), "removed_without_entry": unexplained,
+            not groups["unexplained"] and not said_but_there and not images_unexplained and not sizes_unexplained,
+            {"containers_removed": len(removed), "removed_with_rc0_entry": len(groups["rc0"]),
+             "removed_after_a_failed_entry": groups["failed_entry"],
+             "removed_in_flight_at_kill": groups["in_flight_at_kill"],
+             "removed_without_entry": groups["unexplained"],
              "entry_but_still_there": said_but_there, "images_removed": images_gone,
              "images_without_entry": images_unexplained,
+             "changes_in_flight_at_kill": [c["argv"] for c in changes if c["how"] == "in_flight_at_kill"],
+             "changes_unfinished_without_kill": ["{} (pid {})".format(c["argv"], c["pid"]) for c in unfinished],
              "loop_sizes_seen": {k: sorted(v) for k, v in soak.sizes.items()},
              "sizes_without_entry": sizes_unexplained})
 
@@ -525,11 +599,26 @@ def check(soak):
         "seed": soak.seed, "seconds": soak.seconds, "soaked_s": soak.soaked, "pool": soak.pool,
         "faults_injected": faults, "faults": soak.faults, "faults_not_run": soak.not_run,
         "workload": soak.workload, "actions": actions,
-        "crashed": [e.get("MESSAGE") for e in entries if e.get("EVENT") == "action.crashed"],
+        "crashed": [crash_line(e) for e in entries if e.get("EVENT") == "action.crashed"],
         "leaks_released": "{} of {}".format(len(released), len(soak.holders)),
         "journal_suppressed": suppressed, "daemon_pids": sorted({e["_PID"] for e in entries if e.get("_SYSTEMD_UNIT") == el7.UNIT and "_PID" in e}),
         "invariants": invariants,
     }
+
+
+def crash_line(entry):
+    """RUNG: the error, from ERROR, else the traceback's last line (a daemon from before ERROR)."""
+    error = entry.get("ERROR")
+    if not error and isinstance(entry.get("EXCEPTION"), str):
+        error = (entry["EXCEPTION"].splitlines() or [""])[-1]
+    return "{}: {}".format(entry.get("RUNG"), error or "(no error in the entry: {!r})".format(entry.get("EXCEPTION")))
+
+
+def write_journal(path):
+    """The daemon's entries as the invariants read them (unit and tag, every field whole), one JSON a line."""
+    with open(path, "w", encoding="utf-8") as f:
+        for entry in daemon_journal():
+            f.write(json.dumps(entry, sort_keys=True) + "\n")
 
 
 def main():
@@ -549,8 +638,11 @@ def main():
         report = check(soak)
     finally:
         sh("journalctl --sync; journalctl --no-pager -o short-iso-precise -u {0} -u el7-docker.service > {1}/"
-           "soak-journal.txt; journalctl --no-pager -o json -u {0} > {1}/soak-journal.json".format(el7.UNIT, OUT_DIR),
-           check=False, timeout=300)
+           "soak-journal.txt".format(el7.UNIT, OUT_DIR), check=False, timeout=300)
+        try:
+            write_journal(os.path.join(OUT_DIR, "soak-journal.json"))
+        except Exception as exc:        # the report matters more than its attachment
+            log("soak-journal.json not written: {}".format(exc))
         for h in soak.holders:
             h["holder"].kill()
     text = json.dumps(report, indent=1, sort_keys=True, default=str)

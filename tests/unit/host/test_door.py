@@ -25,7 +25,17 @@ def test_runs_argv_without_a_shell():
 def test_every_call_is_logged():
     log = Recorder()
     Host(log).run(["true"])
-    assert log.entries[0][1] == "command.ran"
+    assert log.entries == [("debug", "command.ran", {"argv": "true", "rc": 0,
+                                                     "seconds": log.entries[0][2]["seconds"]})]
+
+
+def test_a_command_that_changes_something_is_logged_before_and_after(tmp_path):
+    """A daemon killed mid-change leaves command.starting: the only trace of a change it asked for."""
+    log, target = Recorder(), tmp_path / "made"
+    Host(log).run(["touch", str(target)], changes=True)
+    argv = "touch {}".format(target)
+    assert [entry[:2] for entry in log.entries] == [("info", "command.starting"), ("info", "command.ran")]
+    assert log.entries[0][2] == {"argv": argv} and log.entries[1][2]["argv"] == argv
 
 
 def test_failure_names_the_command_and_its_first_error_line():
@@ -63,14 +73,24 @@ def test_dry_run_skips_commands_that_change_something(tmp_path):
 def test_a_change_that_is_not_a_command_is_done_and_logged_at_info():
     log, done = Recorder(), []
     assert Host(log).change("losetup -c /dev/loop9", done.append, "set") is True
-    assert done == ["set"] and log.entries[-1][:2] == ("info", "command.ran")
+    assert done == ["set"] and [entry[:2] for entry in log.entries] == [
+        ("info", "command.starting"), ("info", "command.ran")]
+    assert log.entries[0][2] == {"argv": "losetup -c /dev/loop9"}
     assert log.entries[-1][2]["argv"] == "losetup -c /dev/loop9"
+
+
+def test_a_change_is_logged_as_starting_before_it_is_made():
+    """What the log held when fn ran: command.starting only, so a kill then still leaves a trace."""
+    log = Recorder()
+    seen = []
+    Host(log).change("docker rm abc (w-1)", lambda: seen.append(list(log.entries)))
+    assert seen == [[("info", "command.starting", {"argv": "docker rm abc (w-1)"})]]
 
 
 def test_dry_run_skips_a_change_that_is_not_a_command():
     log, done = Recorder(), []
     assert Host(log, dry_run=True).change("docker rm abc", done.append, "rm") is False
-    assert done == [] and log.entries[-1][1] == "command.skipped"
+    assert done == [] and [entry[1] for entry in log.entries] == ["command.skipped"]
 
 
 class Refused(Exception):
