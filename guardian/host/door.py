@@ -54,8 +54,8 @@ class Host:
             raise CommandError("{}: command not found (is it installed?)".format(name))
         return path
 
-    def run(self, argv, timeout=None, check=True, changes=False, input_text=None):
-        # type: (Sequence[str], Optional[float], bool, bool, Optional[str]) -> CommandResult
+    def run(self, argv, timeout=None, check=True, changes=False):
+        # type: (Sequence[str], Optional[float], bool, bool) -> CommandResult
         """Run argv; raise CommandError on a missing command, a timeout, or (check) a failure."""
         argv = tuple(argv)
         path = self.which(argv[0])
@@ -63,7 +63,7 @@ class Host:
             return CommandResult(argv, 0, "", "", 0.0, executed=False)
         if changes:
             self.log.info("command.starting", argv=" ".join(argv))
-        result = self._execute(path, argv, timeout or self.timeout, input_text)
+        result = self._execute(path, argv, timeout or self.timeout)
         (self.log.info if changes else self.log.debug)(
             "command.ran", argv=" ".join(argv), rc=result.returncode, seconds=round(result.seconds, 3))
         if check and result.returncode != 0:
@@ -98,17 +98,17 @@ class Host:
         return True
 
     @staticmethod
-    def _execute(path, argv, timeout, input_text):
+    def _execute(path, argv, timeout):
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                argv, executable=path, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                argv, executable=path, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                 start_new_session=True, env=dict(os.environ, LC_ALL="C"))
         except OSError as exc:
             raise CommandError("{}: cannot run: {}".format(argv[0], exc.strerror))
         try:
-            out, err = proc.communicate(input_text, timeout=timeout)
+            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise CommandError(_give_up(proc, argv, timeout))
         return CommandResult(argv, proc.returncode, out, err, time.monotonic() - started)
