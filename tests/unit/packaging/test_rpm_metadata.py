@@ -143,3 +143,17 @@ def test_scriptlets_preset_on_install_stop_on_removal_restart_on_upgrade(rpm_que
         case_dir.mkdir()
         assert systemctl_calls(s[name], arg, case_dir) == calls, (name, arg)
 
+
+
+def test_an_upgrade_over_a_config_this_version_refuses_warns_whoever_upgrades(rpm_query, tmp_path):
+    """The restart after an upgrade would fail on the old config (exit 78, in the journal only):
+    %post says so on yum's terminal, with check-config's own line."""
+    fake = tmp_path / "pool-guardian"
+    fake.write_text("#!/bin/sh\necho 'pool-guardian: config /etc/pool-guardian/config.yaml: "
+                    "watermarks.data.high: 80 needs a unit (80%)' >&2\nexit 78\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH="{}:/usr/bin:/bin".format(tmp_path))
+    done = subprocess.run(["/bin/sh", "-c", scriptlets(rpm_query)["postinstall"], "scriptlet", "2"], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=True)
+    assert "will not start until the config is fixed" in done.stderr
+    assert "watermarks.data.high: 80 needs a unit" in done.stderr
