@@ -145,7 +145,8 @@ class JournalSink:
     def render(self, logger, method_name, event_dict):
         level = event_dict.pop("level")
         event = event_dict.pop("event")
-        message = event_dict.pop("message", None)
+        # A command's entries read "command.ran: docker rm ..." in `journalctl`'s short output.
+        message = event_dict.pop("message", None) or event_dict.get("argv")
         fields = {
             "MESSAGE": "{}: {}".format(event, message) if message else event,
             "PRIORITY": str(PRIORITY[level]),
