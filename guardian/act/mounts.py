@@ -9,8 +9,8 @@ own namespace to Docker.
 import time
 
 from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
-from guardian.act.choose import choose_containers, keep_rules
 from guardian.act.prune import docker_for, holds_of, inspect_containers, remove_container
+from guardian.decide.candidates import choose_containers, keep_rules
 from guardian.errors import CommandError, GuardianError
 from guardian.host.docker_api import DockerCallError
 from guardian.observe.docker_info import parse_docker_info_api

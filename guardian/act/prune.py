@@ -9,8 +9,8 @@ import time
 from typing import NamedTuple, Tuple
 
 from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
-from guardian.act.choose import (choose_containers, choose_images, image_last_use, keep_rules, label_rule,
-                                 why_kept)
+from guardian.decide.candidates import (choose_containers, choose_images, image_last_use, keep_rules,
+                                        label_rule, why_kept)
 from guardian.host.devices import dm_device_number
 from guardian.host.docker_api import DockerCallError, DockerApi, DockerTimeout
 from guardian.observe import holders

@@ -1,8 +1,8 @@
 """Which containers and images a prune may remove, from recorded `docker inspect`-shaped dicts."""
 import pytest
 
-from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, image_last_use, label_rule,
-                                 why_kept)
+from guardian.decide.candidates import (KeepRules, choose_containers, choose_images, docker_time, image_last_use,
+                                        label_rule, why_kept)
 
 NOW = docker_time("2024-03-10T12:00:00Z")
 ZERO = "0001-01-01T00:00:00Z"
