@@ -7,11 +7,11 @@ own status afterwards.
 """
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import loop_grow_for, run_loop_grow
-from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, lvm_grow_for
+from guardian.act.grow_lvm import LVM_TIMEOUT, lvm_grow_for
 from guardian.act.recover import recover
-from guardian.act.sizes import Refusal
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.decide import race
+from guardian.decide.growth import Refusal
 from guardian.errors import CommandError
 from guardian.units import format_bytes
 
@@ -118,14 +118,14 @@ def _verified(ctx, pool, growth, where):
     numbers = {growth.part + "_old_bytes": growth.old_bytes, growth.part + "_new_bytes": growth.new_bytes}
     if ctx.dry_run:
         return ActionResult("grow", DRY_RUN, "would grow {} of {} ({})".format(
-            describe_growth(growth), pool.name, where), numbers)
+            growth.describe(), pool.name, where), numbers)
     after = ctx.observe().pool
     seen = None if after is None else (after.data_total_bytes if growth.part == "data"
                                        else after.metadata_total_bytes)
     wanted = growth.new_bytes if growth.part == "data" else min(growth.new_bytes, MAX_METADATA_BYTES)
     if after is None or seen is None or seen < wanted - (pool.data_block_bytes or 0) or after.status.mode != "rw":
         return ActionResult("grow", FAILED, "grew {} of {} ({}) but the kernel shows {} {}, mode {}".format(
-            describe_growth(growth), pool.name, where, growth.part, format_bytes(seen or 0),
+            growth.describe(), pool.name, where, growth.part, format_bytes(seen or 0),
             after and after.status.mode), numbers)
     return ActionResult("grow", DONE, "grew {} of {} ({}); the pool is {} and rw".format(
-        describe_growth(growth), pool.name, where, format_bytes(seen)), numbers)
+        growth.describe(), pool.name, where, format_bytes(seen)), numbers)

@@ -11,9 +11,9 @@ from typing import NamedTuple
 
 from guardian.act import low_water_mark
 from guardian.act.table import direct_change, load, resume, table_line
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
-                                room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
+                                    room_problem, unbacked_bytes)
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.host.kernel import device_bytes, device_name, file_space, filesystem_space

@@ -1,5 +1,5 @@
 """Size arithmetic for growing: steps, maximum, the room a sparse file promises, LVM names."""
-from guardian.act.sizes import absorbing_size, lvm_split, next_size, pool_lv, room_problem, sized_by
+from guardian.decide.growth import Growth, absorbing_size, next_size, room_problem, sized_by
 from guardian.config.values import SizeOrShare
 
 G = 1 << 30
@@ -45,8 +45,8 @@ def test_room_counts_the_promise_and_the_reserve():
     assert "\n" not in line
 
 
-def test_lvm_names_undo_the_doubled_dashes():
-    assert lvm_split("docker-thinpool_tdata") == ("docker", "thinpool_tdata")
-    assert lvm_split("vg--a-thin--pool_tdata") == ("vg-a", "thin-pool_tdata")
-    assert pool_lv("docker-thinpool_tdata") == "docker/thinpool"
-    assert pool_lv("loop0") is None
+
+def test_a_growth_says_its_sizes_and_why_its_step_is_larger():
+    assert Growth("data", G, 2 * G).describe() == "data 1 GiB -> 2 GiB"
+    assert Growth("data", G, 3 * G, "30 s at 50 MiB/s").describe() == \
+        "data 1 GiB -> 3 GiB (step sized for 30 s at 50 MiB/s of writing)"

@@ -1,5 +1,5 @@
-"""Size arithmetic for growing a pool: the next size, the limits, the room underneath, and the
-refusal when they say no. Pure.
+"""What a grow grows: the next size, the limits, the room underneath, and the refusal when
+they say no. Pure.
 
 A loop file is sparse: its size is a promise, not space. The pool can come to fill every byte of
 its files, so what the files do not hold yet must fit in the filesystem's free space with the
@@ -22,6 +22,11 @@ class Growth(NamedTuple):
     @property
     def step_bytes(self):
         return self.new_bytes - self.old_bytes
+
+    def describe(self):
+        """'data 1 GiB -> 2 GiB', with why the step is larger than the fixed one."""
+        why = " (step sized for {} of writing)".format(self.sized_by) if self.sized_by else ""
+        return "{} {} -> {}{}".format(self.part, format_bytes(self.old_bytes), format_bytes(self.new_bytes), why)
 
 
 class Refusal(NamedTuple):
@@ -91,24 +96,3 @@ def room_problem(promised, free, reserve, where):
     return "{} has {} free; {} more could be written into the pool's files and {} must stay free " \
            "(grow.reserve): refusing to promise space that is not there".format(
                where, format_bytes(free), format_bytes(promised), format_bytes(reserve))
-
-
-def lvm_split(dm_name):
-    """'docker-thin--pool_tdata' -> ('docker', 'thin-pool_tdata'): LVM doubles '-' inside names."""
-    index = 0
-    while True:
-        index = dm_name.find("-", index)
-        if index < 0:
-            return None
-        if dm_name[index + 1:index + 2] == "-":
-            index += 2
-            continue
-        return dm_name[:index].replace("--", "-"), dm_name[index + 1:].replace("--", "-")
-
-
-def pool_lv(data_dm_name):
-    """vg/lv of an LVM thin pool from its data sub-LV's dm name, or None if it is not one."""
-    parts = lvm_split(data_dm_name or "")
-    if not parts or not parts[1].endswith("_tdata"):
-        return None
-    return "{}/{}".format(parts[0], parts[1][:-len("_tdata")])
