@@ -5,7 +5,7 @@ through ctx.host (the one command door, which also makes dry-run work), and says
 with numbers. It raises nothing an operator should not see: failures are results, and
 run_guarded turns an action's bug into one too, for the daemon and the one-shot commands alike.
 """
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Tuple
 
 DONE = "done"
 PARTLY_DONE = "partly done"     # some of the work done, some failed: freed space counts, no back-off
@@ -13,6 +13,7 @@ NOTHING_TO_DO = "nothing to do"
 DRY_RUN = "dry-run"
 REFUSED = "refused"
 FAILED = "failed"
+STOPPING = "the daemon is stopping"
 
 
 class ActionContext(NamedTuple):
@@ -58,3 +59,30 @@ def outcome_of(done, failed, dry_run):
     if failed:
         return PARTLY_DONE if done else FAILED
     return DRY_RUN if dry_run else DONE
+
+
+class Tried(NamedTuple):
+    done: Tuple = ()            # (item, what attempt returned) for each that went through
+    failed: Tuple = ()          # (item, the error)
+    stopped_early: str = ""     # why the rest was not tried; "" when every item was
+
+
+def try_each(ctx, items, attempt, errors, hold=lambda: None, last=lambda error: None):
+    """The loop of a rung with many steps: before each item, stop when the daemon is stopping or
+    hold() gives a reason (a spent time budget, a pool already out of danger); feed the watchdog;
+    attempt it. An error of `errors` is recorded and the rest still tried, unless last(error)
+    says why the rest cannot go either (a Docker that no longer answers)."""
+    done, failed = [], []
+    for item in items:
+        why = STOPPING if ctx.should_stop() else hold()
+        if why:
+            return Tried(tuple(done), tuple(failed), why)
+        ctx.heartbeat()
+        try:
+            done.append((item, attempt(item)))
+        except errors as exc:
+            failed.append((item, exc))
+            why = last(exc)
+            if why:
+                return Tried(tuple(done), tuple(failed), why)
+    return Tried(tuple(done), tuple(failed))

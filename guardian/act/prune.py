@@ -8,7 +8,7 @@ run rather than each removal waiting out its own timeout on a hung dockerd.
 import time
 from typing import NamedTuple, Tuple
 
-from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of, try_each
 from guardian.decide.candidates import (choose_containers, choose_images, image_last_use, keep_rules,
                                         label_rule, why_kept)
 from guardian.host.devices import dm_device_number
@@ -17,7 +17,6 @@ from guardian.observe import holders
 from guardian.observe.docker_files import parse_graphdriver
 
 MAX_NAMED = 5   # names listed in a one-line summary before "and N more"
-STOPPING = "the daemon is stopping"
 NO_ANSWER = "Docker did not answer in time"
 
 
@@ -59,21 +58,16 @@ def remove_container(docker, candidate, rules, volumes):
 
 
 def remove_containers(docker, candidates, rules, volumes, ctx):
-    done, failed, busy = [], [], []
-    for candidate in candidates:
-        if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), tuple(busy), STOPPING)
-        ctx.heartbeat()
-        try:
-            if remove_container(docker, candidate, rules, volumes) == "removed":
-                done.append(candidate.name)
-        except DockerCallError as exc:
-            failed.append("{}: {}".format(candidate.name, exc))
-            if exc.busy:
-                busy.append(candidate)
-            if isinstance(exc, DockerTimeout):
-                return Removals(tuple(done), tuple(failed), tuple(busy), NO_ANSWER)
-    return Removals(tuple(done), tuple(failed), tuple(busy))
+    tried = try_each(ctx, candidates, lambda c: remove_container(docker, c, rules, volumes), DockerCallError,
+                     last=no_answer)
+    return Removals(tuple(c.name for c, outcome in tried.done if outcome == "removed"),
+                    tuple("{}: {}".format(c.name, exc) for c, exc in tried.failed),
+                    tuple(c for c, exc in tried.failed if exc.busy), tried.stopped_early)
+
+
+def no_answer(error):
+    """A Docker that did not answer one removal in time will not answer the next: the rest waits."""
+    return NO_ANSWER if isinstance(error, DockerTimeout) else None
 
 
 def prune_containers(snapshot, ctx):
@@ -179,19 +173,14 @@ def remove_images(docker, chosen, ctx):
     Least recently used first and, in the daemon's climb, no further than the pool needs: below its
     low marks the rest stays (an image removed now is an image pulled or imported again later;
     a climb started below them for Docker's floor has fstrim and grow for that). By hand, all go."""
-    done, failed = [], []
-    for image in chosen:
-        if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), (), STOPPING)
+    def enough():
         if ctx.climbing and not ctx.dry_run and below_low_marks(ctx.observe().pool, ctx.settings.watermarks):
-            return Removals(tuple(done), tuple(failed), (), "enough: the pool is below its low marks")
-        ctx.heartbeat()
-        try:
-            for ref in image.tags or (image.id,):
-                docker.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
-            done.append(image_name(image))
-        except DockerCallError as exc:
-            failed.append("{}: {}".format(image_name(image), exc))
-            if isinstance(exc, DockerTimeout):
-                return Removals(tuple(done), tuple(failed), (), NO_ANSWER)
-    return Removals(tuple(done), tuple(failed))
+            return "enough: the pool is below its low marks"
+        return None
+
+    def remove(image):
+        for ref in image.tags or (image.id,):
+            docker.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
+    tried = try_each(ctx, chosen, remove, DockerCallError, hold=enough, last=no_answer)
+    return Removals(tuple(image_name(i) for i, _ in tried.done),
+                    tuple("{}: {}".format(image_name(i), exc) for i, exc in tried.failed), (), tried.stopped_early)

@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of
+from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of, try_each
 from guardian.errors import CommandError
 from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name
 from guardian.host.processes import docker_daemon_pid
@@ -71,23 +71,19 @@ def fstrim(snapshot, ctx):
 
 def trim_all(ctx, enter_pid, mounts, block, budget):
     started = time.monotonic()
-    done, failed, returned_blocks, fs_bytes = [], [], 0, 0
-    for mount in mounts:
-        left = budget - (time.monotonic() - started)
-        if ctx.should_stop() or left < MIN_STEP_SECONDS:
-            break
-        ctx.heartbeat()
-        try:
-            trimmed, returned = trim_one(ctx, enter_pid, mount, block, left)
-        except CommandError as exc:
-            failed.append(str(exc))
-            continue
-        done.append(mount.mount_point)
-        fs_bytes += trimmed
-        returned_blocks += returned or 0
+
+    def left():
+        return budget - (time.monotonic() - started)
+
+    def trim(mount):
+        trimmed, returned = trim_one(ctx, enter_pid, mount, block, left())
         ctx.log.info("fstrim.device", mount_point=mount.mount_point, filesystem_trimmed_bytes=trimmed,
                      pool_blocks_returned=returned)
-    return trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes,
+        return trimmed, returned or 0
+    tried = try_each(ctx, mounts, trim, CommandError,
+                     hold=lambda: "time budget spent" if left() < MIN_STEP_SECONDS else None)
+    return trim_result(ctx, mounts, [m.mount_point for m, _ in tried.done], [str(exc) for _, exc in tried.failed],
+                       sum(r for _, (_, r) in tried.done), block, sum(t for _, (t, _) in tried.done),
                        time.monotonic() - started)
 
 
