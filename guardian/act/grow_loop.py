@@ -14,6 +14,7 @@ from guardian.act.table import direct_change, load, resume, table_line
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
                                     room_problem, unbacked_bytes)
+from guardian.decide.levels import free_blocks_at_high
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.host.kernel import device_bytes, device_name, file_space, filesystem_space
@@ -57,8 +58,7 @@ def new_table_line(pool, growth, settings):
     length = growth.new_bytes // 512 // table.data_block_sectors * table.data_block_sectors
     mark = None
     if low_water_mark.armed_by(settings):
-        mark = low_water_mark.wanted_low_water_mark(length // table.data_block_sectors,
-                                                    settings.watermarks.data.high)
+        mark = free_blocks_at_high(length // table.data_block_sectors, settings.watermarks.data)
     return table_line(table, length_sectors=length, low_water_mark=mark)
 
 
@@ -81,7 +81,7 @@ def loop_grow_for(pool, part, settings, fill_rate=0.0):
     why = ""
     if part == "data":
         new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
-                                  settings.watermarks.data.high, maximum, pool.data_block_bytes, room.largest)
+                                  settings.watermarks.data, maximum, pool.data_block_bytes, room.largest)
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:

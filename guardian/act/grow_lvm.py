@@ -113,7 +113,7 @@ def lvm_grow_for(pool, part, settings, host, fill_rate=0.0):
         current = pool.data_total_bytes
         maximum = section.max_data_size.resolve(vg.size)
         new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
-                                  settings.watermarks.data.high, maximum, vg.extent,
+                                  settings.watermarks.data, maximum, vg.extent,
                                   current + vg.free - section.reserve.resolve(vg.size))
     else:
         current = pool.metadata_total_bytes
