@@ -31,6 +31,47 @@ class ActionContext(NamedTuple):
         return self.host.dry_run
 
 
+class Chosen(NamedTuple):
+    name: str
+    why: str
+    item: object = None     # what the rung acts on: a container, an image, a filesystem
+
+
+class RungPlan(NamedTuple):
+    """What a rung will act on and what it leaves, each with why, decided before anything changes
+    (fail2ban's check, then act; grow's LoopGrow or Refusal). The rung executes it as it stands;
+    the log has it (rung.planned), at info in dry-run, which is what --dry-run shows."""
+    rung: str
+    verb: str                               # "remove", "trim"
+    chosen: Tuple[Chosen, ...] = ()         # in the order they are acted on
+    kept: Tuple[Tuple[str, str], ...] = ()  # (name, why it stays)
+    where: str = ""                         # "dockerd's mount namespace", when it matters
+
+    @property
+    def items(self):
+        return [c.item for c in self.chosen]
+
+    def describe(self):
+        """'remove: old (exited 3.0 h ago); keep: web (running ...)', on one line."""
+        verb = self.verb + (" in " + self.where if self.where else "")
+        parts = [verb + ": " + _reasons((c.name, c.why) for c in self.chosen)] if self.chosen \
+            else ["nothing to " + verb]
+        if self.kept:
+            parts.append("keep: " + _reasons(self.kept))
+        return "; ".join(parts)
+
+
+def _reasons(pairs):
+    return ", ".join("{} ({})".format(name, why) for name, why in pairs)
+
+
+def told(ctx, plan):
+    """The plan in the log before it is executed: at info in a dry run, else at debug."""
+    (ctx.log.info if ctx.dry_run else ctx.log.debug)(
+        "rung.planned", rung=plan.rung, chosen=len(plan.chosen), kept=len(plan.kept), message=plan.describe())
+    return plan
+
+
 class ActionResult(NamedTuple):
     rung: str
     outcome: str            # done, nothing to do, dry-run, refused, failed

@@ -10,7 +10,7 @@ from typing import NamedTuple, Optional, Tuple
 
 from guardian.decide import race
 from guardian.decide.growth import describe_parts, parts_to_grow
-from guardian.decide.levels import above_high, assess
+from guardian.decide.levels import above_high, assess, below_low
 
 HOUR = 3600.0
 
@@ -75,7 +75,7 @@ def needs_remediation(assessment, watermarks, remediating):
     data, meta = assessment.data_percent or 0.0, assessment.metadata_percent or 0.0
     if above_high(data, watermarks.data) or above_high(meta, watermarks.metadata):
         return True
-    return remediating and (data >= watermarks.data.low or meta >= watermarks.metadata.low)
+    return remediating and not below_low(data, meta, watermarks)
 
 
 def plan(snapshot, settings, memory, now, fill_rate=0.0):

@@ -71,6 +71,11 @@ def above_high(percent, marks):
     return percent is not None and percent >= marks.high
 
 
+def below_low(data_percent, metadata_percent, watermarks):
+    """Both under their low marks: where a climb stops. Unknown metadata usage counts as 0."""
+    return data_percent < watermarks.data.low and (metadata_percent or 0) < watermarks.metadata.low
+
+
 def free_blocks_at_high(total_blocks, marks):
     """The free blocks left when usage reaches the high mark: the pool's low water mark, below
     which the kernel raises its event."""

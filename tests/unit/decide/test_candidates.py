@@ -87,6 +87,7 @@ def test_images_dangling_or_unused_and_old_never_used_ones():
     chosen, kept = choose_images(images, {"sha256:used"}, 86400, ("keep/*",), (), NOW)
     assert [(c.id, c.tags) for c in chosen] == [("sha256:old", ("old:1", "old:latest")),
                                                ("sha256:dangling", ())]
+    assert [(c.name, c.why) for c in chosen] == [("old:1", "last used 25.0 h ago"), ("dangling", "dangling")]
     assert kept == [("used", "a container uses it"), ("young:1", "last used 0 min ago, within unused_for"),
                     ("keep/me:1", "name matches keep/*")]
     assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)[0]] == ["sha256:dangling"]
