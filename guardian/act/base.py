@@ -5,7 +5,7 @@ through ctx.host (the one command door, which also makes dry-run work), and says
 with numbers. It raises nothing an operator should not see: failures are results, and
 run_guarded turns an action's bug into one too, for the daemon and the one-shot commands alike.
 """
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Tuple
 
 DONE = "done"
 PARTLY_DONE = "partly done"     # some of the work done, some failed: freed space counts, no back-off
@@ -13,6 +13,7 @@ NOTHING_TO_DO = "nothing to do"
 DRY_RUN = "dry-run"
 REFUSED = "refused"
 FAILED = "failed"
+STOPPING = "the daemon is stopping"
 
 
 class ActionContext(NamedTuple):
@@ -28,6 +29,47 @@ class ActionContext(NamedTuple):
     @property
     def dry_run(self):
         return self.host.dry_run
+
+
+class Chosen(NamedTuple):
+    name: str
+    why: str
+    item: object = None     # what the rung acts on: a container, an image, a filesystem
+
+
+class RungPlan(NamedTuple):
+    """What a rung will act on and what it leaves, each with why, decided before anything changes
+    (fail2ban's check, then act; grow's LoopGrow or Refusal). The rung executes it as it stands;
+    the log has it (rung.planned), at info in dry-run, which is what --dry-run shows."""
+    rung: str
+    verb: str                               # "remove", "trim"
+    chosen: Tuple[Chosen, ...] = ()         # in the order they are acted on
+    kept: Tuple[Tuple[str, str], ...] = ()  # (name, why it stays)
+    where: str = ""                         # "dockerd's mount namespace", when it matters
+
+    @property
+    def items(self):
+        return [c.item for c in self.chosen]
+
+    def describe(self):
+        """'remove: old (exited 3.0 h ago); keep: web (running ...)', on one line."""
+        verb = self.verb + (" in " + self.where if self.where else "")
+        parts = [verb + ": " + _reasons((c.name, c.why) for c in self.chosen)] if self.chosen \
+            else ["nothing to " + verb]
+        if self.kept:
+            parts.append("keep: " + _reasons(self.kept))
+        return "; ".join(parts)
+
+
+def _reasons(pairs):
+    return ", ".join("{} ({})".format(name, why) for name, why in pairs)
+
+
+def told(ctx, plan):
+    """The plan in the log before it is executed: at info in a dry run, else at debug."""
+    (ctx.log.info if ctx.dry_run else ctx.log.debug)(
+        "rung.planned", rung=plan.rung, chosen=len(plan.chosen), kept=len(plan.kept), message=plan.describe())
+    return plan
 
 
 class ActionResult(NamedTuple):
@@ -61,3 +103,30 @@ def outcome_of(done, failed, dry_run):
     if failed:
         return PARTLY_DONE if done else FAILED
     return DRY_RUN if dry_run else DONE
+
+
+class Tried(NamedTuple):
+    done: Tuple = ()            # (item, what attempt returned) for each that went through
+    failed: Tuple = ()          # (item, the error)
+    stopped_early: str = ""     # why the rest was not tried; "" when every item was
+
+
+def try_each(ctx, items, attempt, errors, hold=lambda: None, last=lambda error: None):
+    """The loop of a rung with many steps: before each item, stop when the daemon is stopping or
+    hold() gives a reason (a spent time budget, a pool already out of danger); feed the watchdog;
+    attempt it. An error of `errors` is recorded and the rest still tried, unless last(error)
+    says why the rest cannot go either (a Docker that no longer answers)."""
+    done, failed = [], []
+    for item in items:
+        why = STOPPING if ctx.should_stop() else hold()
+        if why:
+            return Tried(tuple(done), tuple(failed), why)
+        ctx.heartbeat()
+        try:
+            done.append((item, attempt(item)))
+        except errors as exc:
+            failed.append((item, exc))
+            why = last(exc)
+            if why:
+                return Tried(tuple(done), tuple(failed), why)
+    return Tried(tuple(done), tuple(failed))

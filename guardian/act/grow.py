@@ -7,40 +7,20 @@ own status afterwards.
 """
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionResult
 from guardian.act.grow_loop import loop_grow_for, run_loop_grow
-from guardian.act.grow_lvm import LVM_TIMEOUT, describe_growth, lvm_grow_for
+from guardian.act.grow_lvm import LVM_TIMEOUT, lvm_grow_for
 from guardian.act.recover import recover
-from guardian.act.sizes import Refusal
 from guardian.config.schema import MAX_METADATA_BYTES
-from guardian.decide import race
+from guardian.decide.growth import Refusal, describe_parts, parts_to_grow
 from guardian.errors import CommandError
 from guardian.units import format_bytes
 
-# A fill this close to Docker's floor is the brake's case (decide/race.py): data grows though it is
-# under its high mark. Wider than the race's own start for the default ladder (twice ~17 s).
-FLOOR_HORIZON = 120.0
-
-
-def parts_to_grow(pool, settings, fill_rate=0.0):
-    """Data above its high mark, below Docker's floor, or filling into it within FLOOR_HORIZON;
-    metadata above its own mark, when grow.metadata allows it."""
-    marks, parts = settings.watermarks, []
-    seconds_left = race.deadline(pool.data_free_bytes, pool.min_free_bytes, fill_rate)
-    if (pool.data_effective_used_percent or 0) >= marks.data.high or pool.below_docker_floor or \
-            (seconds_left is not None and seconds_left <= FLOOR_HORIZON):
-        parts.append("data")
-    if settings.ladder.grow.metadata and (pool.status.metadata_used_percent or 0) >= marks.metadata.high:
-        parts.append("metadata")
-    return parts
-
-
 def grow(snapshot, ctx):
-    """The ladder's rung: grow whatever is above its high mark."""
+    """The ladder's rung: grow what decide/growth.parts_to_grow says."""
     pool = snapshot.pool
-    parts = parts_to_grow(pool, ctx.settings, ctx.data_fill_rate) if pool is not None else []
+    parts = parts_to_grow(pool, ctx.settings, ctx.data_fill_rate) if pool is not None else ()
     if not parts:
-        return ActionResult("grow", NOTHING_TO_DO, "neither data nor metadata is above its high mark, "
-                            "and the fill is not about to reach Docker's floor")
-    return grow_parts(snapshot, ctx, parts)
+        return ActionResult("grow", NOTHING_TO_DO, describe_parts(parts))
+    return grow_parts(snapshot, ctx, [p.part for p in parts])
 
 
 def grow_parts(snapshot, ctx, parts):
@@ -118,14 +98,14 @@ def _verified(ctx, pool, growth, where):
     numbers = {growth.part + "_old_bytes": growth.old_bytes, growth.part + "_new_bytes": growth.new_bytes}
     if ctx.dry_run:
         return ActionResult("grow", DRY_RUN, "would grow {} of {} ({})".format(
-            describe_growth(growth), pool.name, where), numbers)
+            growth.describe(), pool.name, where), numbers)
     after = ctx.observe().pool
     seen = None if after is None else (after.data_total_bytes if growth.part == "data"
                                        else after.metadata_total_bytes)
     wanted = growth.new_bytes if growth.part == "data" else min(growth.new_bytes, MAX_METADATA_BYTES)
     if after is None or seen is None or seen < wanted - (pool.data_block_bytes or 0) or after.status.mode != "rw":
         return ActionResult("grow", FAILED, "grew {} of {} ({}) but the kernel shows {} {}, mode {}".format(
-            describe_growth(growth), pool.name, where, growth.part, format_bytes(seen or 0),
+            growth.describe(), pool.name, where, growth.part, format_bytes(seen or 0),
             after and after.status.mode), numbers)
     return ActionResult("grow", DONE, "grew {} of {} ({}); the pool is {} and rw".format(
-        describe_growth(growth), pool.name, where, format_bytes(seen)), numbers)
+        growth.describe(), pool.name, where, format_bytes(seen)), numbers)

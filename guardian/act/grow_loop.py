@@ -11,9 +11,10 @@ from typing import NamedTuple
 
 from guardian.act import low_water_mark
 from guardian.act.table import direct_change, load, resume, table_line
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
-                                room_problem, unbacked_bytes)
 from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
+                                    room_problem, unbacked_bytes)
+from guardian.decide.levels import free_blocks_at_high
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.host.kernel import device_bytes, device_name, file_space, filesystem_space
@@ -57,8 +58,7 @@ def new_table_line(pool, growth, settings):
     length = growth.new_bytes // 512 // table.data_block_sectors * table.data_block_sectors
     mark = None
     if low_water_mark.armed_by(settings):
-        mark = low_water_mark.wanted_low_water_mark(length // table.data_block_sectors,
-                                                    settings.watermarks.data.high)
+        mark = free_blocks_at_high(length // table.data_block_sectors, settings.watermarks.data)
     return table_line(table, length_sectors=length, low_water_mark=mark)
 
 
@@ -75,22 +75,23 @@ def loop_grow_for(pool, part, settings, fill_rate=0.0):
     if target is None:
         return Refusal("the pool's {} device is not a loop device with a known file".format(part))
     section = settings.ladder.grow
-    other_path = other_file(pool, part)
-    fs = os.statvfs(os.path.dirname(target.file))
-    st = os.stat(target.file)
-    current = st.st_size
-    maximum = maximum_for(section, part, fs.f_blocks * fs.f_frsize)
+    room = room_under(target.file, other_file(pool, part), section)
+    current = os.stat(target.file).st_size
+    maximum = maximum_for(section, part, room.total)
     why = ""
     if part == "data":
         new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
-                                  settings.watermarks.data.high, maximum, pool.data_block_bytes,
-                                  room_for(fs, st.st_blocks * 512, other_path, section))
+                                  settings.watermarks.data, maximum, pool.data_block_bytes, room.largest)
     else:
         new = next_size(current, section.metadata_step, METADATA_MIN_STEP, maximum, METADATA_UNIT)
     if new is None:
         return Refusal(at_maximum(part, current, maximum))
-    growth = Growth(part, current, new, why)
-    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, settings), other_path,
+    return loop_grow(pool, target, Growth(part, current, new, why), settings)
+
+
+def loop_grow(pool, target, growth, settings):
+    """The LoopGrow that takes `target` to growth.new_bytes, planned or left by a kill."""
+    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, settings), other_file(pool, growth.part),
                     table_line(pool.table))
 
 
@@ -100,29 +101,42 @@ def other_file(pool, part):
     return other.path if other else ""
 
 
-def room_for(fs, allocated, other_path, section):
-    """The largest size a loop file holding `allocated` bytes, on the filesystem `fs` (statvfs)
-    describes, may be given with the reserve kept: what room_check allows."""
-    free = fs.f_bavail * fs.f_frsize
-    return allocated + free - section.reserve.resolve(fs.f_blocks * fs.f_frsize) - _promised(other_path)
+class Room(NamedTuple):
+    """The filesystem under a loop file as it is now, and what may be promised on it."""
+    where: str
+    total: int
+    free: int               # to non-root
+    reserve: int            # grow.reserve, resolved against total
+    allocated: int          # what the file holds already
+    other_promised: int     # what the pool's other file promises but does not hold yet
+
+    @property
+    def largest(self):
+        """The largest size the file may be given with the reserve kept: what problem() allows."""
+        return self.allocated + self.free - self.reserve - self.other_promised
+
+    def problem(self, new_bytes):
+        """Why the file may not be new_bytes, or None."""
+        return room_problem(unbacked_bytes(new_bytes, self.allocated) + self.other_promised, self.free,
+                            self.reserve, self.where)
 
 
-def _promised(path):
-    """What the pool's other sparse file promises but does not hold yet."""
-    return unbacked_bytes(*file_space(path)) if path else 0
+def room_under(path, other_path, section):
+    directory = os.path.dirname(path)
+    total, free = filesystem_space(directory)
+    return Room("the filesystem under " + directory, total, free, section.reserve.resolve(total),
+                file_space(path)[1], unbacked_bytes(*file_space(other_path)) if other_path else 0)
 
 
 def room_check(job, settings):
     """Max size and reserve, against the filesystem as it is now; None when the step may go."""
     section = settings.ladder.grow
-    total, free = filesystem_space(os.path.dirname(job.target.file))
-    maximum = maximum_for(section, job.growth.part, total)
+    room = room_under(job.target.file, job.other_file, section)
+    maximum = maximum_for(section, job.growth.part, room.total)
     if job.growth.new_bytes > maximum:
         return "{} {} would be above grow.max_{}_size ({})".format(
             job.growth.part, format_bytes(job.growth.new_bytes), job.growth.part, format_bytes(maximum))
-    promised = unbacked_bytes(job.growth.new_bytes, file_space(job.target.file)[1]) + _promised(job.other_file)
-    return room_problem(promised, free, section.reserve.resolve(total),
-                        "the filesystem under {}".format(os.path.dirname(job.target.file)))
+    return room.problem(job.growth.new_bytes)
 
 
 def truncate_file(ctx, job, size=None):
@@ -217,9 +231,7 @@ def _unfinished(ctx, pool, part):
         behind = min(file_bytes, MAX_METADATA_BYTES) // METADATA_BLOCK_BYTES * METADATA_BLOCK_BYTES > used
     if not behind:
         return None
-    growth = Growth(part, used, file_bytes)
-    return LoopGrow(pool.name, target, growth, new_table_line(pool, growth, ctx.settings), other_file(pool, part),
-                    table_line(pool.table))
+    return loop_grow(pool, target, Growth(part, used, file_bytes), ctx.settings)
 
 
 def _finish(ctx, job):

@@ -12,13 +12,12 @@ unmonitored pool (as lvm.conf says) and re-registers a monitored one around the 
 """
 from typing import NamedTuple, Optional
 
-from guardian.act.sizes import (METADATA_MIN_STEP, Growth, Refusal, align_up, at_maximum, next_data_size,
-                                next_size, pool_lv, room_problem)
 from guardian.config.schema import MAX_METADATA_BYTES
+from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, align_up, at_maximum, next_data_size,
+                                    next_size, room_problem)
 from guardian.errors import CommandError
-from guardian.observe.lvm_report import config_integer, name_prefixed_row
 from guardian.host.kernel import device_name
-from guardian.units import format_bytes
+from guardian.observe.lvm_report import config_integer, name_prefixed_row, pool_lv
 
 # lvextend suspends and resumes the pool itself: give it time, but less than the unit's
 # WatchdogSec (60 s), so that a hung one is killed and recovered from by the grow, not the restart.
@@ -114,7 +113,7 @@ def lvm_grow_for(pool, part, settings, host, fill_rate=0.0):
         current = pool.data_total_bytes
         maximum = section.max_data_size.resolve(vg.size)
         new, why = next_data_size(current, pool.data_used_bytes or 0, fill_rate, section,
-                                  settings.watermarks.data.high, maximum, vg.extent,
+                                  settings.watermarks.data, maximum, vg.extent,
                                   current + vg.free - section.reserve.resolve(vg.size))
     else:
         current = pool.metadata_total_bytes
@@ -136,7 +135,3 @@ def lvm_grow_for(pool, part, settings, host, fill_rate=0.0):
         argv += ["--poolmetadatasize", "+{}b".format(step), lv]
     return LvmGrow(lv, growth, argv, auto)
 
-
-def describe_growth(growth):
-    why = " (step sized for {} of writing)".format(growth.sized_by) if growth.sized_by else ""
-    return "{} {} -> {}{}".format(growth.part, format_bytes(growth.old_bytes), format_bytes(growth.new_bytes), why)

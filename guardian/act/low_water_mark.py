@@ -4,15 +4,9 @@ Docker creates loop-lvm pools with a fixed low water mark of 32768 blocks (2 GiB
 which fires far too late on a big pool and at once on a small one. The mark lives in the pool's
 table, so arming it is a table reload with everything else unchanged, then a resume (by ioctl).
 """
-import math
-
 from guardian.act.base import DONE, NOTHING_TO_DO, ActionResult
 from guardian.act.table import reload_and_resume, table_line
-
-
-def wanted_low_water_mark(total_blocks, high_percent):
-    """Free blocks below which the kernel raises its event: the room left at the high mark."""
-    return max(1, int(math.ceil(total_blocks * (100.0 - high_percent) / 100.0)))
+from guardian.decide.levels import free_blocks_at_high
 
 
 def armed_by(settings):
@@ -21,11 +15,24 @@ def armed_by(settings):
     return setting == "yes" or (setting == "auto" and settings.mode == "enforce")
 
 
+def wanted_mark(pool, marks):
+    """The low water mark the pool's table should carry (the free blocks at the data high mark),
+    or None when there is no healthy pool with a table to load."""
+    if pool is None or pool.table is None or not pool.healthy:
+        return None
+    return free_blocks_at_high(pool.status.data_total_blocks, marks.data)
+
+
+def needs_arming(pool, marks):
+    wanted = wanted_mark(pool, marks)
+    return wanted is not None and pool.table.low_water_mark_blocks != wanted
+
+
 def arm(snapshot, ctx):
     pool = snapshot.pool
-    if pool is None or pool.table is None or not pool.healthy:
+    wanted = wanted_mark(pool, ctx.settings.watermarks)
+    if wanted is None:
         return ActionResult("arm_low_water_mark", NOTHING_TO_DO, "no healthy pool with a table")
-    wanted = wanted_low_water_mark(pool.status.data_total_blocks, ctx.settings.watermarks.data.high)
     if pool.table.low_water_mark_blocks == wanted:
         return ActionResult("arm_low_water_mark", NOTHING_TO_DO, "low water mark already {}".format(wanted))
     reload_and_resume(ctx, pool.name, table_line(pool.table, low_water_mark=wanted), table_line(pool.table))

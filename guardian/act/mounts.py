@@ -8,9 +8,9 @@ own namespace to Docker.
 """
 import time
 
-from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
-from guardian.act.choose import choose_containers, keep_rules
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of, try_each
 from guardian.act.prune import docker_for, holds_of, inspect_containers, remove_container
+from guardian.decide.candidates import choose_containers, keep_rules
 from guardian.errors import CommandError, GuardianError
 from guardian.host.docker_api import DockerCallError
 from guardian.observe.docker_info import parse_docker_info_api
@@ -57,19 +57,11 @@ def release_mounts(snapshot, ctx):
 
 
 def release_all(dead, docker, rules, ctx):
-    lines, failures, released = [], [], 0
-    for candidate in dead:
-        if ctx.should_stop():
-            failures.append("stopped early (the daemon is stopping)")
-            break
-        ctx.heartbeat()
-        try:
-            count, line = release_one(candidate, docker, rules, ctx)
-            released += count
-            lines.append(line)
-        except (CommandError, DockerCallError) as exc:
-            failures.append("{}: {}".format(candidate.name, exc))
-    return lines, failures, released
+    tried = try_each(ctx, dead, lambda c: release_one(c, docker, rules, ctx), (CommandError, DockerCallError))
+    failures = ["{}: {}".format(c.name, exc) for c, exc in tried.failed]
+    if tried.stopped_early:
+        failures.append("stopped early ({})".format(tried.stopped_early))
+    return [line for _, (_, line) in tried.done], failures, sum(count for _, (count, _) in tried.done)
 
 
 def deferred_deleted(docker):

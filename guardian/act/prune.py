@@ -8,16 +8,16 @@ run rather than each removal waiting out its own timeout on a hung dockerd.
 import time
 from typing import NamedTuple, Tuple
 
-from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of
-from guardian.act.choose import (choose_containers, choose_images, image_last_use, keep_rules, label_rule,
-                                 why_kept)
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, Chosen, RungPlan, outcome_of, told, try_each
+from guardian.decide.candidates import (choose_containers, choose_images, image_last_use, keep_rules,
+                                        label_rule, why_kept)
+from guardian.decide.levels import below_low
 from guardian.host.devices import dm_device_number
 from guardian.host.docker_api import DockerCallError, DockerApi, DockerTimeout
 from guardian.observe import holders
 from guardian.observe.docker_files import parse_graphdriver
 
 MAX_NAMED = 5   # names listed in a one-line summary before "and N more"
-STOPPING = "the daemon is stopping"
 NO_ANSWER = "Docker did not answer in time"
 
 
@@ -59,41 +59,44 @@ def remove_container(docker, candidate, rules, volumes):
 
 
 def remove_containers(docker, candidates, rules, volumes, ctx):
-    done, failed, busy = [], [], []
-    for candidate in candidates:
-        if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), tuple(busy), STOPPING)
-        ctx.heartbeat()
-        try:
-            if remove_container(docker, candidate, rules, volumes) == "removed":
-                done.append(candidate.name)
-        except DockerCallError as exc:
-            failed.append("{}: {}".format(candidate.name, exc))
-            if exc.busy:
-                busy.append(candidate)
-            if isinstance(exc, DockerTimeout):
-                return Removals(tuple(done), tuple(failed), tuple(busy), NO_ANSWER)
-    return Removals(tuple(done), tuple(failed), tuple(busy))
+    tried = try_each(ctx, candidates, lambda c: remove_container(docker, c, rules, volumes), DockerCallError,
+                     last=no_answer)
+    return Removals(tuple(c.name for c, outcome in tried.done if outcome == "removed"),
+                    tuple("{}: {}".format(c.name, exc) for c, exc in tried.failed),
+                    tuple(c for c, exc in tried.failed if exc.busy), tried.stopped_early)
+
+
+def no_answer(error):
+    """A Docker that did not answer one removal in time will not answer the next: the rest waits."""
+    return NO_ANSWER if isinstance(error, DockerTimeout) else None
+
+
+def plan_prune_containers(snapshot, ctx):
+    """Which containers go, the longest stopped first, and which stay, each with why. Only reads
+    Docker; DockerCallError when it cannot be asked."""
+    with docker_for(ctx, ctx.settings.ladder.prune_containers) as docker:
+        chosen, kept = choose_containers(inspect_containers(docker), keep_rules(ctx.settings.ladder.prune_containers),
+                                         time.time())
+    return RungPlan("prune_containers", "remove", tuple(Chosen(c.name, c.why, c) for c in chosen), tuple(kept))
 
 
 def prune_containers(snapshot, ctx):
     section = ctx.settings.ladder.prune_containers
-    rules = keep_rules(section)
+    try:
+        plan = told(ctx, plan_prune_containers(snapshot, ctx))
+    except DockerCallError as exc:
+        return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
+    if not plan.chosen:
+        return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
+            len(plan.kept)), {"kept": len(plan.kept)})
     with docker_for(ctx, section) as docker:
-        try:
-            candidates, kept = choose_containers(inspect_containers(docker), rules, time.time())
-        except DockerCallError as exc:
-            return ActionResult("prune_containers", FAILED, "could not list the containers: {}".format(exc))
-        if not candidates:
-            return ActionResult("prune_containers", NOTHING_TO_DO, "no container to remove ({} kept)".format(
-                len(kept)), {"kept": len(kept)})
-        removals = remove_containers(docker, candidates, rules, section.remove_volumes, ctx)
-        summary = removal_summary("container", [c.name for c in candidates], removals, ctx.dry_run)
+        removals = remove_containers(docker, plan.items, keep_rules(section), section.remove_volumes, ctx)
+        summary = removal_summary("container", [c.name for c in plan.chosen], removals, ctx.dry_run)
         if removals.busy:
             summary += "; " + describe_holders(removals.busy, ctx)
     return ActionResult("prune_containers", outcome_of(removals.done, removals.failed, ctx.dry_run), summary, {
-        "candidates": len(candidates), "removed": len(removals.done), "failed": len(removals.failed),
-        "busy": len(removals.busy), "kept": len(kept)})
+        "candidates": len(plan.chosen), "removed": len(removals.done), "failed": len(removals.failed),
+        "busy": len(removals.busy), "kept": len(plan.kept)})
 
 
 def holds_of(candidate):
@@ -137,41 +140,45 @@ def named(items):
 EVENTS_BACK = 86400.0
 
 
-def prune_images(snapshot, ctx):
+def plan_prune_images(snapshot, ctx):
+    """Which images go, the least recently used first, and which stay, each with why. Only reads
+    Docker; DockerCallError when it cannot be asked."""
     section = ctx.settings.ladder.prune_images
     now = time.time()
     with docker_for(ctx, section) as docker:
-        try:
-            containers, images = docker.read("containers", all=True), docker.read("images")
-            created = docker.read_list("events", since=int(now - (section.unused_for or EVENTS_BACK)),
-                                       until=int(now), filters={"type": "container", "event": "create"},
-                                       decode=True)
-            chosen, kept = choose_images(images, {c["ImageID"] for c in containers}, section.unused_for,
-                                         section.keep_images, tuple(label_rule(t) for t in section.keep_labels),
-                                         now, image_last_use(containers, created, images))
-        except DockerCallError as exc:
-            return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
-        told_kept = "kept {}: {}".format(len(kept), named("{} ({})".format(n, why) for n, why in kept))
-        if not chosen:
-            return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image; " + told_kept,
-                                {"kept": len(kept)})
-        removals = remove_images(docker, chosen, ctx)
-    summary = removal_summary("image", [image_name(c) for c in chosen], removals, ctx.dry_run)
+        containers, images = docker.read("containers", all=True), docker.read("images")
+        created = docker.read_list("events", since=int(now - (section.unused_for or EVENTS_BACK)),
+                                   until=int(now), filters={"type": "container", "event": "create"},
+                                   decode=True)
+    chosen, kept = choose_images(images, {c["ImageID"] for c in containers}, section.unused_for,
+                                 section.keep_images, tuple(label_rule(t) for t in section.keep_labels),
+                                 now, image_last_use(containers, created, images))
+    return RungPlan("prune_images", "remove", tuple(Chosen(i.name, i.why, i) for i in chosen), tuple(kept))
+
+
+def prune_images(snapshot, ctx):
+    try:
+        plan = told(ctx, plan_prune_images(snapshot, ctx))
+    except DockerCallError as exc:
+        return ActionResult("prune_images", FAILED, "could not list the images: {}".format(exc))
+    kept = plan.kept
+    told_kept = "kept {}: {}".format(len(kept), named("{} ({})".format(n, why) for n, why in kept))
+    if not plan.chosen:
+        return ActionResult("prune_images", NOTHING_TO_DO, "no dangling or unused old image; " + told_kept,
+                            {"kept": len(kept)})
+    with docker_for(ctx, ctx.settings.ladder.prune_images) as docker:
+        removals = remove_images(docker, plan.items, ctx)
+    summary = removal_summary("image", [c.name for c in plan.chosen], removals, ctx.dry_run)
     return ActionResult("prune_images", outcome_of(removals.done, removals.failed, ctx.dry_run),
                         summary + ("; " + told_kept if kept else ""),
-                        {"candidates": len(chosen), "removed": len(removals.done),
+                        {"candidates": len(plan.chosen), "removed": len(removals.done),
                          "failed": len(removals.failed), "kept": len(kept)})
 
 
 def below_low_marks(pool, marks):
     if pool is None or pool.data_effective_used_percent is None:
         return False
-    return pool.data_effective_used_percent < marks.data.low and \
-        (pool.status.metadata_used_percent or 0) < marks.metadata.low
-
-
-def image_name(image):
-    return image.tags[0] if image.tags else image.id.split(":")[-1][:12]
+    return below_low(pool.data_effective_used_percent, pool.status.metadata_used_percent, marks)
 
 
 def remove_images(docker, chosen, ctx):
@@ -179,19 +186,14 @@ def remove_images(docker, chosen, ctx):
     Least recently used first and, in the daemon's climb, no further than the pool needs: below its
     low marks the rest stays (an image removed now is an image pulled or imported again later;
     a climb started below them for Docker's floor has fstrim and grow for that). By hand, all go."""
-    done, failed = [], []
-    for image in chosen:
-        if ctx.should_stop():
-            return Removals(tuple(done), tuple(failed), (), STOPPING)
+    def enough():
         if ctx.climbing and not ctx.dry_run and below_low_marks(ctx.observe().pool, ctx.settings.watermarks):
-            return Removals(tuple(done), tuple(failed), (), "enough: the pool is below its low marks")
-        ctx.heartbeat()
-        try:
-            for ref in image.tags or (image.id,):
-                docker.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
-            done.append(image_name(image))
-        except DockerCallError as exc:
-            failed.append("{}: {}".format(image_name(image), exc))
-            if isinstance(exc, DockerTimeout):
-                return Removals(tuple(done), tuple(failed), (), NO_ANSWER)
-    return Removals(tuple(done), tuple(failed))
+            return "enough: the pool is below its low marks"
+        return None
+
+    def remove(image):
+        for ref in image.tags or (image.id,):
+            docker.change("docker rmi {}".format(ref), "remove_image", ref, force=False, noprune=False)
+    tried = try_each(ctx, chosen, remove, DockerCallError, hold=enough, last=no_answer)
+    return Removals(tuple(i.name for i, _ in tried.done),
+                    tuple("{}: {}".format(i.name, exc) for i, exc in tried.failed), (), tried.stopped_early)

@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, outcome_of
+from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, Chosen, RungPlan, outcome_of, told, try_each
 from guardian.errors import CommandError
 from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name
 from guardian.host.processes import docker_daemon_pid
@@ -30,14 +30,32 @@ def sits_on(device, pool_kernel_name, sys_dev_block=SYS_DEV_BLOCK):
         return False
 
 
-def pool_mounts(pool_name, mounts):
-    """The pool's thin volumes mounted in a namespace, one mount per device (the whole filesystem)."""
+def trim_plan(pool_name, mounts, enter_pid):
+    """The pool's thin volumes mounted in one namespace: each filesystem once, by a mount of all of
+    it, in mount point order; a second mount of one, or a mount of only part of it, is kept, with
+    why. Mounts of anything else are not the pool's, and not listed."""
     pool_dev = kernel_name(pool_name)
-    chosen = {}
+    chosen, kept, ours = {}, [], {}
     for mount in mounts:
-        if pool_dev and mount.device not in chosen and mount.root == "/" and sits_on(mount.device, pool_dev):
+        if mount.device not in ours:
+            ours[mount.device] = bool(pool_dev) and sits_on(mount.device, pool_dev)
+        if not ours[mount.device]:
+            continue
+        if mount.device in chosen:
+            kept.append((mount.mount_point, "its filesystem is trimmed at " + chosen[mount.device].mount_point))
+        elif mount.root != "/":
+            kept.append((mount.mount_point, "mounts only {} of its filesystem".format(mount.root)))
+        else:
             chosen[mount.device] = mount
-    return sorted(chosen.values(), key=lambda m: m.mount_point)
+    return RungPlan("fstrim", "trim", tuple(Chosen(m.mount_point, "thin volume " + m.device, (enter_pid, m))
+                                            for m in sorted(chosen.values(), key=lambda m: m.mount_point)),
+                    tuple(kept), "{}'s mount namespace".format("dockerd" if enter_pid != 1 else "init"))
+
+
+def plan_fstrim(snapshot, ctx):
+    """Which of the pool's filesystems are trimmed, each with why; only reads /proc and sysfs."""
+    enter_pid = docker_daemon_pid() or 1
+    return trim_plan(snapshot.pool.name, read_mounts([enter_pid])[1], enter_pid)
 
 
 def trim_one(ctx, enter_pid, mount, min_bytes, timeout):
@@ -60,34 +78,32 @@ def fstrim(snapshot, ctx):
     if not pool.healthy or pool.status.discard == "ignore_discard":
         return ActionResult("fstrim", REFUSED, "pool {} {}: a trim cannot help".format(
             pool.name, "ignores discards" if pool.healthy else "is not healthy"))
-    enter_pid = docker_daemon_pid() or 1
-    mounts = pool_mounts(pool.name, read_mounts([enter_pid])[1])
-    if not mounts:
-        return ActionResult("fstrim", NOTHING_TO_DO, "no thin volume of {} is mounted in {}'s mount "
-                            "namespace".format(pool.name, "dockerd" if enter_pid != 1 else "init"))
+    plan = told(ctx, plan_fstrim(snapshot, ctx))
+    if not plan.chosen:
+        return ActionResult("fstrim", NOTHING_TO_DO, "no thin volume of {} is mounted in {}".format(
+            pool.name, plan.where))
     block = pool.data_block_bytes or DEFAULT_BLOCK_BYTES
-    return trim_all(ctx, enter_pid, mounts, block, ctx.settings.ladder.fstrim.time_budget)
+    return trim_all(ctx, plan.items, block, ctx.settings.ladder.fstrim.time_budget)
 
 
-def trim_all(ctx, enter_pid, mounts, block, budget):
+def trim_all(ctx, filesystems, block, budget):
+    """Trim each (namespace pid, mount) in turn, within the time budget."""
     started = time.monotonic()
-    done, failed, returned_blocks, fs_bytes = [], [], 0, 0
-    for mount in mounts:
-        left = budget - (time.monotonic() - started)
-        if ctx.should_stop() or left < MIN_STEP_SECONDS:
-            break
-        ctx.heartbeat()
-        try:
-            trimmed, returned = trim_one(ctx, enter_pid, mount, block, left)
-        except CommandError as exc:
-            failed.append(str(exc))
-            continue
-        done.append(mount.mount_point)
-        fs_bytes += trimmed
-        returned_blocks += returned or 0
+
+    def left():
+        return budget - (time.monotonic() - started)
+
+    def trim(filesystem):
+        enter_pid, mount = filesystem
+        trimmed, returned = trim_one(ctx, enter_pid, mount, block, left())
         ctx.log.info("fstrim.device", mount_point=mount.mount_point, filesystem_trimmed_bytes=trimmed,
                      pool_blocks_returned=returned)
-    return trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes,
+        return trimmed, returned or 0
+    tried = try_each(ctx, filesystems, trim, CommandError,
+                     hold=lambda: "time budget spent" if left() < MIN_STEP_SECONDS else None)
+    return trim_result(ctx, filesystems, [m.mount_point for (_, m), _ in tried.done],
+                       [str(exc) for _, exc in tried.failed],
+                       sum(r for _, (_, r) in tried.done), block, sum(t for _, (t, _) in tried.done),
                        time.monotonic() - started)
 
 

@@ -290,11 +290,8 @@ class Engine:
 
     def _wants_armed_mark(self, snapshot):
         """Arm the low water mark in enforce mode (or always/never as configured)."""
-        if not low_water_mark.armed_by(self.settings) or snapshot.pool is None or snapshot.pool.table is None:
-            return False
-        wanted = low_water_mark.wanted_low_water_mark(snapshot.pool.status.data_total_blocks,
-                                                      self.settings.watermarks.data.high)
-        return snapshot.pool.healthy and snapshot.pool.table.low_water_mark_blocks != wanted
+        return low_water_mark.armed_by(self.settings) and \
+            low_water_mark.needs_arming(snapshot.pool, self.settings.watermarks)
 
     def status_line(self):
         """The one line for `systemctl status`: what it watches (or why nothing), how full, and

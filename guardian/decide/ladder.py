@@ -9,7 +9,8 @@ could run. Which rung first is a race against that deadline (decide/race.py).
 from typing import NamedTuple, Optional, Tuple
 
 from guardian.decide import race
-from guardian.decide.levels import assess
+from guardian.decide.growth import describe_parts, parts_to_grow
+from guardian.decide.levels import above_high, assess, below_low
 
 HOUR = 3600.0
 
@@ -72,9 +73,9 @@ class Plan(NamedTuple):
 def needs_remediation(assessment, watermarks, remediating):
     """Above high starts; once started, continue until both are below low."""
     data, meta = assessment.data_percent or 0.0, assessment.metadata_percent or 0.0
-    if data >= watermarks.data.high or meta >= watermarks.metadata.high:
+    if above_high(data, watermarks.data) or above_high(meta, watermarks.metadata):
         return True
-    return remediating and (data >= watermarks.data.low or meta >= watermarks.metadata.low)
+    return remediating and not below_low(data, meta, watermarks)
 
 
 def plan(snapshot, settings, memory, now, fill_rate=0.0):
@@ -99,6 +100,7 @@ def plan(snapshot, settings, memory, now, fill_rate=0.0):
         return Plan(pool.name, mode, a.level, a.usage + ": below the marks, nothing to do", (), (),
                     None, False)
     steps, skipped = choose_rungs(settings.ladder, memory, now, a.level, seconds_left)
+    steps = tuple(with_parts(s, pool, settings, fill_rate) if s.rung == "grow" else s for s in steps)
     if mode == "observe":
         skipped = tuple(Step(s.rung, "observe mode: alert only") for s in steps) + skipped
         steps = ()
@@ -108,6 +110,13 @@ def plan(snapshot, settings, memory, now, fill_rate=0.0):
         alert = "critical ({}) and no rung can run now: {}".format(
             a.usage, "; ".join("{} {}".format(s.rung, s.why) for s in skipped) or "none configured")
     return Plan(pool.name, mode, a.level, why, steps, skipped, alert, True)
+
+
+def with_parts(step, pool, settings, fill_rate):
+    """The grow step, saying which parts it grows and why (the rung grows the same)."""
+    parts = parts_to_grow(pool, settings, fill_rate)
+    return step._replace(why="{}; {}{}".format(step.why, "grows " if parts else "nothing to grow: ",
+                                               describe_parts(parts)))
 
 
 def floor_near(pool, ladder, memory, seconds_left):

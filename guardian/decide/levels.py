@@ -1,4 +1,9 @@
-"""Where a pool stands against its watermarks: ok, warning, high (act) or critical."""
+"""Where a pool stands against its watermarks: ok, warning, high (act) or critical.
+
+The high mark is decided here alone: where the ladder starts, grow grows, the kernel's low water
+mark is armed and a grow step's size is aimed.
+"""
+import math
 from typing import NamedTuple, Optional
 
 ORDER = ("ok", "warning", "high", "critical")
@@ -34,7 +39,7 @@ def level_of(percent, marks):
         return "ok"
     if percent >= marks.critical:
         return "critical"
-    if percent >= marks.high:
+    if above_high(percent, marks):
         return "high"
     if percent >= marks.warning:
         return "warning"
@@ -59,3 +64,24 @@ def assess(pool, watermarks):
     metadata = pool.status.metadata_used_percent
     return Assessment(level_of(data, watermarks.data), level_of(metadata, watermarks.metadata),
                       data, metadata, unhealthy_reason(pool.status))
+
+
+def above_high(percent, marks):
+    """At or above the high mark (data or metadata marks); unknown usage is not."""
+    return percent is not None and percent >= marks.high
+
+
+def below_low(data_percent, metadata_percent, watermarks):
+    """Both under their low marks: where a climb stops. Unknown metadata usage counts as 0."""
+    return data_percent < watermarks.data.low and (metadata_percent or 0) < watermarks.metadata.low
+
+
+def free_blocks_at_high(total_blocks, marks):
+    """The free blocks left when usage reaches the high mark: the pool's low water mark, below
+    which the kernel raises its event."""
+    return max(1, int(math.ceil(total_blocks * (100.0 - marks.high) / 100.0)))
+
+
+def size_at_high(used_bytes, marks):
+    """The size at which used_bytes is exactly at the high mark."""
+    return used_bytes * 100.0 / marks.high

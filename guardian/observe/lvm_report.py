@@ -1,4 +1,5 @@
-"""Parse what LVM prints: one `lvs --nameprefixes` row, `lvm config` settings.
+"""Parse what LVM prints and names: one `lvs --nameprefixes` row, `lvm config` settings, and
+the volume group and LV behind a device-mapper name.
 
 Only name-prefixed lines (LVM2_FIELD='value') are read as a row: anything else LVM prints
 around the report is not a field.
@@ -30,3 +31,24 @@ def config_value(text, name):
         if key.strip() == name:
             return value.strip()
     return None
+
+
+def lvm_split(dm_name):
+    """'docker-thin--pool_tdata' -> ('docker', 'thin-pool_tdata'): LVM doubles '-' inside names."""
+    index = 0
+    while True:
+        index = dm_name.find("-", index)
+        if index < 0:
+            return None
+        if dm_name[index + 1:index + 2] == "-":
+            index += 2
+            continue
+        return dm_name[:index].replace("--", "-"), dm_name[index + 1:].replace("--", "-")
+
+
+def pool_lv(data_dm_name):
+    """vg/lv of an LVM thin pool from its data sub-LV's dm name, or None if it is not one."""
+    parts = lvm_split(data_dm_name or "")
+    if not parts or not parts[1].endswith("_tdata"):
+        return None
+    return "{}/{}".format(parts[0], parts[1][:-len("_tdata")])

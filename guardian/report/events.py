@@ -99,6 +99,11 @@ CATALOGUE = {
         "An action did part of its work and failed on the rest; what it freed counts, no back-off.",
         "The message lists what failed (for example a container Docker could not remove because a "
         "mount is held: `pool-guardian busy CONTAINER` names the holder)."),
+    "rung.planned": EventKind(
+        "b7acacf8805945f6acf4dcfed1a81165",
+        "What a rung is about to act on and what it leaves, each with why (info in dry-run, else debug).",
+        "The containers, images or filesystems chosen, in the order they go, and those kept with the reason: "
+        "a keep label, the grace period, a container using the image. `--dry-run` shows it and changes nothing."),
     "mounts.held": EventKind(
         "c45f4fae344d4b4ea9146aff815f490f",
         "A dead container's mount is held in another mount namespace; it is being released there.",

@@ -5,7 +5,7 @@ import os
 from guardian.act.base import DONE, DRY_RUN, REFUSED
 from guardian.act.grow import grow_parts
 from guardian.act.grow_lvm import LvmGrow, lvm_grow_for
-from guardian.act.sizes import Refusal
+from guardian.decide.growth import Refusal
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import dmesg_mark, dmesg_since, out, sh
 

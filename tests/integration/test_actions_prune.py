@@ -3,7 +3,7 @@ import os
 import time
 
 from guardian.act.base import DONE, DRY_RUN
-from guardian.act.prune import prune_containers, prune_images
+from guardian.act.prune import plan_prune_containers, prune_containers, prune_images
 from guardian.host.lock import action_lock
 from tests.integration.actions_helpers import context, names, pool_line
 from tests.integration.bedlib.docker import IMAGE
@@ -47,6 +47,8 @@ def test_prune_dry_run_changes_nothing_but_says_what_it_would_do(docker_loop_lvm
     ctx, observer = context(config(grace=0), dry_run=True)
     pool = observer.snapshot().pool.name
     before = names(docker_loop_lvm), pool_line(pool)
+    plan = plan_prune_containers(observer.snapshot(), ctx)
+    assert [(c.name, c.why.split(" ")[0]) for c in plan.chosen] == [("stopped", "exited"), ("never-started", "created")]
     result = prune_containers(observer.snapshot(), ctx)
     print(result)
     assert result.outcome == DRY_RUN
@@ -76,6 +78,7 @@ def test_oneshot_prune_dry_run_says_what_it_would_do_with_the_pool_numbers(docke
     proc = guardian.cli("prune", "--dry-run")
     print(proc.stdout)
     assert proc.stdout.startswith("prune_containers: dry-run: would remove 1 container(s): oneshot [data ")
+    assert " rung.planned remove: oneshot (exited " in proc.stderr, proc.stderr
     assert "oneshot" in names(docker_loop_lvm)
 
 

@@ -1,6 +1,6 @@
 """fstrim in dockerd's mount namespace gives the pool back what a container wrote and deleted."""
 from guardian.act.base import DONE, DRY_RUN
-from guardian.act.trim import fstrim
+from guardian.act.trim import fstrim, plan_fstrim
 from tests.integration.actions_helpers import context, pool_line
 from tests.integration.bedlib.docker import IMAGE
 
@@ -28,6 +28,9 @@ def test_trim_dry_run_changes_nothing(docker_loop_lvm):
     ctx, observer = context(dry_run=True)
     snapshot = observer.snapshot()
     before = pool_line(snapshot.pool.name)
+    plan = plan_fstrim(snapshot, ctx)
+    assert len(plan.chosen) == 1 and plan.chosen[0].why.startswith("thin volume 253:"), plan
+    assert plan.where == "dockerd's mount namespace"
     result = fstrim(snapshot, ctx)
     print(result)
     assert result.outcome == DRY_RUN

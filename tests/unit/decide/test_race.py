@@ -99,3 +99,12 @@ def test_estimates_are_the_pools_own(settings):
     memory = learnt(("fstrim", 1.0, 272 * MiB), pool="another-pool")
     p = plan(pool_snapshot(81.0), settings(ENFORCE), memory, 0.0, fill_rate=100 * MiB)
     assert all("starting guess" in s.why for s in p.steps if s.rung != "grow")
+
+
+def test_the_grow_step_says_which_parts_it_grows_and_why(settings):
+    p = plan(pool_snapshot(81.0), settings(ENFORCE), learnt(), 0.0, fill_rate=0.0)
+    assert dict((s.rung, s.why) for s in p.steps)["grow"].endswith("; grows data (81.0% is above its high mark)")
+    in_band = learnt()._replace(remediating=True)       # 70%: under the high mark, not yet under the low
+    p = plan(pool_snapshot(70.0), settings(ENFORCE), in_band, 0.0, fill_rate=200 * MiB)
+    assert dict((s.rung, s.why) for s in p.steps)["grow"].endswith(
+        "; grows data (Docker's floor in ~102 s at this fill rate (the brake: within 120 s))")

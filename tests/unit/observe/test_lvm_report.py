@@ -5,7 +5,7 @@ Fixtures recorded in the test-bed guest (LVM 2.03.16, Debian 12), 2026-11-24, fr
 vg_free,vg_extent_size vgp/pool` and `lvm config --type full --file F activation/thin_pool_autoextend_threshold`
 (written to a file then; the same lines as on stdout).
 """
-from guardian.observe.lvm_report import config_integer, name_prefixed_row
+from guardian.observe.lvm_report import config_integer, lvm_split, name_prefixed_row, pool_lv
 
 MONITORED = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='' LVM2_VG_NAME='vgp' LVM2_VG_SIZE='4290772992' "
              "LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
@@ -50,3 +50,9 @@ def test_a_missing_or_odd_setting_is_none():
     assert config_integer("thin_pool_autoextend_percent=20\n", "thin_pool_autoextend_threshold") is None
     assert config_integer("thin_pool_autoextend_threshold=\"x\"\n", "thin_pool_autoextend_threshold") is None
 
+
+def test_lvm_names_undo_the_doubled_dashes():
+    assert lvm_split("docker-thinpool_tdata") == ("docker", "thinpool_tdata")
+    assert lvm_split("vg--a-thin--pool_tdata") == ("vg-a", "thin-pool_tdata")
+    assert pool_lv("docker-thinpool_tdata") == "docker/thinpool"
+    assert pool_lv("loop0") is None

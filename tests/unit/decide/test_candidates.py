@@ -1,8 +1,8 @@
 """Which containers and images a prune may remove, from recorded `docker inspect`-shaped dicts."""
 import pytest
 
-from guardian.act.choose import (KeepRules, choose_containers, choose_images, docker_time, image_last_use, label_rule,
-                                 why_kept)
+from guardian.decide.candidates import (KeepRules, choose_containers, choose_images, docker_time, image_last_use,
+                                        label_rule, why_kept)
 
 NOW = docker_time("2024-03-10T12:00:00Z")
 ZERO = "0001-01-01T00:00:00Z"
@@ -87,6 +87,7 @@ def test_images_dangling_or_unused_and_old_never_used_ones():
     chosen, kept = choose_images(images, {"sha256:used"}, 86400, ("keep/*",), (), NOW)
     assert [(c.id, c.tags) for c in chosen] == [("sha256:old", ("old:1", "old:latest")),
                                                ("sha256:dangling", ())]
+    assert [(c.name, c.why) for c in chosen] == [("old:1", "last used 25.0 h ago"), ("dangling", "dangling")]
     assert kept == [("used", "a container uses it"), ("young:1", "last used 0 min ago, within unused_for"),
                     ("keep/me:1", "name matches keep/*")]
     assert [c.id for c in choose_images(images, {"sha256:used"}, None, (), (), NOW)[0]] == ["sha256:dangling"]

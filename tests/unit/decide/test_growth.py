@@ -1,8 +1,11 @@
-"""Size arithmetic for growing: steps, maximum, the room a sparse file promises, LVM names."""
-from guardian.act.sizes import absorbing_size, lvm_split, next_size, pool_lv, room_problem, sized_by
+"""Size arithmetic for growing: steps, maximum, the room a sparse file promises."""
+from types import SimpleNamespace
+
 from guardian.config.values import SizeOrShare
+from guardian.decide.growth import Growth, absorbing_size, next_size, room_problem, sized_by
 
 G = 1 << 30
+HIGH_80 = SimpleNamespace(high=80.0)
 M = 1 << 20
 
 
@@ -19,8 +22,8 @@ def test_new_size_is_whole_pool_blocks():
 
 def test_a_fill_rate_step_takes_absorb_seconds_back_to_the_high_mark():
     # 700 MiB used at 150 MiB/s: 30 s more is 5200 MiB, which is 80% of 6500 MiB
-    assert absorbing_size(700 * M, 150 * M, 30, 80) == 6500 * M
-    assert absorbing_size(700 * M, 0.0, 30, 80) == 0 and absorbing_size(700 * M, 150 * M, 0, 80) == 0
+    assert absorbing_size(700 * M, 150 * M, 30, HIGH_80) == 6500 * M
+    assert absorbing_size(700 * M, 0.0, 30, HIGH_80) == 0 and absorbing_size(700 * M, 150 * M, 0, HIGH_80) == 0
 
 
 def test_the_rate_step_is_taken_as_far_as_the_room_allows_and_never_below_the_fixed_step():
@@ -45,8 +48,8 @@ def test_room_counts_the_promise_and_the_reserve():
     assert "\n" not in line
 
 
-def test_lvm_names_undo_the_doubled_dashes():
-    assert lvm_split("docker-thinpool_tdata") == ("docker", "thinpool_tdata")
-    assert lvm_split("vg--a-thin--pool_tdata") == ("vg-a", "thin-pool_tdata")
-    assert pool_lv("docker-thinpool_tdata") == "docker/thinpool"
-    assert pool_lv("loop0") is None
+
+def test_a_growth_says_its_sizes_and_why_its_step_is_larger():
+    assert Growth("data", G, 2 * G).describe() == "data 1 GiB -> 2 GiB"
+    assert Growth("data", G, 3 * G, "30 s at 50 MiB/s").describe() == \
+        "data 1 GiB -> 3 GiB (step sized for 30 s at 50 MiB/s of writing)"

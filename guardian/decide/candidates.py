@@ -53,6 +53,7 @@ class Candidate(NamedTuple):
     state: str
     since: float            # when it stopped (or was created, if it never started): epoch seconds
     inspect: dict
+    why: str = ""           # why it may go, for the plan
 
 
 def label_rule(text):
@@ -138,6 +139,23 @@ def why_kept(inspect, rules, now):
     return None
 
 
+def why_chosen(state, idle):
+    if state == "created":
+        return "created {} ago, never started".format(ago(idle))
+    return "{} {} ago".format(state, ago(idle))
+
+
+def ago(seconds):
+    """'40 s', '12 min', '3.5 h', '2.0 d': how long ago, for a plan's reasons."""
+    if seconds < 120:
+        return "{:.0f} s".format(seconds)
+    if seconds < 7200:
+        return "{:.0f} min".format(seconds / 60.0)
+    if seconds < 172800:
+        return "{:.1f} h".format(seconds / 3600.0)
+    return "{:.1f} d".format(seconds / 86400.0)
+
+
 def container_name(inspect):
     return (inspect.get("Name") or "").lstrip("/") or inspect.get("Id", "")[:12]
 
@@ -150,9 +168,10 @@ def choose_containers(inspects, rules, now):
         if reason:
             kept.append((container_name(inspect), reason))
             continue
+        state, since = inspect["State"]["Status"], stopped_since(inspect)
         chosen.append(Candidate(inspect["Id"], container_name(inspect),
-                                (inspect.get("Config") or {}).get("Image") or "",
-                                inspect["State"]["Status"], stopped_since(inspect), inspect))
+                                (inspect.get("Config") or {}).get("Image") or "", state, since, inspect,
+                                why_chosen(state, now - since)))
     chosen.sort(key=lambda c: c.since)
     return chosen, kept
 
@@ -162,6 +181,15 @@ class ImageCandidate(NamedTuple):
     tags: Tuple[str, ...]   # each is removed in turn; none for a dangling image
     created: float
     last_used: float = 0.0  # when a container was last created from it (0: never seen)
+    why: str = ""           # why it may go, for the plan
+
+    @property
+    def name(self):
+        return image_name(self.id, self.tags)
+
+
+def image_name(image_id, tags):
+    return tags[0] if tags else image_id.split(":")[-1][:12]
 
 
 def image_last_use(containers, create_events, images):
@@ -202,14 +230,15 @@ def choose_images(images, used_ids, unused_for, keep_images, keep_labels, now, l
     chosen, kept = [], []
     for image in images:
         tags = tuple(t for t in image.get("RepoTags") or () if t != "<none>:<none>")
-        name = tags[0] if tags else image["Id"].split(":")[-1][:12]
+        name = image_name(image["Id"], tags)
         created = image.get("Created", now)
         used = max(created, last_used.get(image["Id"], 0.0))
         reason = _why_image_kept(image, tags, used_ids, keep_images, keep_labels, unused_for, now - used)
         if reason:
             kept.append((name, reason))
         else:
-            chosen.append(ImageCandidate(image["Id"], tags, created, used))
+            chosen.append(ImageCandidate(image["Id"], tags, created, used,
+                                         "last used {} ago".format(ago(now - used)) if tags else "dangling"))
     chosen.sort(key=lambda c: c.last_used)
     return chosen, kept
 

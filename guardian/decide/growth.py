@@ -1,5 +1,5 @@
-"""Size arithmetic for growing a pool: the next size, the limits, the room underneath, and the
-refusal when they say no. Pure.
+"""What a grow grows: the next size, the limits, the room underneath, and the refusal when
+they say no. Pure.
 
 A loop file is sparse: its size is a promise, not space. The pool can come to fill every byte of
 its files, so what the files do not hold yet must fit in the filesystem's free space with the
@@ -8,6 +8,8 @@ filesystem underneath it, where nothing reports it in time.
 """
 from typing import NamedTuple
 
+from guardian.decide import race
+from guardian.decide.levels import above_high, size_at_high
 from guardian.units import format_bytes
 
 METADATA_MIN_STEP = 64 * 1024 * 1024    # a smaller growth is not worth a table reload
@@ -22,6 +24,11 @@ class Growth(NamedTuple):
     @property
     def step_bytes(self):
         return self.new_bytes - self.old_bytes
+
+    def describe(self):
+        """'data 1 GiB -> 2 GiB', with why the step is larger than the fixed one."""
+        why = " (step sized for {} of writing)".format(self.sized_by) if self.sized_by else ""
+        return "{} {} -> {}{}".format(self.part, format_bytes(self.old_bytes), format_bytes(self.new_bytes), why)
 
 
 class Refusal(NamedTuple):
@@ -50,12 +57,12 @@ def next_size(current, step, min_step, maximum, unit, wanted=0, room=None):
     return target if target > current else None
 
 
-def absorbing_size(used, rate, seconds, high_percent):
+def absorbing_size(used, rate, seconds, marks):
     """The data size at which `seconds` more writing at `rate` bytes/s brings the pool only back
     to its high mark: a step sized from the fill rate rather than a fixed share. 0 without a rate."""
     if rate <= 0 or seconds <= 0:
         return 0
-    return int((used + rate * seconds) * 100.0 / high_percent)
+    return int(size_at_high(used + rate * seconds, marks))
 
 
 def sized_by(growth_bytes, fixed_bytes, rate, seconds):
@@ -65,11 +72,11 @@ def sized_by(growth_bytes, fixed_bytes, rate, seconds):
     return "{:g} s at {}/s".format(seconds, format_bytes(int(rate)))
 
 
-def next_data_size(current, used, fill_rate, section, high_percent, maximum, unit, room):
+def next_data_size(current, used, fill_rate, section, marks, maximum, unit, room):
     """(new data size or None, why it is larger than the fixed step): the fixed step, or the one
     that absorbs grow.absorb of writing at the fill rate, as far as the room allows."""
     fixed = next_size(current, section.step, section.min_step.bytes, maximum, unit)
-    wanted = absorbing_size(used, fill_rate, section.absorb, high_percent)
+    wanted = absorbing_size(used, fill_rate, section.absorb, marks)
     new = next_size(current, section.step, section.min_step.bytes, maximum, unit, wanted, room)
     return new, sized_by(new or 0, fixed or 0, fill_rate, section.absorb)
 
@@ -93,22 +100,33 @@ def room_problem(promised, free, reserve, where):
                where, format_bytes(free), format_bytes(promised), format_bytes(reserve))
 
 
-def lvm_split(dm_name):
-    """'docker-thin--pool_tdata' -> ('docker', 'thin-pool_tdata'): LVM doubles '-' inside names."""
-    index = 0
-    while True:
-        index = dm_name.find("-", index)
-        if index < 0:
-            return None
-        if dm_name[index + 1:index + 2] == "-":
-            index += 2
-            continue
-        return dm_name[:index].replace("--", "-"), dm_name[index + 1:].replace("--", "-")
+class GrowPart(NamedTuple):
+    part: str               # "data" or "metadata"
+    why: str
 
 
-def pool_lv(data_dm_name):
-    """vg/lv of an LVM thin pool from its data sub-LV's dm name, or None if it is not one."""
-    parts = lvm_split(data_dm_name or "")
-    if not parts or not parts[1].endswith("_tdata"):
-        return None
-    return "{}/{}".format(parts[0], parts[1][:-len("_tdata")])
+def parts_to_grow(pool, settings, fill_rate=0.0):
+    """Which parts grow and why: data above its high mark, below Docker's floor, or filling into it
+    within race.FLOOR_HORIZON (the brake); metadata above its own mark, when grow.metadata allows
+    it. The grow rung grows these, and `plan` shows them."""
+    marks, parts = settings.watermarks, []
+    data = pool.data_effective_used_percent
+    seconds_left = race.deadline(pool.data_free_bytes, pool.min_free_bytes, fill_rate)
+    if above_high(data, marks.data):
+        parts.append(GrowPart("data", "{:.1f}% is above its high mark".format(data)))
+    elif pool.below_docker_floor:
+        parts.append(GrowPart("data", "below Docker's floor"))
+    elif seconds_left is not None and seconds_left <= race.FLOOR_HORIZON:
+        parts.append(GrowPart("data", "Docker's floor in ~{:.0f} s at this fill rate (the brake: within {:.0f} s)".format(
+            seconds_left, race.FLOOR_HORIZON)))
+    metadata = pool.status.metadata_used_percent
+    if settings.ladder.grow.metadata and above_high(metadata, marks.metadata):
+        parts.append(GrowPart("metadata", "{:.1f}% is above its high mark".format(metadata)))
+    return tuple(parts)
+
+
+def describe_parts(parts):
+    """'data (81.0% is above its high mark)', or why nothing grows: for the grow rung and `plan`."""
+    if not parts:
+        return "neither data nor metadata is above its high mark, and the fill is not about to reach Docker's floor"
+    return "; ".join("{} ({})".format(p.part, p.why) for p in parts)

@@ -1,0 +1,34 @@
+"""What grow grows: data above its high mark, and data under it when the fill is about to reach
+Docker's floor (the brake the race chose); pools from a real RHEL 7 status line (100 GiB, floor 10%)."""
+from guardian.decide.growth import describe_parts, parts_to_grow
+from tests.unit.conftest import pool_snapshot
+
+MiB = 1 << 20
+
+
+def grown(pool, settings, fill_rate=0.0):
+    return [p.part for p in parts_to_grow(pool, settings, fill_rate)]
+
+
+def test_data_above_its_high_mark_grows(settings):
+    assert grown(pool_snapshot(81.0).pool, settings()) == ["data"]
+    assert grown(pool_snapshot(70.0).pool, settings()) == []
+
+
+def test_data_under_its_high_mark_grows_when_the_fill_reaches_dockers_floor_within_two_minutes(settings):
+    pool = pool_snapshot(70.0).pool                      # 20 GiB above the floor
+    assert grown(pool, settings(), fill_rate=200 * MiB) == ["data"]     # ~102 s
+    assert grown(pool, settings(), fill_rate=100 * MiB) == []           # ~205 s
+
+
+def test_metadata_above_its_high_mark_grows(settings):
+    assert grown(pool_snapshot(10.0, 71.0).pool, settings()) == ["metadata"]
+
+
+def test_each_part_says_why_it_grows_and_plan_shows_it(settings):
+    assert describe_parts(parts_to_grow(pool_snapshot(81.0).pool, settings())) == \
+        "data (81.0% is above its high mark)"
+    assert describe_parts(parts_to_grow(pool_snapshot(70.0).pool, settings(), fill_rate=200 * MiB)) == \
+        "data (Docker's floor in ~102 s at this fill rate (the brake: within 120 s))"
+    assert describe_parts(()) == ("neither data nor metadata is above its high mark, and the fill is not about "
+                                  "to reach Docker's floor")
