@@ -8,7 +8,6 @@ RULE is one of RULES; the rest is `pool-guardian`'s command line (e.g. `--config
 """
 import sys
 
-from guardian.act import grow
 from guardian.daemon.engine import Engine
 from guardian.decide import ladder, race
 
@@ -49,9 +48,7 @@ def without_floor_mark():
 
 def without_floor_horizon():
     """grow grows data only above its high mark or below Docker's floor, not for a floor in sight."""
-    for module in (grow, race):
-        if hasattr(module, "FLOOR_HORIZON"):
-            module.FLOOR_HORIZON = -1.0
+    race.FLOOR_HORIZON = -1.0         # decide/growth.py reads it at each call
 
 
 RULES = {"deadline": without_deadline, "brake": without_brake, "beside": without_beside,
