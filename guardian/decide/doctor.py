@@ -123,18 +123,15 @@ def floor_check(data_high, floor):
 
 
 def may_detach_mounts_check(value):
-    name = "may_detach_mounts"
-    if isinstance(value, Unread):
-        return unknown(name, value, "fs.may_detach_mounts")
-    if value is None:
-        return Finding(name, SKIP, "fs.may_detach_mounts does not exist on this kernel",
-                       "only RHEL 7.4+ kernels have it; others detach busy mounts anyway")
-    seen = "fs.may_detach_mounts = {} (/proc/sys/fs/may_detach_mounts)".format(value)
-    if value == 0:
-        return Finding(name, WARN, seen, "`docker rm` fails 'device or resource busy' whenever another "
-                       "mount namespace holds the container's mount, and its space stays used",
-                       "sysctl -w fs.may_detach_mounts=1, and set it in /etc/sysctl.d/ to keep it")
-    return Finding(name, PASS, seen, "busy mounts are detached on removal")
+    return _zero_is_bad(
+        "may_detach_mounts", value, "fs.may_detach_mounts",
+        Finding("may_detach_mounts", SKIP, "fs.may_detach_mounts does not exist on this kernel",
+                "only RHEL 7.4+ kernels have it; others detach busy mounts anyway"),
+        "fs.may_detach_mounts = {} (/proc/sys/fs/may_detach_mounts)",
+        ("`docker rm` fails 'device or resource busy' whenever another mount namespace holds the "
+         "container's mount, and its space stays used",
+         "sysctl -w fs.may_detach_mounts=1, and set it in /etc/sysctl.d/ to keep it"),
+        "busy mounts are detached on removal")
 
 
 def deferred_check(deferred):
@@ -218,10 +215,9 @@ def thin_check_check(thin_check, kind):
 
 def hole_punch_check(kind, backing_fs):
     name = "hole_punching"
-    if kind != "loop-lvm":
-        return _not_for(name, kind, "loop-lvm")
-    if isinstance(backing_fs, Unread):
-        return unknown(name, backing_fs, "the filesystem under the loop files")
+    gated = _gate(name, kind, "loop-lvm", backing_fs, "the filesystem under the loop files")
+    if gated:
+        return gated
     fstype, mount_point = backing_fs
     seen = "loop files on {} ({})".format(fstype, mount_point)
     if fstype in NO_HOLES:
@@ -234,10 +230,9 @@ def hole_punch_check(kind, backing_fs):
 
 def lvm_monitoring_check(kind, lvm, grow_enabled):
     name = "lvm_monitoring"
-    if kind != "direct-lvm":
-        return _not_for(name, kind, "direct-lvm")
-    if isinstance(lvm, Unread):
-        return unknown(name, lvm, "LVM's view of the pool")
+    gated = _gate(name, kind, "direct-lvm", lvm, "LVM's view of the pool")
+    if gated:
+        return gated
     if lvm.monitored:
         return Finding(name, PASS, "dmeventd monitors {} (lvs seg_monitor)".format(lvm.lv))
     return _nothing_grows(name, "dmeventd does not monitor {} (lvs seg_monitor)".format(lvm.lv), grow_enabled,
@@ -246,10 +241,9 @@ def lvm_monitoring_check(kind, lvm, grow_enabled):
 
 def autoextend_threshold_check(kind, lvm, grow_enabled):
     name = "lvm_autoextend_threshold"
-    if kind != "direct-lvm":
-        return _not_for(name, kind, "direct-lvm")
-    if isinstance(lvm, Unread):
-        return unknown(name, lvm, "LVM's view of the pool")
+    gated = _gate(name, kind, "direct-lvm", lvm, "LVM's view of the pool")
+    if gated:
+        return gated
     if lvm.threshold is None:
         return Finding(name, UNKNOWN, "`lvm config` gave no thin_pool_autoextend_threshold for {}".format(lvm.lv),
                        "")
@@ -263,10 +257,9 @@ def autoextend_threshold_check(kind, lvm, grow_enabled):
 def autoextend_room_check(kind, lvm):
     """Autoextend with less free in the volume group than one step silently does nothing."""
     name = "lvm_autoextend_room"
-    if kind != "direct-lvm":
-        return _not_for(name, kind, "direct-lvm")
-    if isinstance(lvm, Unread):
-        return unknown(name, lvm, "LVM's view of the pool")
+    gated = _gate(name, kind, "direct-lvm", lvm, "LVM's view of the pool")
+    if gated:
+        return gated
     if not (lvm.monitored and lvm.threshold is not None and lvm.threshold < 100):
         return Finding(name, SKIP, "LVM does not autoextend {}".format(lvm.lv))
     if lvm.percent is None:
@@ -290,18 +283,27 @@ def no_space_check(policy, timeout):
         return Finding(name, WARN, "error_if_no_space (the pool's table)", "writes fail the moment data "
                        "is full: neither LVM nor pool-guardian has time to add room",
                        "lvchange --errorwhenfull n VG/POOL, so writes queue for no_space_timeout")
-    if isinstance(timeout, Unread):
-        return unknown(name, timeout, "dm_thin_pool's no_space_timeout")
-    if timeout is None:
-        return Finding(name, PASS, "queue_if_no_space; this kernel has no no_space_timeout",
-                       "writes queue until the pool has room")
-    seen = "queue_if_no_space, no_space_timeout {} s (/sys/module/dm_thin_pool/parameters)".format(timeout)
-    if timeout == 0:
-        return Finding(name, WARN, seen, "on a full pool writes queue forever and processes hang "
-                       "unkillable until someone adds room", "echo 60 > /sys/module/dm_thin_pool/"
-                       "parameters/no_space_timeout (and options dm_thin_pool no_space_timeout=60 in "
-                       "/etc/modprobe.d/)")
-    return Finding(name, PASS, seen, "writes queue {} s for room, then fail".format(timeout))
+    return _zero_is_bad(
+        name, timeout, "dm_thin_pool's no_space_timeout",
+        Finding(name, PASS, "queue_if_no_space; this kernel has no no_space_timeout",
+                "writes queue until the pool has room"),
+        "queue_if_no_space, no_space_timeout {} s (/sys/module/dm_thin_pool/parameters)",
+        ("on a full pool writes queue forever and processes hang unkillable until someone adds room",
+         "echo 60 > /sys/module/dm_thin_pool/parameters/no_space_timeout (and options dm_thin_pool "
+         "no_space_timeout=60 in /etc/modprobe.d/)"),
+        "writes queue {} s for room, then fail".format(timeout))
+
+
+def _zero_is_bad(name, value, what, absent, seen, bad, good):
+    """A kernel setting where 0 is the trouble: UNKNOWN when unread, `absent` when the kernel has
+    no such setting, WARN with bad's (meaning, change) at 0, else PASS; seen is formatted with it."""
+    if isinstance(value, Unread):
+        return unknown(name, value, what)
+    if value is None:
+        return absent
+    if value == 0:
+        return Finding(name, WARN, seen.format(value), *bad)
+    return Finding(name, PASS, seen.format(value), good)
 
 
 # name -> the check on the facts, in the order an operator reads them (issue 31 sections 1 and 3).
@@ -326,11 +328,16 @@ def examine(facts, names=None):
     return tuple(check(facts) for name, check in CHECKS.items() if names is None or name in names)
 
 
-def _not_for(name, kind, wanted):
-    """SKIP for a pool of another kind; UNKNOWN when the kind is not known."""
+def _gate(name, kind, wanted, fact, what):
+    """The finding before a check for one kind of pool looks at its fact: SKIP for a pool of another
+    kind, UNKNOWN when the kind or the fact is not known; None to go on."""
     if isinstance(kind, Unread):
         return unknown(name, kind, "the pool's kind")
-    return Finding(name, SKIP, "not a {} pool ({})".format(wanted, kind))
+    if kind != wanted:
+        return Finding(name, SKIP, "not a {} pool ({})".format(wanted, kind))
+    if isinstance(fact, Unread):
+        return unknown(name, fact, what)
+    return None
 
 
 def _nothing_grows(name, seen, grow_enabled, change):
