@@ -10,8 +10,8 @@ import sys
 from collections import OrderedDict
 
 from guardian import __version__
-from guardian.commands import (busy, check, check_config, diagnose, grow, plan, prune, rescue, resize, run,
-                               status, top, trim)
+from guardian.commands import (busy, check, check_config, diagnose, doctor, grow, plan, prune, rescue, resize,
+                               run, status, top, trim)
 from guardian.config import DEFAULT_PATH
 from guardian.errors import EXIT_INTERRUPTED, EXIT_USAGE, GuardianError
 
@@ -20,6 +20,7 @@ COMMANDS = OrderedDict([
     ("status", status),
     ("diagnose", diagnose),
     ("check", check),
+    ("doctor", doctor),
     ("run", run),
     ("plan", plan),
     ("prune", prune),

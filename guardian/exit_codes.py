@@ -45,6 +45,13 @@ EXIT_CODES = OrderedDict([
                       "past a critical threshold, or the pool is failed, read-only or needs a check",
                       "no pool, a wrong command line, an invalid configuration, a timeout or any other "
                       "error; the plugin's line says which") + (INTERRUPTED,)),
+    ("doctor", ((0, "OK: every check passed, or does not apply to this pool"),
+                (1, "WARN: a setting makes a full pool worse than it needs to be; its line says what to change"),
+                (2, "FAIL: a setting turns a full pool into an outage (Docker refuses before the ladder "
+                    "starts, the pool will not activate, autoextend cannot extend...)"),
+                (3, "UNKNOWN: a check's input could not be read (its line says why), an invalid "
+                    "configuration or a wrong command line"),
+                INTERRUPTED)),
     ("run", _usual("stopped by SIGTERM or SIGINT (systemctl stop)",
                    "it failed at start or while running; the journal says why")),
     ("plan", _usual("a pool was found; the plan is printed",

@@ -96,7 +96,7 @@ remediations (prune stopped containers, release leaked mounts, fstrim, prune ima
 at a time, looking at the pool again after each, until usage is below the low watermark.
 .PP
 \\fBpool\\-guardian run\\fR is the daemon that \\fBpool\\-guardian.service\\fR starts.
-\\fBstatus\\fR, \\fBdiagnose\\fR, \\fBcheck\\fR, \\fBplan\\fR, \\fBtop\\fR, \\fBcheck\\-config\\fR and \\fBbusy\\fR
+\\fBstatus\\fR, \\fBdiagnose\\fR, \\fBcheck\\fR, \\fBdoctor\\fR, \\fBplan\\fR, \\fBtop\\fR, \\fBcheck\\-config\\fR and \\fBbusy\\fR
 without \\fB\\-\\-release\\fR only read. \\fBprune\\fR, \\fBtrim\\fR, \\fBgrow\\fR (without \\fB\\-\\-dry\\-run\\fR),
 \\fBrescue\\fR, \\fBresize\\fR and \\fBbusy \\-\\-release\\fR change the host, under the same lock as the
 daemon, and write what they did to the journal (\\fBjournalctl \\-t pool\\-guardian\\fR).
@@ -319,8 +319,8 @@ EXIT_CODES_DOC = """\
 
 What each command's exit code means, for scripts, cron jobs and monitoring. Trouble never exits 0:
 no pool, a path that is not there and a wrong command line each have their code. A wrong command
-line prints one line, `pool-guardian: <what is wrong>`. `check`, a Nagios/Icinga plugin, and
-`diagnose` exit with the plugin codes 0-3 (OK, WARNING, CRITICAL, UNKNOWN).
+line prints one line, `pool-guardian: <what is wrong>`. `check`, a Nagios/Icinga plugin,
+`diagnose` and `doctor` exit with the plugin codes 0-3 (OK, WARNING, CRITICAL, UNKNOWN).
 
 `--config FILE` is accepted before or after the command (`pool-guardian check --config FILE`);
 given in both places, the one after the command wins.

@@ -21,6 +21,7 @@ def run(args):
     path = args.file or args.config or DEFAULT_PATH
     try:
         settings, found = load_config_or_defaults(path)
+        _against_docker(settings, path)
     except GuardianError as exc:
         if not stderr_is_journal():
             raise
@@ -34,3 +35,14 @@ def run(args):
     else:
         print("config {}: none exists; the built-in defaults are in force".format(path))
     return EXIT_OK
+
+
+def _against_docker(settings, path):
+    """Refuse a data high mark at or above Docker's floor, when Docker's options on this host (its
+    command line in /proc, daemon.json, /etc/sysconfig/docker-storage: files only, never Docker
+    itself, which may hang) show it."""
+    from guardian.errors import ConfigError
+    from guardian.tools.doctor import config_floor_problem, read_options_or_unread
+    problem = config_floor_problem(settings, read_options_or_unread())
+    if problem:
+        raise ConfigError("config {}: {}".format(path, problem))

@@ -1,12 +1,13 @@
 """`pool-guardian diagnose`: the verdict on another host's captured outputs, exit 0-3 as check."""
 import argparse
+import json
 import sys
 
 from guardian.commands import check
 from guardian.config import DEFAULT_PATH
 from guardian.report.nagios import UNKNOWN
 
-HELP = "the verdict on captured outputs from another host; exit 0-3 as check"
+HELP = "the verdict on captured outputs from another host, and the doctor's checks they allow; exit 0-3 as check"
 
 
 class Parser(check.Parser):
@@ -39,7 +40,10 @@ def run(args):
     from guardian.decide.thresholds import from_marks
     from guardian.decide.verdict import judge
     from guardian.errors import ConfigError
+    from guardian.commands import doctor
+    from guardian.decide.doctor import examine
     from guardian.tools.diagnose import diagnose
+    from guardian.tools.doctor import CAPTURE_CHECKS, capture_facts
     try:
         settings = load_config(args.config or DEFAULT_PATH)
     except ConfigError as exc:
@@ -51,5 +55,13 @@ def run(args):
                         pool_name=args.pool or settings.pool.name,
                         pool_from="config pool.name" if from_config else "--pool", stdin=sys.stdin.buffer)
     verdict = judge(snapshot, from_marks(settings.watermarks))
-    print_snapshot(snapshot, settings, args.json, verdict=verdict)
+    findings = examine(capture_facts(snapshot, settings), CAPTURE_CHECKS)
+    if args.json:
+        from guardian.report.render import snapshot_json
+        data = json.loads(snapshot_json(snapshot, settings.watermarks, verdict=verdict))
+        data["doctor"] = json.loads(doctor.render_json(findings))
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        print_snapshot(snapshot, settings, False, verdict=verdict)
+        print(doctor.render_text(findings).replace("doctor: ", "doctor (the checks captures allow): ", 1))
     return verdict.exit_code

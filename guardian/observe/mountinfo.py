@@ -53,3 +53,15 @@ def _mount(line, where):
                      fields[dash + 3] if len(fields) > dash + 3 else "")
     except (ValueError, IndexError):
         raise ParseError("{}: not a mountinfo line: {!r}".format(where, line[:120]))
+
+
+def mount_of(mounts, path):
+    """The mount a path is on: the last mounted of those whose mount point is the longest prefix
+    of path (path already resolved, no symlinks left); None when none is."""
+    best = None
+    for mount in mounts:
+        point = mount.mount_point.rstrip("/") or "/"
+        inside = path == point or path.startswith(point if point == "/" else point + "/")
+        if inside and (best is None or len(point) >= len(best.mount_point.rstrip("/") or "/")):
+            best = mount
+    return best
