@@ -17,7 +17,7 @@ from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, at_maxim
 from guardian.decide.levels import free_blocks_at_high
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.host.kernel import device_bytes, device_name, file_space, filesystem_space
+from guardian.host.kernel import block_device_name, device_bytes, file_space, filesystem_space
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 from guardian.units import format_bytes
 
@@ -46,9 +46,9 @@ def loop_part(pool, part):
     """The file and loop device behind one part of a loop-lvm pool."""
     sparse = getattr(pool.backing, part + "_file", None) if pool.backing else None
     device = pool.table.data_dev if part == "data" else pool.table.metadata_dev
-    if sparse is None or not device_name(device).startswith("loop"):
+    if sparse is None or not block_device_name(device).startswith("loop"):
         return None
-    return LoopPart(part, sparse.path, "/dev/" + device_name(device), device)
+    return LoopPart(part, sparse.path, "/dev/" + block_device_name(device), device)
 
 
 def new_table_line(pool, growth, settings):

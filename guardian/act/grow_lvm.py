@@ -16,7 +16,7 @@ from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, align_up, at_maximum, next_data_size,
                                     next_size, room_problem)
 from guardian.errors import CommandError
-from guardian.host.kernel import device_name
+from guardian.host.kernel import block_device_name
 from guardian.observe.lvm_report import config_integer, name_prefixed_row, pool_lv
 
 # lvextend suspends and resumes the pool itself: give it time, but less than the unit's
@@ -89,7 +89,7 @@ def read_threshold(host, profile=""):
 
 
 def lv_of(pool):
-    return pool_lv(device_name(pool.table.data_dev)) if pool.table else None
+    return pool_lv(block_device_name(pool.table.data_dev)) if pool.table else None
 
 
 def lvm_grow_for(pool, part, settings, host, fill_rate=0.0):

@@ -12,7 +12,7 @@ import time
 
 from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionResult, Chosen, RungPlan, outcome_of, told, try_each
 from guardian.errors import CommandError
-from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name
+from guardian.host.kernel import SYS_DEV_BLOCK, kernel_name_of_dm
 from guardian.host.processes import docker_daemon_pid
 from guardian.observe.holders import read_mounts
 from guardian.units import format_bytes
@@ -34,7 +34,7 @@ def trim_plan(pool_name, mounts, enter_pid):
     """The pool's thin volumes mounted in one namespace: each filesystem once, by a mount of all of
     it, in mount point order; a second mount of one, or a mount of only part of it, is kept, with
     why. Mounts of anything else are not the pool's, and not listed."""
-    pool_dev = kernel_name(pool_name)
+    pool_dev = kernel_name_of_dm(pool_name)
     chosen, kept, ours = {}, [], {}
     for mount in mounts:
         if mount.device not in ours:

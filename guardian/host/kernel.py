@@ -44,7 +44,7 @@ def pool_lines_by_ioctl():
     return "\n".join(status) or NO_DEVICES, "\n".join(table) or NO_DEVICES
 
 
-def device_name(dev):
+def block_device_name(dev):
     """'7:0' -> 'loop0', '253:3' -> the dm name (from sysfs); '' when unknown."""
     base = os.path.join(SYS_DEV_BLOCK, dev)
     dm_name = _read_text(os.path.join(base, "dm", "name"))
@@ -56,7 +56,7 @@ def device_name(dev):
         return ""
 
 
-def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
+def kernel_name_of_number(device, sys_dev_block=SYS_DEV_BLOCK):
     """'dm-0' for the block device '253:0' (its sysfs link ends in that name); None when sysfs
     does not know it."""
     try:
@@ -65,12 +65,12 @@ def kernel_name_of(device, sys_dev_block=SYS_DEV_BLOCK):
         return None
 
 
-def kernel_name(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_block=SYS_DEV_BLOCK):
+def kernel_name_of_dm(dm_name, sys_block=SYS_BLOCK, dev_mapper=DEV_MAPPER, sys_dev_block=SYS_DEV_BLOCK):
     """'dm-3' for a device-mapper name, or None: through /dev/mapper/NAME's device number where
     udev made the node (and sysfs agrees on the name), else by reading every dm/name (a Docker
     host has a thin device per container and image layer)."""
     try:
-        entry = kernel_name_of(device_number(os.path.join(dev_mapper, dm_name)), sys_dev_block)
+        entry = kernel_name_of_number(device_number(os.path.join(dev_mapper, dm_name)), sys_dev_block)
     except OSError:
         entry = None
     if entry is not None and _dm_name_is(sys_block, entry, dm_name):

@@ -103,7 +103,7 @@ def _devices_of(tables):
     for table in tables:
         if isinstance(table, ThinPoolTable):
             devs.update((table.data_dev, table.metadata_dev))
-    return {dev: kernel.device_name(dev) for dev in devs}
+    return {dev: kernel.block_device_name(dev) for dev in devs}
 
 
 def _with_backing(snapshot, docker_info):

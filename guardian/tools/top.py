@@ -12,7 +12,7 @@ from typing import NamedTuple
 from guardian.errors import EXIT_OK, CommandError, GuardianError, ParseError
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import parse_status
-from guardian.host.kernel import SYS_DEV_BLOCK, device_name
+from guardian.host.kernel import SYS_DEV_BLOCK, block_device_name
 from guardian.tools import docker_state, thin_devices
 from guardian.units import format_bytes
 
@@ -123,7 +123,7 @@ def _message(host, pool_name, message):
 
 def metadata_path(dev):
     """/dev path of the pool's metadata device ('253:0' -> /dev/mapper/vg-pool_tmeta)."""
-    name = device_name(dev)
+    name = block_device_name(dev)
     if not name:
         raise GuardianError("metadata device {}: not found in {}".format(dev, SYS_DEV_BLOCK))
     dm = os.path.exists(os.path.join(SYS_DEV_BLOCK, dev, "dm"))

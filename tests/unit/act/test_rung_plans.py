@@ -25,7 +25,7 @@ def test_a_plan_says_what_goes_and_what_stays_on_one_line():
 
 
 def test_fstrim_plans_each_of_the_pools_filesystems_once_and_says_why_it_keeps_the_others(monkeypatch):
-    monkeypatch.setattr(trim, "kernel_name", lambda pool: "dm-0")
+    monkeypatch.setattr(trim, "kernel_name_of_dm", lambda pool: "dm-0")
     monkeypatch.setattr(trim, "sits_on", lambda device, pool_dev: device in (THIN, "253:7"))
     whole = [m for m in dockerd_mounts() if m.device == THIN][0]
     mounts = dockerd_mounts() + [whole._replace(mount_point="/mnt/again"),
