@@ -6,14 +6,14 @@ logger and the host from a new config it has already accepted.
 from typing import NamedTuple
 
 from guardian.config import DEFAULT_PATH, load_config
-from guardian.host.door import Host
+from guardian.host.door import HostDoor
 from guardian.report.log import configure_logging
 
 
 class App(NamedTuple):
     settings: object
     log: object
-    host: Host
+    host: HostDoor
 
 
 def load_settings(config_path=None, mode=None):
@@ -28,7 +28,7 @@ def app_from(settings, dry_run=None, log_target=None):
     log = configure_logging(settings.log.level, log_target or settings.log.target)
     if dry_run is None:
         dry_run = settings.mode == "dry-run"
-    host = Host(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
+    host = HostDoor(log, dry_run=dry_run, timeout=settings.pool.command_timeout)
     return App(settings, log, host)
 
 

@@ -1,4 +1,6 @@
-"""Act: the only code with side effects. Each rung of the ladder is registered here by name."""
+"""Act: the ladder's rungs and the actions around them (recover, the low water mark). Each plans
+from a snapshot, then changes the host only through host/door's HostDoor, which logs every change
+and skips it in a dry run. The rungs are registered here under the config's names."""
 from guardian.act import low_water_mark
 from guardian.act.trim import fstrim
 from guardian.act.grow import grow

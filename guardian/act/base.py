@@ -17,7 +17,7 @@ STOPPING = "the daemon is stopping"
 
 
 class ActionContext(NamedTuple):
-    host: object          # guardian.host.door.Host (dry_run set in dry-run mode)
+    host: object          # guardian.host.door.HostDoor (dry_run set in dry-run mode)
     log: object
     settings: object        # the whole Settings; an action reads its own rung section
     observe: Callable       # () -> fresh Snapshot, for numbers after a step

@@ -181,7 +181,7 @@ def target_lines(name, table=False):
 
 
 # ---------------------------------------------------------------------------- changes by ioctl
-# The grow of a loop-lvm pool without a process per step; guardian.host.door logs each (Host.change).
+# The grow of a loop-lvm pool without a process per step; guardian.host.door logs each (HostDoor.change).
 
 
 def loop_set_capacity(loop_path):

@@ -1,7 +1,7 @@
-"""The one door to the host: every external command and every change goes through `Host`.
+"""The one door to the host: every external command and every change goes through `HostDoor`.
 
-`Host.run` runs an argv list (never a shell) with a timeout after which the whole process group
-is killed. `Host.change` applies a change that is not a command (an ioctl, a syscall, a Docker API
+`HostDoor.run` runs an argv list (never a shell) with a timeout after which the whole process
+group is killed. `HostDoor.change` applies a change that is not a command (an ioctl, a syscall, a Docker API
 call), logged as the command it stands for. Dry-run is known here and nowhere else: a command
 marked `changes=True`, or a change, is checked (we would be allowed to act) and logged, not done.
 Changes are logged at info, so the journal keeps every one; reads at debug. A change is logged
@@ -39,7 +39,7 @@ def first_line(text):
     return ""
 
 
-class Host:
+class HostDoor:
     """Runs commands with timeouts and applies changes; in dry-run mode, skips every change."""
 
     def __init__(self, log, dry_run=False, timeout=DEFAULT_TIMEOUT):

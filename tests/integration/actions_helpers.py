@@ -9,7 +9,7 @@ import pytest
 
 from guardian.act.base import ActionContext
 from guardian.config import load_config_text
-from guardian.host.door import Host
+from guardian.host.door import HostDoor
 from guardian.observe.observer import Observer
 from guardian.report.log import configure_logging
 from tests.integration.bedlib import SCRATCH, out, sh
@@ -21,7 +21,7 @@ def context(config_text="", dry_run=False, with_docker=True):
     """(ActionContext, Observer) for a config, with the real host; as the engine builds them."""
     settings = load_config_text(config_text, "test config")
     log = configure_logging("debug", "console")
-    host = Host(log, dry_run=dry_run, timeout=60)
+    host = HostDoor(log, dry_run=dry_run, timeout=60)
     observer = Observer(host, settings, with_docker=with_docker)
     return ActionContext(host, log, settings, observer.snapshot, lambda: None, lambda: False), observer
 

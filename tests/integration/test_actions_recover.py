@@ -13,7 +13,7 @@ from guardian.act.base import DONE, FAILED, REFUSED
 from guardian.act.grow import grow_parts
 from guardian.act.grow_loop import STEPS, loop_grow_for
 from guardian.act.recover import recover
-from guardian.host.door import Host
+from guardian.host.door import HostDoor
 from tests.integration.actions_helpers import context, pool_config, suspended
 from tests.integration.bedlib import out, sh
 
@@ -152,7 +152,7 @@ def test_an_lvextend_killed_mid_suspend_leaves_a_pool_recover_makes_sound(tmp_pa
         assert_sound(pool)
 
 
-class SlowingHost(Host):
+class SlowingHost(HostDoor):
     """Makes the PV slow just as lvextend starts (not for the lvs before it)."""
 
     def __init__(self, pool, *args, **kwargs):

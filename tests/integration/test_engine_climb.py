@@ -11,7 +11,7 @@ import time
 from guardian.act.base import DONE, ActionResult
 from guardian.config import load_config_text
 from guardian.daemon.engine import Engine
-from guardian.host.door import Host
+from guardian.host.door import HostDoor
 from guardian.observe.observer import Observer
 from guardian.report.log import configure_logging
 from guardian.report.reporter import Reporter
@@ -48,7 +48,7 @@ def discarding(rung, thin, start_mib, length_mib, ran):
 def engine_for(pool, rungs):
     settings = load_config_text(CONFIG.format(pool=pool.name), "test config")
     log = configure_logging("info", "console")
-    host = Host(log, timeout=60)
+    host = HostDoor(log, timeout=60)
     observer = Observer(host, settings, with_docker=False)
     return Engine(settings, host, log, observer, Reporter(log, settings, time.monotonic), rungs=rungs)
 
@@ -132,7 +132,7 @@ def test_a_rung_waiting_on_docker_does_not_keep_grow_from_braking_the_fill(make_
 
     settings = load_config_text(RACE_CONFIG.format(pool=pool.name), "test config")
     log = configure_logging("info", "console")
-    host = Host(log, timeout=60)
+    host = HostDoor(log, timeout=60)
     engine = Engine(settings, host, log, Observer(host, settings, with_docker=False),
                     Reporter(log, settings, time.monotonic), rungs={"prune_containers": slow_prune, "grow": grow})
     engine.evaluate({"start"})
