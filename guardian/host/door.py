@@ -1,8 +1,8 @@
 """The one door to the host: every external command and every change goes through `HostDoor`.
 
-`HostDoor.run` runs an argv list (never a shell) with a timeout after which the whole process
-group is killed. `HostDoor.change` applies a change that is not a command (an ioctl, a syscall, a Docker API
-call), logged as the command it stands for. Dry-run is known here and nowhere else: a command
+`HostDoor.run` runs an argv list (never a shell) with a timeout after which the whole process group
+is killed. `HostDoor.change` applies a change that is not a command (an ioctl, a syscall, a Docker
+API call), logged as the command it stands for. Dry-run is known here and nowhere else: a command
 marked `changes=True`, or a change, is checked (we would be allowed to act) and logged, not done.
 Changes are logged at info, so the journal keeps every one; reads at debug. A change is logged
 twice, `command.starting` before and `command.ran` after: a daemon SIGKILLed while dockerd
