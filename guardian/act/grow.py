@@ -20,7 +20,14 @@ def grow(snapshot, ctx):
     parts = parts_to_grow(pool, ctx.settings, ctx.data_fill_rate) if pool is not None else ()
     if not parts:
         return ActionResult("grow", NOTHING_TO_DO, describe_parts(parts))
-    return grow_parts(snapshot, ctx, [p.part for p in parts])
+    result = grow_parts(snapshot, ctx, [p.part for p in parts])
+    if result.outcome == REFUSED and all(p.ahead for p in parts):
+        # Growing under the high mark is the brake's head start; a limit (the maximum, the room
+        # underneath) that stops it is no failing remedy and no alert while the pool is under its
+        # marks: above the high mark, the same refusal is critical.
+        return ActionResult("grow", NOTHING_TO_DO, "not growing ahead of the fill: " + result.summary,
+                            result.numbers)
+    return result
 
 
 def grow_parts(snapshot, ctx, parts):

@@ -95,31 +95,46 @@ def trim_all(ctx, filesystems, block, budget):
 
     def trim(filesystem):
         enter_pid, mount = filesystem
-        trimmed, returned = trim_one(ctx, enter_pid, mount, block, left())
+        try:
+            trimmed, returned = trim_one(ctx, enter_pid, mount, block, left())
+        except CommandError:
+            if still_mounted(enter_pid, mount):
+                raise
+            return None             # its container was removed meanwhile: nothing left to trim
         ctx.log.info("fstrim.device", mount_point=mount.mount_point, filesystem_trimmed_bytes=trimmed,
                      pool_blocks_returned=returned)
         return trimmed, returned or 0
     tried = try_each(ctx, filesystems, trim, CommandError,
                      hold=lambda: "time budget spent" if left() < MIN_STEP_SECONDS else None)
-    return trim_result(ctx, filesystems, [m.mount_point for (_, m), _ in tried.done],
-                       [str(exc) for _, exc in tried.failed],
-                       sum(r for _, (_, r) in tried.done), block, sum(t for _, (t, _) in tried.done),
-                       time.monotonic() - started)
+    done = [(m, r) for (_, m), r in tried.done if r is not None]
+    return trim_result(ctx, filesystems, [m.mount_point for m, _ in done], [str(exc) for _, exc in tried.failed],
+                       sum(r for _, (_, r) in done), block, sum(t for _, (t, _) in done),
+                       time.monotonic() - started, gone=len(tried.done) - len(done))
 
 
-def trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes, seconds):
-    skipped = len(mounts) - len(done) - len(failed)
+def still_mounted(enter_pid, mount):
+    """Whether the filesystem is still mounted where the plan found it (a container removed between
+    the plan and its turn takes its mount along: that is no failed trim)."""
+    return any(m.mount_point == mount.mount_point and m.device == mount.device
+               for m in read_mounts([enter_pid])[1])
+
+
+def trim_result(ctx, mounts, done, failed, returned_blocks, block, fs_bytes, seconds, gone=0):
+    skipped = len(mounts) - len(done) - len(failed) - gone
     if ctx.dry_run:
         summary = "would trim {} thin volume(s) with a minimum extent of {}".format(
             len(mounts), format_bytes(block))
     else:
         summary = "trimmed {} of {} thin volume(s) in {:.0f} s: the pool got back {} block(s) ({})".format(
             len(done), len(mounts), seconds, returned_blocks, format_bytes(returned_blocks * block))
+    if gone:
+        summary += "; {} unmounted before its turn (its container removed)".format(gone)
     if skipped:
         summary += "; {} not started (time budget spent or stopping)".format(skipped)
     if failed:
         summary += "; {} failed: {}".format(len(failed), "; ".join(failed[:3]))
     return ActionResult("fstrim", outcome_of(done, failed, ctx.dry_run), summary, {
         "devices": len(mounts), "trimmed": len(done), "failed": len(failed), "skipped": skipped,
+        "unmounted": gone,
         "returned_blocks": returned_blocks, "returned_bytes": returned_blocks * block,
         "filesystem_trimmed_bytes": fs_bytes, "seconds": round(seconds, 1)})

@@ -103,6 +103,7 @@ def room_problem(promised, free, reserve, where):
 class GrowPart(NamedTuple):
     part: str               # "data" or "metadata"
     why: str
+    ahead: bool = False     # under its high mark, grown ahead of the fill: a limit that stops it is no alarm
 
 
 def parts_to_grow(pool, settings, fill_rate=0.0):
@@ -118,7 +119,7 @@ def parts_to_grow(pool, settings, fill_rate=0.0):
         parts.append(GrowPart("data", "below Docker's floor"))
     elif seconds_left is not None and seconds_left <= race.FLOOR_HORIZON:
         parts.append(GrowPart("data", "Docker's floor in ~{:.0f} s at this fill rate (the brake: within {:.0f} s)".format(
-            seconds_left, race.FLOOR_HORIZON)))
+            seconds_left, race.FLOOR_HORIZON), ahead=True))
     metadata = pool.status.metadata_used_percent
     if settings.ladder.grow.metadata and above_high(metadata, marks.metadata):
         parts.append(GrowPart("metadata", "{:.1f}% is above its high mark".format(metadata)))

@@ -2,8 +2,8 @@
 import contextlib
 import os
 
-from guardian.act.base import DONE, DRY_RUN, REFUSED
-from guardian.act.grow import grow_parts
+from guardian.act.base import DONE, DRY_RUN, NOTHING_TO_DO, REFUSED
+from guardian.act.grow import grow, grow_parts
 from guardian.act.grow_lvm import LvmGrow, lvm_grow_for
 from guardian.decide.growth import Refusal
 from tests.integration.actions_helpers import context, pool_config, suspended
@@ -78,6 +78,20 @@ def test_a_fast_filling_pool_grows_by_the_fill_rate_as_far_as_the_reserve_allows
     assert 3 * GIB < size < 3750 * MIB      # much more than the fixed step, cut at the room
     assert size <= fs.f_blocks * fs.f_frsize * 9 // 10
     assert pool.status()["data_total_blocks"] * 65536 == size
+
+
+def test_a_grow_ahead_of_the_fill_stopped_at_its_maximum_is_no_alarm(make_thin_pool):
+    """Under its high mark, data grows only because Docker's floor is near (the brake); at
+    max_data_size that is nothing to do, not a critical refusal (a replay paged at 45.7% used)."""
+    pool = make_thin_pool(data_size=GIB, meta_size=64 * MIB)
+    ctx, observer = context(pool_config(pool, GROW.format("10%") + "    max_data_size: 1G\n"), with_docker=False)
+    look = observer.snapshot()
+    look = look._replace(pools=tuple(p._replace(min_free_bytes=GIB // 10) if p.watched else p for p in look.pools))
+    result = grow(look, ctx._replace(data_fill_rate=8 * MIB))          # the floor in ~115 s
+    assert (result.outcome, result.critical) == (NOTHING_TO_DO, False), result
+    assert result.summary.startswith("not growing ahead of the fill: not growing data of " + pool.name)
+    assert "maximum" in result.summary
+    assert os.stat(pool.data_file).st_size == GIB
 
 
 def test_grow_dry_run_changes_nothing_but_says_what_it_would_do(make_thin_pool):

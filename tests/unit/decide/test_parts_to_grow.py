@@ -32,3 +32,10 @@ def test_each_part_says_why_it_grows_and_plan_shows_it(settings):
         "data (Docker's floor in ~102 s at this fill rate (the brake: within 120 s))"
     assert describe_parts(()) == ("neither data nor metadata is above its high mark, and the fill is not about "
                                   "to reach Docker's floor")
+
+
+def test_data_grown_ahead_of_the_fill_is_marked_so_a_limit_that_stops_it_is_no_alarm(settings):
+    """The replay of 2026-12-07: a grow refused at max_data_size at 45.7% used was logged CRITICAL."""
+    ahead = parts_to_grow(pool_snapshot(70.0).pool, settings(), fill_rate=200 * MiB)
+    above = parts_to_grow(pool_snapshot(81.0).pool, settings())
+    assert [p.ahead for p in ahead] == [True] and [p.ahead for p in above] == [False]
