@@ -23,5 +23,26 @@ def run(args):
     memory, memory_from = read_daemon_memory()
     snapshot = observe(app.host, app.settings)
     current = plan(snapshot, app.settings, memory, time.time(), published_rate(snapshot))
-    print(plan_json(current, memory_from) if args.json else render_plan(current, memory_from))
+    rung_plans = rung_plans_of(current, snapshot, app)
+    print(plan_json(current, memory_from, rung_plans) if args.json else render_plan(current, memory_from, rung_plans))
     return EXIT_OK if snapshot.pool is not None else EXIT_FAILURE
+
+
+def rung_plans_of(current, snapshot, app):
+    """What each prune and fstrim step would act on and leave, with why (their own plans, which
+    read Docker and /proc and change nothing): {rung: one line}."""
+    from guardian.act.base import ActionContext
+    from guardian.act.prune import plan_prune_containers, plan_prune_images
+    from guardian.act.trim import plan_fstrim
+    from guardian.errors import GuardianError
+    from guardian.host.docker_api import DockerCallError
+    planners = {"prune_containers": plan_prune_containers, "prune_images": plan_prune_images, "fstrim": plan_fstrim}
+    ctx = ActionContext(app.host, app.log, app.settings, lambda: snapshot, lambda: None, lambda: False)
+    found = {}
+    for step in current.steps:
+        if step.rung in planners:
+            try:
+                found[step.rung] = planners[step.rung](snapshot, ctx).describe()
+            except (DockerCallError, GuardianError, OSError) as exc:
+                found[step.rung] = "its plan could not be read: {}".format(exc)
+    return found

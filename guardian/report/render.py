@@ -216,19 +216,25 @@ def plan_dict(plan):
             "alert": plan.alert, "remediating": plan.remediating}
 
 
-def plan_json(plan, memory_from=None):
+def plan_json(plan, memory_from=None, rung_plans=None):
+    """rung_plans: {rung: its own plan's one line} (what prune and fstrim would act on)."""
     data = plan_dict(plan)
     if memory_from:
         data["memory"] = memory_from
+    if rung_plans:
+        data["rung_plans"] = rung_plans
     return json.dumps(data, indent=2, sort_keys=True)
 
 
-def render_plan(plan, memory_from=None):
+def render_plan(plan, memory_from=None, rung_plans=None):
     lines = ["pool {}: {} ({} mode)".format(plan.pool or "-", plan.level.upper(), plan.mode),
              "  why: " + plan.why]
     if memory_from:
         lines.append("  memory: " + memory_from)
-    lines.extend("  run  {}: {}".format(s.rung, s.why) for s in plan.steps)
+    for s in plan.steps:
+        lines.append("  run  {}: {}".format(s.rung, s.why))
+        if (rung_plans or {}).get(s.rung):
+            lines.append("       " + rung_plans[s.rung])
     lines.extend("  skip {}: {}".format(s.rung, s.why) for s in plan.skipped)
     if plan.alert:
         lines.append("  ALERT: " + plan.alert)

@@ -78,3 +78,12 @@ def test_the_plan_says_whose_memory_it_used():
                    (Step("grow", "cooling down for 7 s"),), None, True)
     text = render_plan(current, "the running daemon's (pid 812, /run/pool-guardian/memory.json)")
     assert text.splitlines()[2] == "  memory: the running daemon's (pid 812, /run/pool-guardian/memory.json)"
+
+
+def test_the_plan_shows_under_each_step_what_that_rung_would_act_on_and_leave():
+    current = Plan("docker-pool", "enforce", "high", "above the high mark",
+                   (Step("prune_containers", "in the configured order"), Step("grow", "last")), (), None, True)
+    text = render_plan(current, rung_plans={"prune_containers": "remove: old-1 (exited 3.0 h ago); keep: web (running)"})
+    assert text.splitlines()[2:5] == ["  run  prune_containers: in the configured order",
+                                      "       remove: old-1 (exited 3.0 h ago); keep: web (running)",
+                                      "  run  grow: last"]
