@@ -3,9 +3,13 @@
 An action is a function `(snapshot, ctx) -> ActionResult`: it checks its preconditions, acts
 through ctx.host (the one command door, which also makes dry-run work), and says what it did
 with numbers. It raises nothing an operator should not see: failures are results, and
-run_guarded turns an action's bug into one too, for the daemon and the one-shot commands alike.
+run_rung runs one the same way for the daemon's climb and an operator's command: under the pool's
+action lock, a bug turned into a failed result (run_guarded), then the pool looked at again.
 """
+import contextlib
 from typing import Callable, NamedTuple, Tuple
+
+from guardian.host.lock import LockBusy, action_lock
 
 DONE = "done"
 PARTLY_DONE = "partly done"     # some of the work done, some failed: freed space counts, no back-off
@@ -21,8 +25,8 @@ class ActionContext(NamedTuple):
     log: object
     settings: object        # the whole Settings; an action reads its own rung section
     observe: Callable       # () -> fresh Snapshot, for numbers after a step
-    heartbeat: Callable     # () -> None: call between long steps to keep the watchdog fed
-    should_stop: Callable   # () -> bool: True once the daemon is stopping
+    heartbeat: Callable = lambda: None      # call between long steps to keep the watchdog fed
+    should_stop: Callable = lambda: False   # True once the daemon (or an operator's command) is stopping
     data_fill_rate: float = 0.0     # bytes/s seen by the daemon just before; 0 for one-shot commands
     climbing: bool = False          # the daemon's ladder (stop once out of danger), not an operator's command
 
@@ -95,6 +99,24 @@ def run_guarded(name, action, snapshot, ctx):
         error = "{}: {}".format(type(exc).__name__, exc)
         ctx.log.exception("action.crashed", message=error, rung=name, error=error)
         return ActionResult(name, FAILED, error)
+
+
+def run_rung(name, action, snapshot, context, look_after, locked=False, alongside=None):
+    """One rung, for the daemon's climb and an operator's prune, trim or grow alike: under the
+    pool's action lock (a LockBusy is a REFUSED result) unless the caller holds it already,
+    guarded, then looked at again (not when it did nothing). Returns (result, the look after it).
+
+    context(progressed) builds the rung's ActionContext; alongside(work), when given, runs
+    work(progressed) and returns its result (the daemon runs it beside the thread that feeds
+    systemd's watchdog and races the fill); by default it runs here."""
+    def work(progressed):
+        return run_guarded(name, action, snapshot, context(progressed))
+    try:
+        with contextlib.ExitStack() if locked else action_lock():     # ExitStack: nothing to hold
+            result = alongside(work) if alongside else work(lambda: None)
+    except LockBusy as exc:
+        result = ActionResult(name, REFUSED, str(exc))
+    return result, (snapshot if result.outcome == NOTHING_TO_DO else look_after())
 
 
 def outcome_of(done, failed, dry_run):

@@ -8,7 +8,7 @@ own namespace to Docker.
 """
 import time
 
-from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, outcome_of, try_each
+from guardian.act.base import FAILED, NOTHING_TO_DO, ActionResult, Chosen, RungPlan, outcome_of, told, try_each
 from guardian.act.prune import docker_for, holds_of, inspect_containers, remove_container
 from guardian.decide.candidates import choose_containers, keep_rules
 from guardian.errors import CommandError, GuardianError
@@ -25,9 +25,24 @@ def unmount(host, hold):
                     mount.mount_point], changes=True)
 
 
-def release_one(candidate, docker, rules, ctx):
+def plan_release_mounts(snapshot, ctx):
+    """Which Dead containers are released and removed, each with who holds its mounts outside
+    dockerd's namespace, and which Dead ones stay, with why. Only reads Docker and /proc;
+    DockerCallError when Docker cannot be asked. The others are prune_containers' to plan."""
+    with docker_for(ctx, ctx.settings.ladder.prune_containers) as docker:
+        inspects = inspect_containers(docker)
+    dead = [i for i in inspects if i["State"]["Status"] == "dead"]
+    candidates, kept = choose_containers(dead, keep_rules(ctx.settings.ladder.prune_containers), time.time())
+    chosen = []
+    for candidate in candidates:
+        holds = tuple(h for h in holds_of(candidate) if not h.docker_daemon)
+        why = "; ".join(describe_hold(h) for h in holds) or "dead, held in no other namespace"
+        chosen.append(Chosen(candidate.name, why, (candidate, holds)))
+    return RungPlan("release_mounts", "release and remove", tuple(chosen), tuple(kept))
+
+
+def release_one(candidate, holds, docker, rules, ctx):
     """Release one dead container's mounts and remove it; returns (released, outcome line)."""
-    holds = [h for h in holds_of(candidate) if not h.docker_daemon]
     for hold in holds:
         ctx.log.info("mounts.held", message=describe_hold(hold), container=candidate.name,
                      holder_pids=",".join(str(h.pid) for h in hold.holders))
@@ -38,27 +53,27 @@ def release_one(candidate, docker, rules, ctx):
 
 
 def release_mounts(snapshot, ctx):
+    try:
+        plan = told(ctx, plan_release_mounts(snapshot, ctx))
+    except DockerCallError as exc:      # Docker down or restarting: a failure, as prune's, not a crash
+        return ActionResult("release_mounts", FAILED, "could not list the containers: {}".format(exc))
+    if not plan.chosen:
+        return ActionResult("release_mounts", NOTHING_TO_DO, "no dead container to release")
     rules = keep_rules(ctx.settings.ladder.prune_containers)
     with docker_for(ctx, ctx.settings.ladder.prune_containers) as docker:
-        try:
-            candidates, _ = choose_containers(inspect_containers(docker), rules, time.time())
-        except DockerCallError as exc:      # Docker down or restarting: a failure, as prune's, not a crash
-            return ActionResult("release_mounts", FAILED, "could not list the containers: {}".format(exc))
-        dead = [c for c in candidates if c.state == "dead"]
-        if not dead:
-            return ActionResult("release_mounts", NOTHING_TO_DO, "no dead container to release")
-        lines, failures, released = release_all(dead, docker, rules, ctx)
+        lines, failures, released = release_all(plan.items, docker, rules, ctx)
         deferred = deferred_deleted(docker)
     summary = "; ".join(lines + failures) + "; Docker's deferred-deleted devices: {}".format(
         "unknown" if deferred is None else deferred)
     return ActionResult("release_mounts", outcome_of(lines, failures, ctx.dry_run), summary, {
-        "dead": len(dead), "namespaces_released": released, "failed": len(failures),
+        "dead": len(plan.chosen), "namespaces_released": released, "failed": len(failures),
         "deferred_deleted": deferred})
 
 
 def release_all(dead, docker, rules, ctx):
-    tried = try_each(ctx, dead, lambda c: release_one(c, docker, rules, ctx), (CommandError, DockerCallError))
-    failures = ["{}: {}".format(c.name, exc) for c, exc in tried.failed]
+    """dead: (candidate, the holds to release) in the plan's order."""
+    tried = try_each(ctx, dead, lambda item: release_one(*item, docker, rules, ctx), (CommandError, DockerCallError))
+    failures = ["{}: {}".format(c.name, exc) for (c, _), exc in tried.failed]
     if tried.stopped_early:
         failures.append("stopped early ({})".format(tried.stopped_early))
     return [line for _, (_, line) in tried.done], failures, sum(count for _, (count, _) in tried.done)

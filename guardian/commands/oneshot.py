@@ -1,15 +1,16 @@
 """What `pool-guardian prune|trim|grow [--dry-run]` share: one action now, outside the ladder.
 
-The daemon's own actions, under the lock the daemon takes around each, so an operator's command
-and the daemon never act on the pool at once; each is reported as the daemon reports it
-(run_guarded: a bug is action.crashed and a failed line). Each command first recovers what a
+The daemon's own actions, run as the daemon runs each (act/base.run_rung: guarded, so a bug is
+action.crashed and a failed line) and reported as the daemon reports it. The command holds the
+pool's action lock from its first look to its last rung, so the daemon never acts in between;
+when the daemon holds it, the command stops with one line naming its pid. Each command first recovers what a
 command or daemon killed mid-grow left: without a running daemon nobody else would resume the pool.
 """
 import signal
 import threading
 import time
 
-from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionContext, run_guarded
+from guardian.act.base import NOTHING_TO_DO, REFUSED, ActionContext, run_rung
 from guardian.act.recover import recover
 from guardian.app import build_app
 from guardian.decide.levels import assess
@@ -27,17 +28,18 @@ def run_oneshot(args, chosen_actions):
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     observer = Observer(app.host, app.settings)
     reporter = Reporter(app.log, app.settings, time.monotonic)
-    ctx = ActionContext(app.host, app.log, app.settings, observer.snapshot, lambda: None, stop.is_set)
-    ok = True
+
+    def context(progressed):
+        return ActionContext(app.host, app.log, app.settings, observer.snapshot, progressed, stop.is_set)
     with action_lock():
         snapshot = observer.snapshot(refresh_docker=True)
         if snapshot.pool is None:
             raise NoPoolError("no pool to act on: {}".format("; ".join(snapshot.problems) or "none found"))
+        ok = True
         for name, action in [("recover", recover)] + chosen_actions(app.settings):
-            result = run_guarded(name, action, snapshot, ctx)
+            result, after = run_rung(name, action, snapshot, context, observer.snapshot, locked=True)
             if name == "recover" and result.outcome == NOTHING_TO_DO:
                 continue
-            after = observer.snapshot()
             reporter.action(result, snapshot.pool, after.pool, app.settings.watermarks)
             print(result_line(result, snapshot.pool, after.pool, app.settings.watermarks))
             # a grow left unfinished (recover refused) is told, not failed

@@ -29,15 +29,17 @@ def run(args):
 
 
 def rung_plans_of(current, snapshot, app):
-    """What each prune and fstrim step would act on and leave, with why (their own plans, which
-    read Docker and /proc and change nothing): {rung: one line}."""
+    """What each prune, release_mounts and fstrim step would act on and leave, with why (their own
+    plans, which read Docker and /proc and change nothing): {rung: one line}."""
     from guardian.act.base import ActionContext
+    from guardian.act.mounts import plan_release_mounts
     from guardian.act.prune import plan_prune_containers, plan_prune_images
     from guardian.act.trim import plan_fstrim
     from guardian.errors import GuardianError
     from guardian.host.docker_api import DockerCallError
-    planners = {"prune_containers": plan_prune_containers, "prune_images": plan_prune_images, "fstrim": plan_fstrim}
-    ctx = ActionContext(app.host, app.log, app.settings, lambda: snapshot, lambda: None, lambda: False)
+    planners = {"prune_containers": plan_prune_containers, "release_mounts": plan_release_mounts,
+                "prune_images": plan_prune_images, "fstrim": plan_fstrim}
+    ctx = ActionContext(app.host, app.log, app.settings, lambda: snapshot)
     found = {}
     for step in current.steps:
         if step.rung in planners:

@@ -7,20 +7,18 @@ exception to one rung at a time: grow or fstrim beside a rung stuck on dockerd, 
 would reach Docker's floor first. The verdict (decide/verdict.py) is judged on the pool as the
 climb left it, for every channel.
 """
-import contextlib
 import threading
 import time
 
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.recover import suspended
-from guardian.act.base import DRY_RUN, FAILED, NOTHING_TO_DO, REFUSED, ActionContext, ActionResult, run_guarded
+from guardian.act.base import DRY_RUN, FAILED, REFUSED, ActionContext, run_rung
 from guardian.daemon.rung_thread import run_beside
 from guardian.decide import race
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.decide.thresholds import from_marks
 from guardian.decide.verdict import judge
-from guardian.host.lock import LockBusy, action_lock
 from guardian.report.state import DaemonState
 
 
@@ -233,36 +231,28 @@ class Engine:
         return self.state.fill_rate()
 
     def _run_action(self, name, action, snapshot, kernel_only=False, locked=False):
-        """Run one action under the lock and report it; returns the result and the pool after it.
-        kernel_only: neither the action's looks nor the one after it wait on Docker (a resume is
-        finished and told at once). locked: the climb already holds the lock (a rung beside another)."""
+        """Run one action (act/base.run_rung) beside the thread that feeds the watchdog and races the
+        fill, and report it; returns the result and the pool after it. kernel_only: neither the
+        action's looks nor the one after it wait on Docker (a resume is finished and told at once).
+        locked: the climb already holds the lock (a rung beside another)."""
         before = snapshot.pool
-        try:
-            with contextlib.ExitStack() if locked else action_lock():     # ExitStack: nothing to hold
-                result = self._call(name, action, snapshot, kernel_only)
-        except LockBusy as exc:
-            result = ActionResult(name, REFUSED, str(exc))
+
+        def alongside(work):
+            return run_beside(work, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS), self._longest_step(),
+                              "rung-" + name, self._race_beside)
+        look_after = (lambda: self.observer.snapshot(kernel_only=True)) if kernel_only else self._observe
+        result, after = run_rung(name, action, snapshot, lambda progressed: self._context(progressed, kernel_only),
+                                 look_after, locked, alongside)
         self.last_result = result
         if result.outcome in (FAILED, REFUSED):
             self.failing[name] = result
         else:
             self.failing.pop(name, None)
-        if result.outcome == NOTHING_TO_DO:
-            after = snapshot
-        else:
-            after = self.observer.snapshot(kernel_only=True) if kernel_only else self._observe()
         self.reporter.action(result, before, after.pool, self.settings.watermarks)
         if self.metrics is not None:
             self.metrics.acted(result, before, after.pool)
         self.after_action()
         return result, after
-
-    def _call(self, name, action, snapshot, kernel_only=False):
-        """The action runs beside this thread, which feeds the watchdog while the action moves on."""
-        def guarded(progressed):
-            return run_guarded(name, action, snapshot, self._context(progressed, kernel_only))
-        return run_beside(guarded, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS), self._longest_step(),
-                          "rung-" + name, self._race_beside)
 
     def _longest_step(self):
         """The longest one step of a rung may rightly take (each has its own deadline), plus slack."""

@@ -217,7 +217,7 @@ def plan_dict(plan):
 
 
 def plan_json(plan, memory_from=None, rung_plans=None):
-    """rung_plans: {rung: its own plan's one line} (what prune and fstrim would act on)."""
+    """rung_plans: {rung: its own plan's one line} (what prune, release_mounts and fstrim would act on)."""
     data = plan_dict(plan)
     if memory_from:
         data["memory"] = memory_from

@@ -1,10 +1,14 @@
-"""An action's bug is a failed result and an action.crashed entry, in the daemon and the one-shot
-commands alike (one crash guard: guardian.act.base.run_guarded)."""
+"""One way to run a rung, in the daemon and the one-shot commands alike (guardian.act.base.run_rung):
+under the action lock, an action's bug a failed result and an action.crashed entry (run_guarded)."""
+import functools
 from types import SimpleNamespace
 
+import pytest
 import structlog
 
+from guardian.act import base
 from guardian.act.base import DONE, FAILED, ActionResult, run_guarded
+from guardian.host.lock import action_lock
 from guardian.report import log as report_log
 
 
@@ -79,3 +83,33 @@ def test_the_journal_entry_names_the_error_even_where_its_long_traceback_is_not_
     assert entry["ERROR"] == "RuntimeError: docker: cannot reach unix:///var/run/docker.sock"
     assert entry["MESSAGE"] == "action.crashed: " + entry["ERROR"]
     assert (entry["EVENT"], entry["RUNG"], entry["PRIORITY"]) == ("action.crashed", "release_mounts", "3")
+
+
+def test_run_rung_refuses_a_rung_while_another_guardian_holds_the_lock_and_looks_again(tmp_path, monkeypatch):
+    """The daemon's climb and an operator's command run a rung the same way: a held lock is a
+    REFUSED result naming the holder (the rung never runs), and the pool is looked at afterwards."""
+    lock = functools.partial(action_lock, str(tmp_path / "act.lock"))
+    monkeypatch.setattr(base, "action_lock", lock)
+    ran, looks = [], []
+    with lock():
+        result, after = base.run_rung("fstrim", lambda snapshot, ctx: ran.append(ctx), "before",
+                                      lambda progressed: "ctx", lambda: looks.append(1) or "after")
+    assert (result.outcome, after, ran, looks) == (base.REFUSED, "after", [], [1])
+    assert result.summary.startswith("another pool-guardian is acting on the pool (")
+
+
+def test_run_rung_runs_the_work_alongside_with_its_progress_and_skips_the_look_after_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(base, "action_lock", functools.partial(action_lock, str(tmp_path / "act.lock")))
+    nothing = ActionResult("fstrim", base.NOTHING_TO_DO, "no filesystem")
+    beside = []
+
+    def alongside(work):
+        beside.append("started")
+        return work(lambda: beside.append("progressed"))
+
+    def action(snapshot, ctx):
+        ctx()
+        return nothing
+    result, after = base.run_rung("fstrim", action, "before", lambda progressed: progressed,
+                                  lambda: pytest.fail("looked again after nothing"), alongside=alongside)
+    assert (result, after, beside) == (nothing, "before", ["started", "progressed"])

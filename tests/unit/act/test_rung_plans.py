@@ -1,11 +1,13 @@
-"""Check, then act: prune and fstrim first say what they will act on and what they leave, each with
+"""Check, then act: prune, release_mounts and fstrim first say what they will act on and what they leave, each with
 why (a RungPlan), then execute that plan. dockerd's namespace as captured in the test bed."""
 import contextlib
 import os
 from types import SimpleNamespace
 
-from guardian.act import prune, trim
+from guardian.act import mounts, prune, trim
 from guardian.act.base import Chosen, RungPlan
+from guardian.host.processes import Holder
+from guardian.observe.holders import Hold
 from guardian.observe.mountinfo import parse_mountinfo
 
 HERE = os.path.join(os.path.dirname(__file__), "captured")
@@ -46,13 +48,14 @@ INSPECTS = {
 
 
 class Docker:
-    def __init__(self):
+    def __init__(self, inspects=None):
+        self.inspects = INSPECTS if inspects is None else inspects
         self.changes = []
 
     def read(self, method, *args, **kwargs):
         if method == "containers":
-            return [{"Id": cid} for cid in INSPECTS]
-        return INSPECTS[args[0]]
+            return [{"Id": cid} for cid in self.inspects]
+        return self.inspects[args[0]]
 
     def change(self, line, method, *args, **kwargs):
         self.changes.append(line)
@@ -76,3 +79,25 @@ def test_prune_containers_logs_its_plan_then_removes_what_it_planned(settings, m
 @contextlib.contextmanager
 def _context(value):
     yield value
+
+
+LEAKED = ("412 380 253:4 / /var/lib/docker/devicemapper/mnt/bae1b2d165d9 rw,relatime - xfs "
+          "/dev/mapper/docker-254:0-16908421-bae1b2d165d9 rw,nouuid")
+
+
+def test_release_mounts_plans_each_dead_container_with_who_holds_it_and_leaves_the_rest(settings, monkeypatch):
+    """Only Dead containers are its to plan (the others are prune_containers'); a Dead one kept by a
+    label stays, with why; the holds found in the plan are the ones released."""
+    dead = dict(INSPECTS["a1"], Id="d3", Name="/leaky", State={"Status": "dead", "FinishedAt": "2024-03-10T09:00:00Z"})
+    labelled = dict(dead, Id="e4", Name="/keepme", Config={"Image": "busybox", "Labels": {"keep": "yes"}})
+    docker = Docker(dict(INSPECTS, d3=dead, e4=labelled))
+    monkeypatch.setattr(mounts, "docker_for", lambda ctx, section: _context(docker))
+    holder = Hold("mnt:[4026532198]", 812, (Holder(812, "unshare -m sleep 600", ""),),
+                  tuple(parse_mountinfo(LEAKED)), False)
+    own = holder._replace(namespace="mnt:[4026531840]", docker_daemon=True)
+    monkeypatch.setattr(mounts, "holds_of", lambda candidate: [own, holder])
+    ctx = SimpleNamespace(settings=settings("ladder:\n  prune_containers:\n    keep_labels: [keep]\n"))
+    plan = mounts.plan_release_mounts(None, ctx)
+    assert [(c.name, c.item[1]) for c in plan.chosen] == [("leaky", (holder,))]
+    assert plan.describe() == ("release and remove: leaky (mnt:[4026532198] (pid 812 unshare -m sleep 600) holds "
+                               "/var/lib/docker/devicemapper/mnt/bae1b2d165d9); keep: keepme (keep label keep)")

@@ -5,7 +5,7 @@ import contextlib
 
 from guardian.act import RUNGS
 from guardian.act.base import DONE, ActionResult
-from guardian.daemon import engine as engine_module
+from guardian.act import base
 from guardian.daemon.engine import Engine
 from guardian.daemon.service import Service
 from guardian.report.metrics import Metrics
@@ -31,7 +31,7 @@ class Looks:
 
 
 def wired(settings, observer, config, events, monkeypatch):
-    monkeypatch.setattr(engine_module, "action_lock", contextlib.ExitStack)    # no lock in /run here
+    monkeypatch.setattr(base, "action_lock", contextlib.ExitStack)    # no lock in /run here
     config = settings(config)
     journal = Journal()
     state = DaemonState(journal, None, None)
