@@ -9,12 +9,11 @@ which is safe because the pool never saw the larger size.
 import os
 from typing import NamedTuple
 
-from guardian.act import low_water_mark
 from guardian.act.table import direct_change, load, resume, table_line
 from guardian.config.schema import MAX_METADATA_BYTES
 from guardian.decide.growth import (METADATA_MIN_STEP, Growth, Refusal, at_maximum, next_data_size, next_size,
                                     room_problem, unbacked_bytes)
-from guardian.decide.levels import free_blocks_at_high
+from guardian.decide.low_water_mark import mark_when_grown
 from guardian.errors import CommandError
 from guardian.host import devmapper
 from guardian.host.kernel import block_device_name, device_bytes, file_space, filesystem_space
@@ -56,10 +55,8 @@ def new_table_line(pool, growth, settings):
     if growth.part == "metadata":
         return table_line(table)
     length = growth.new_bytes // 512 // table.data_block_sectors * table.data_block_sectors
-    mark = None
-    if low_water_mark.armed_by(settings):
-        mark = free_blocks_at_high(length // table.data_block_sectors, settings.watermarks.data)
-    return table_line(table, length_sectors=length, low_water_mark=mark)
+    return table_line(table, length_sectors=length,
+                      low_water_mark=mark_when_grown(settings, length // table.data_block_sectors))
 
 
 def maximum_for(section, part, fs_total):

@@ -17,27 +17,9 @@ from guardian.act.grow_lvm import LVM_TIMEOUT, lv_of
 from guardian.act.table import clear, resume
 from guardian.errors import CommandError
 from guardian.host import devmapper
-from guardian.host.kernel import block_device_name, device_bytes
+from guardian.host.kernel import device_bytes
 from guardian.observe.dmsetup import ThinPoolTable, parse_table
-
-
-def stack(pool):
-    """The pool's dm devices, lower ones first (direct-lvm's _tdata and _tmeta, then the pool)."""
-    lower = [block_device_name(d) for d in (pool.table.data_dev, pool.table.metadata_dev)] if pool.table else []
-    return [name for name in lower if name and not name.startswith("loop")] + [pool.name]
-
-
-def suspended(pool):
-    """The names in the pool's stack the kernel says are suspended (one ioctl each, no Docker)."""
-    names = []
-    for name in stack(pool) if pool is not None and pool.table is not None else ():
-        try:
-            info = devmapper.device_info(name)
-        except devmapper.DevmapperError:
-            continue
-        if info.exists and info.suspended:
-            names.append(name)
-    return names
+from guardian.observe.suspended import suspended
 
 
 def resume_suspended(ctx, pool):

@@ -15,7 +15,7 @@ from guardian.config import values
 from guardian.decide import thresholds as ranges
 from guardian.errors import GuardianError
 from guardian.report import nagios
-from guardian.report.state import HISTORY_FILE, daemon_age, published_forecast
+from guardian.report.state import DOCTOR_FILE, HISTORY_FILE, daemon_age, published_doctor, published_forecast
 
 HELP = "Nagios/Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
 DESCRIPTION = "Thresholds take the plugin range syntax: 80, 10:, ~:90, @10:20."
@@ -87,12 +87,12 @@ def run(args):
     return run_check(args, build_app)
 
 
-def run_check(args, build_app, history_path=HISTORY_FILE):
+def run_check(args, build_app, history_path=HISTORY_FILE, doctor_path=DOCTOR_FILE):
     """The plugin's line and exit code; anything that goes wrong is UNKNOWN."""
     signal.signal(signal.SIGALRM, _timed_out)
     signal.alarm(max(1, int(args.timeout)))
     try:
-        result = _check(args, build_app, history_path)
+        result = _check(args, build_app, history_path, doctor_path)
     except CheckTimeout:
         result = nagios.CheckResult(nagios.UNKNOWN, "POOL UNKNOWN - no answer within {} s".format(args.timeout))
     except Exception as exc:        # a plugin never dies with a traceback: UNKNOWN with the reason
@@ -103,14 +103,15 @@ def run_check(args, build_app, history_path=HISTORY_FILE):
     return result.code
 
 
-def _check(args, build_app, history_path):
+def _check(args, build_app, history_path, doctor_path):
     from guardian.observe.observer import observe
     app = build_app(args.config, log_target="console")
     limits = thresholds(app.settings.watermarks, args)
     snapshot = _with_floor(observe(app.host, app.settings, with_docker=args.docker), args.min_free_space)
     outlook, note = published_forecast(snapshot, app.settings, history_path)
     daemon = None if args.no_daemon else daemon_age(args.daemon_max_age, history_path)
-    return nagios.check_pool(snapshot, limits, outlook, note, args.verbose, daemon)
+    examined = published_doctor(doctor_path)
+    return nagios.check_pool(snapshot, limits, outlook, note, args.verbose, daemon, examined)
 
 
 def _with_floor(snapshot, share):

@@ -4,7 +4,7 @@ import json
 import sys
 
 from guardian.commands import diagnose
-from guardian.decide.doctor import EXIT_CODE, RANK, UNKNOWN
+from guardian.decide.doctor import EXIT_CODE, UNKNOWN
 
 HELP = "check the settings that turn a full pool into an outage; exit 0 OK, 1 WARN, 2 FAIL, 3 UNKNOWN"
 DESCRIPTION = ("Each check prints one line: PASS, WARN, FAIL, UNKNOWN (its input could not be read, and "
@@ -44,21 +44,8 @@ def exit_code_of(findings):
 
 def render_text(findings):
     """'doctor: WARN (...counts)', then one line a check: status, name, what it saw, the change."""
-    from guardian.decide.doctor import worst
-    counts = {}
-    for finding in findings:
-        counts[finding.status] = counts.get(finding.status, 0) + 1
-    summary = ", ".join("{} {}".format(n, status) for status, n in sorted(
-        counts.items(), key=lambda item: -RANK[item[0]]))
-    lines = ["doctor: {} ({})".format(worst(findings), summary)]
-    for f in findings:
-        line = "{:<7} {}: {}".format(f.status, f.check, f.seen)
-        if f.meaning:
-            line += "; " + f.meaning
-        if f.change:
-            line += " -> " + f.change
-        lines.append(line)
-    return "\n".join(lines)
+    from guardian.report.render import examined_line, finding_line
+    return "\n".join([examined_line(findings)] + ["{:<7} {}".format(f.status, finding_line(f)) for f in findings])
 
 
 def render_json(findings):

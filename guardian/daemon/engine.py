@@ -11,15 +11,19 @@ import threading
 import time
 
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
-from guardian.act.recover import suspended
 from guardian.act.base import DRY_RUN, FAILED, REFUSED, ActionContext, run_rung
 from guardian.daemon.rung_thread import run_beside
 from guardian.decide import race
+from guardian.decide.doctor import UNKNOWN, examine
+from guardian.decide.doctor import Finding as DoctorFinding
 from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
+from guardian.decide.low_water_mark import armed_by, needs_arming, needs_rearming
 from guardian.decide.thresholds import from_marks
 from guardian.decide.verdict import judge
+from guardian.observe.suspended import suspended
 from guardian.report.state import DaemonState
+from guardian.tools.doctor import live_facts
 
 
 # A pool that stays suspended (observe mode, or a tool holding the lock) is told again this often,
@@ -30,6 +34,8 @@ SUSPENDED_REPEAT_SECONDS = 600.0
 WAITS_ON_DOCKER = ("prune_containers", "release_mounts", "prune_images")
 BESIDE = ("grow", "fstrim")
 RACE_SECONDS = 1.0      # how often the main thread looks at the pool while a rung runs
+# The doctor examines the host at start, after a reload and daily (daemon/watch.py's schedule).
+DOCTOR_REASONS = frozenset(("start", "reloaded", "doctor"))
 
 
 class Engine:
@@ -66,6 +72,7 @@ class Engine:
         self.stopping = threading.Event() if stopping is None else stopping
         self._busy = threading.Lock()
         self._climbing = None       # (rungs run in this climb, the rung running, since when)
+        self.examined = ()          # the doctor's last findings; each FAIL is in the verdict
 
     def evaluate(self, reasons=frozenset(), refresh_docker=False):
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
@@ -87,6 +94,8 @@ class Engine:
                 self._arm_low_water_mark(self.last_snapshot, fired_before=snapshot)
             self.memory = self.memory._replace(remediating=current.remediating)
             self.state.write_memory(self.memory)
+            if reasons & DOCTOR_REASONS:        # after the climb: the fill does not wait for it
+                self._examine(self.last_snapshot, reasons)
             self._judge(current)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
@@ -101,10 +110,28 @@ class Engine:
             for rung in self.settings.ladder.order:
                 self.failing.pop(rung, None)
         self.last_verdict = judge(self.last_snapshot, from_marks(self.settings.watermarks),
-                                  failing=tuple(self.failing[r] for r in sorted(self.failing)))
+                                  failing=tuple(self.failing[r] for r in sorted(self.failing)), examined=self.examined)
         self.reporter.verdict(self.last_verdict)
         if self.metrics is not None:
             self.metrics.judged(self.last_verdict)
+
+    def _examine(self, snapshot, reasons):
+        """The doctor (tools/doctor.py reads, decide/doctor.py judges) beside the thread that feeds
+        the watchdog: its reads are commands with timeouts (lvs, thin_check). Its findings go to
+        the journal, the metrics and doctor.json; each FAIL is a finding of the verdict."""
+        def work(progressed):
+            try:
+                return examine(live_facts(snapshot, self.settings, self.host))
+            except Exception as exc:        # a bug in a check must not stop the watch of the pool
+                error = "{}: {}".format(type(exc).__name__, exc)
+                self.log.exception("doctor.failed", message=error, error=error)
+                return (DoctorFinding("doctor", UNKNOWN, "the doctor failed: " + error),)
+        self.examined = run_beside(work, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS),
+                                   self._longest_step(), "doctor")
+        self.reporter.examined(self.examined, reasons)
+        self.state.write_doctor(self.examined)
+        if self.metrics is not None:
+            self.metrics.doctor_ran(self.examined)
 
     def recover(self):
         """At start: a guardian killed mid-action must leave a working pool (resume, finish or report).
@@ -272,16 +299,12 @@ class Engine:
         that began below the mark, load the table again even when the mark is right: the kernel
         raises the event once and again only after the pool's table is resumed, so without it the
         next crossing would wait for the poll."""
-        if self._wants_armed_mark(snapshot):
+        if not armed_by(self.settings):     # enforce mode, or always or never as configured
+            return
+        if needs_arming(snapshot.pool, self.settings.watermarks):
             self._run_action("arm_low_water_mark", low_water_mark.arm, snapshot)
-        elif fired_before is not None and low_water_mark.armed_by(self.settings) and \
-                low_water_mark.needs_rearming(fired_before.pool, snapshot.pool):
+        elif fired_before is not None and needs_rearming(fired_before.pool, snapshot.pool):
             self._run_action("arm_low_water_mark", low_water_mark.rearm, snapshot)
-
-    def _wants_armed_mark(self, snapshot):
-        """Arm the low water mark in enforce mode (or always/never as configured)."""
-        return low_water_mark.armed_by(self.settings) and \
-            low_water_mark.needs_arming(snapshot.pool, self.settings.watermarks)
 
     def status_line(self):
         """The one line for `systemctl status`: what it watches (or why nothing), how full, and

@@ -78,7 +78,7 @@ class Service:
                 self._reload()
             if self.stopping.is_set() or not reasons - {"reload"}:
                 continue
-            self.engine.evaluate(reasons, refresh_docker="docker-refresh" in reasons or "start" in reasons)
+            self.engine.evaluate(reasons, refresh_docker=bool(reasons & {"docker-refresh", "start", "doctor"}))
             self._publish()
             self._tell_systemd()
 

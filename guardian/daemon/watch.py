@@ -78,8 +78,11 @@ class UdevWatcher:
         self.observer.send_stop()
 
 
+DOCTOR_INTERVAL = 86400.0      # the doctor again each day: settings drift (a sysctl reset, a new dockerd)
+
+
 def start_schedule(settings, wake):
-    """The poll (safety net), the Docker refresh and the maintenance trim window."""
+    """The poll (safety net), the Docker refresh, the daily doctor and the maintenance trim window."""
     try:
         scheduler = BackgroundScheduler(daemon=True)        # the trim window is in local time
     except Exception:                                       # tzlocal cannot tell the zone: use UTC
@@ -88,6 +91,8 @@ def start_schedule(settings, wake):
                       id="poll", coalesce=True, max_instances=1)
     scheduler.add_job(wake.request, "interval", args=["docker-refresh"],
                       seconds=settings.schedule.docker_info_interval, id="docker", coalesce=True)
+    scheduler.add_job(wake.request, "interval", args=["doctor"], seconds=DOCTOR_INTERVAL, id="doctor",
+                      coalesce=True)
     if settings.schedule.trim_window:
         scheduler.add_job(wake.request, CronTrigger.from_crontab(settings.schedule.trim_window),
                           args=["trim-window"], id="trim", coalesce=True)

@@ -8,6 +8,7 @@ the alert), its severity, and one line with the numbers.
 """
 from typing import NamedTuple, Optional, Tuple
 
+from guardian.decide import doctor
 from guardian.decide.levels import unhealthy_reason
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
@@ -50,6 +51,10 @@ CONDITIONS = (
               "The message names the source and its error (Docker down or hung, permissions)."),
     Condition("remedy_failed", "A rung of the ladder failed or was refused while the pool needs room.",
               "journalctl -u pool-guardian MESSAGE_ID=74ecea201e434a218f84569da2c891ad has the reason."),
+    Condition("risky_setting", "A setting the doctor checks FAILs: when the pool fills, Docker refuses "
+              "early, writes hang, or the pool does not come back at boot.",
+              "`pool-guardian doctor` names the setting and the change; after the change, "
+              "`systemctl reload pool-guardian` checks again."),
     Condition("daemon_stale", "The daemon has not evaluated the pool recently (stopped, hung or "
               "never started though enabled): nothing watches the pool.",
               "systemctl status pool-guardian; journalctl -u pool-guardian."),
@@ -100,14 +105,17 @@ def problem_source(problem):
     return word if word in SOURCES else None
 
 
-def judge(snapshot, limits, forecast=None, daemon=None, failing=()):
+def judge(snapshot, limits, forecast=None, daemon=None, failing=(), examined=()):
     """The findings for this snapshot against these thresholds (decide/thresholds.Thresholds).
 
     forecast: decide.forecast.Forecast or None; daemon: DaemonAge (check only); failing: the
-    daemon's ActionResults of rungs whose last run failed or was refused."""
+    daemon's ActionResults of rungs whose last run failed or was refused; examined: the doctor's
+    last findings (decide/doctor.Finding), of which each FAIL is a risky setting. A WARN stays the
+    doctor's: loop-lvm itself is one, and a `check` that warned for ever would be muted."""
     findings = [Finding("source_unavailable", WARNING, p, problem_source(p))
                 for p in snapshot.problems if problem_source(p)]
     findings += _daemon_findings(daemon) + [_remedy_finding(r) for r in failing]
+    findings += [_setting_finding(f) for f in examined if f.status == doctor.FAIL]
     pool = snapshot.pool
     if pool is None or (pool.status.failed is None and pool.status.data_total_blocks is None):
         reasons = [p for p in snapshot.problems if not problem_source(p)] or list(snapshot.problems)
@@ -204,6 +212,11 @@ def _daemon_findings(daemon):
 def _remedy_finding(result):
     return Finding("remedy_failed", WARNING, "{} {}: {}".format(result.rung, result.outcome, result.summary),
                    result.rung)
+
+
+def _setting_finding(found):
+    text = "doctor: {} FAIL: {}".format(found.check, found.seen)
+    return Finding("risky_setting", WARNING, text + (" -> " + found.change if found.change else ""), found.check)
 
 
 def range_severity(value, warning, critical):

@@ -25,6 +25,10 @@ CATALOGUE = {
     "daemon.memory_not_written": EventKind(
         "306a08fc62964f0abff47180c2c2e4aa", "The daemon could not write its memory file; `plan` plans without it.",
         "Check that /run/pool-guardian is a directory owned by root and that /run is not full."),
+    "daemon.doctor_not_written": EventKind(
+        "8de93be10e374a37b1346ffcae5006a4", "The daemon could not write the doctor's findings; `check` "
+        "does not see its risky settings.",
+        "Check that /run/pool-guardian is a directory owned by root and that /run is not full."),
     "config.loaded": EventKind(
         "60174b703fa04649bb0c24182eb6e2a7", "A config was loaded (at start or on SIGHUP)."),
     "config.invalid": EventKind(
@@ -99,6 +103,19 @@ CATALOGUE = {
         "An action did part of its work and failed on the rest; what it freed counts, no back-off.",
         "The message lists what failed (for example a container Docker could not remove because a "
         "mount is held: `pool-guardian busy CONTAINER` names the holder)."),
+    "doctor.examined": EventKind(
+        "8d0b0a1ec71148d1bb9498597a4f8c86", "The doctor examined the host's settings (at start, on reload, daily).",
+        "STATUS is the worst finding (PASS, WARN, FAIL, UNKNOWN); each finding that is not PASS or SKIP "
+        "has its own doctor.finding entry. `pool-guardian doctor` prints them all."),
+    "doctor.finding": EventKind(
+        "14df8a26d1894a3b84655d261f908632", "One of the doctor's checks did not pass: CHECK, STATUS, what it "
+        "saw and the change to make.",
+        "A FAIL is also the verdict's risky_setting condition (check, STATUS, the metrics); a WARN costs "
+        "less, an UNKNOWN could not read its input. docs/troubleshooting.md explains each check. After "
+        "the change, `systemctl reload pool-guardian` examines the host again."),
+    "doctor.failed": EventKind(
+        "e54e88a2927e4d8d8d11ea3455cc0364", "The doctor failed with a bug; the pool is still watched.",
+        "The entry has the traceback; its findings are one UNKNOWN until the next run. Please report it."),
     "rung.planned": EventKind(
         "b7acacf8805945f6acf4dcfed1a81165",
         "What a rung is about to act on and what it leaves, each with why (info in dry-run, else debug).",

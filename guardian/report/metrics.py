@@ -11,6 +11,7 @@ import time
 
 from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
+from guardian.decide.doctor import EXIT_CODE as DOCTOR_EXIT_CODE
 from guardian.decide.levels import ORDER, assess
 from guardian.decide.verdict import EXIT_CODE, NAMES, problem_source
 from guardian.report.exposition import counter, gauge, render
@@ -38,6 +39,8 @@ class Metrics:
         self.actions = {}           # (rung, outcome) -> count
         self.reclaimed = {}         # rung -> bytes
         self.grown = {"data": 0, "metadata": 0}
+        self.examined = ()          # the doctor's last findings
+        self.examined_at = None
 
     def configure(self, settings, event_sources=dict):
         """At start and after each reload: the config in force; event_sources() -> {name: up}."""
@@ -60,6 +63,9 @@ class Metrics:
 
     def judged(self, verdict):
         self.verdict = verdict
+
+    def doctor_ran(self, findings):
+        self.examined, self.examined_at = findings, self.clock()
 
     def acted(self, result, before, after):
         key = (result.rung, result.outcome)
@@ -87,6 +93,7 @@ class Metrics:
         result = pool_families(pool, marks)
         result += forecast_families(pool, self.state.forecast(pool, window), window)
         result += verdict_families(self.verdict)
+        result += doctor_families(self.examined, self.examined_at)
         result += self._daemon_families()
         return result
 
@@ -129,6 +136,19 @@ def verdict_families(verdict):
               "a plugin exit code (1 WARNING, 2 CRITICAL, 3 UNKNOWN).",
               *(({"condition": name}, worst.get(name, 0)) for name in NAMES)),
         gauge(P + "verdict", "The worst condition's severity as a plugin exit code (0 OK).", ({}, verdict.exit_code)),
+    ]
+
+
+def doctor_families(findings, at):
+    """The doctor's last findings, one series a check (a bounded set: CHECKS' names)."""
+    if at is None:
+        return []
+    return [
+        gauge(P + "doctor_check", "Each of the doctor's checks as a plugin exit code: 0 PASS or SKIP, 1 WARN, "
+              "2 FAIL, 3 UNKNOWN (its input could not be read).",
+              *(({"check": f.check}, DOCTOR_EXIT_CODE[f.status]) for f in findings)),
+        gauge(P + "doctor_last_run_timestamp_seconds", "When the doctor last examined the host (Unix time).",
+              ({}, at)),
     ]
 
 

@@ -19,10 +19,11 @@ class CheckResult(NamedTuple):
     line: str
 
 
-def check_pool(snapshot, thresholds, forecast=None, forecast_note=None, verbose=0, daemon=None):
+def check_pool(snapshot, thresholds, forecast=None, forecast_note=None, verbose=0, daemon=None, examined=()):
     """The plugin's answer for the watched pool: the one verdict (decide/verdict.py) as one line.
-    forecast: decide.forecast.Forecast or None (forecast_note says why); daemon: verdict.DaemonAge."""
-    found = judge(snapshot, thresholds, forecast, daemon)
+    forecast: decide.forecast.Forecast or None (forecast_note says why); daemon: verdict.DaemonAge;
+    examined: the daemon's last doctor findings."""
+    found = judge(snapshot, thresholds, forecast, daemon, examined=examined)
     state = NAMES[found.exit_code]
     pool = snapshot.pool
     if found.pool is None:      # the reason names the source that could not be read: said once

@@ -4,6 +4,7 @@ The JSON is a documented interface (docs/json.md): add fields, never rename or r
 """
 import json
 
+from guardian.decide.doctor import RANK, worst
 from guardian.decide.levels import assess
 from guardian.decide.verdict import duration_words
 from guardian.observe.snapshot import DOCKER_FIGURES
@@ -239,3 +240,22 @@ def render_plan(plan, memory_from=None, rung_plans=None):
     if plan.alert:
         lines.append("  ALERT: " + plan.alert)
     return "\n".join(lines)
+
+
+def finding_line(found):
+    """A doctor's finding on one line: 'may_detach_mounts: fs.may_detach_mounts = 0; what it costs -> the change'."""
+    line = "{}: {}".format(found.check, found.seen)
+    if found.meaning:
+        line += "; " + found.meaning
+    if found.change:
+        line += " -> " + found.change
+    return line
+
+
+def examined_line(findings):
+    """'doctor: FAIL (1 FAIL, 3 WARN, 6 PASS)': the worst status, then how many of each, worst first."""
+    counts = {}
+    for found in findings:
+        counts[found.status] = counts.get(found.status, 0) + 1
+    return "doctor: {} ({})".format(worst(findings), ", ".join(
+        "{} {}".format(counts[status], status) for status in sorted(counts, key=lambda s: (-RANK[s], s))))

@@ -5,10 +5,12 @@ Each kind of entry has its event name (and so its MESSAGE_ID) and fields that ma
 alert are rate-limited: the guardian must never be what fills the disk.
 """
 from guardian.act.base import PARTLY_DONE
+from guardian.decide import doctor
 from guardian.decide.levels import assess
 from guardian.decide.verdict import problem_source
-from guardian.report.render import percent_field
+from guardian.report.render import examined_line, finding_line, percent_field
 
+DOCTOR_PRIORITY = {doctor.FAIL: "error", doctor.WARN: "warning", doctor.UNKNOWN: "info"}
 LEVEL_PRIORITY = {"ok": "info", "warning": "warning", "high": "warning", "critical": "critical",
                   "unknown": "error"}
 
@@ -98,6 +100,17 @@ class Reporter:
             self.log.info("condition.cleared", message="no longer: " + f.text, condition=f.condition,
                           severity="ok", subject=f.subject or None, pool=verdict.pool)
         self._findings = now
+
+    def examined(self, findings, reasons):
+        """The doctor's run, and each finding that did not pass (at start, on reload, daily: a
+        setting an operator left is told again each day, not at every look)."""
+        self.log.info("doctor.examined", message=examined_line(findings), status=doctor.worst(findings),
+                      woken_by=",".join(sorted(reasons)) or None)
+        for found in findings:
+            if found.status in DOCTOR_PRIORITY:
+                getattr(self.log, DOCTOR_PRIORITY[found.status])(
+                    "doctor.finding", message="{} {}".format(found.status, finding_line(found)),
+                    check=found.check, status=found.status, seen=found.seen, change=found.change or None)
 
     def decision(self, plan, reasons):
         key = ("decision", plan.level, plan.steps, plan.alert)

@@ -16,13 +16,18 @@ metrics are, at every evaluation at least, so its age is the daemon's (`check`);
 `status` forecast from it and their own look, `plan` races the daemon's deadline from it, and a
 restarted daemon continues from it.
 
-Both keep the previous version's format: an RPM upgrade restarts the daemon over these files, and
+doctor.json, the doctor's last findings (guardian.decide.doctor.Finding), written at each of its
+runs (start, reload, daily): `check` makes each FAIL its risky_setting condition without running
+the checks itself every minute.
+
+All keep the previous version's format: an RPM upgrade restarts the daemon over these files, and
 the new daemon reads what the old one left.
 """
 import json
 import os
 import time
 
+from guardian.decide.doctor import Finding as DoctorFinding
 from guardian.decide.fill_rate import WINDOW as FILL_WINDOW
 from guardian.decide.fill_rate import Sample, fill_rate
 from guardian.decide.forecast import History, forecast, remember
@@ -36,6 +41,7 @@ from guardian.host.processes import PROC, process_started
 RUN_DIR = "/run/pool-guardian"
 MEMORY_FILE = RUN_DIR + "/memory.json"
 HISTORY_FILE = RUN_DIR + "/fill.json"
+DOCTOR_FILE = RUN_DIR + "/doctor.json"
 FUTURE_SLACK = 60.0        # seconds a file or a run may seem ahead of this clock (NTP steps)
 MEMORY_LIMIT = 1 << 20     # bytes of a memory file read; a real one is a few kilobytes
 
@@ -66,11 +72,13 @@ class DaemonState:
     """The daemon's side: the fill history it keeps, its memory file and its fill file. Outlives a
     reload; a path of None writes nothing (an engine in a test or a bench)."""
 
-    def __init__(self, log, memory_path=MEMORY_FILE, history_path=HISTORY_FILE, clock=time.time, proc=PROC):
+    def __init__(self, log, memory_path=MEMORY_FILE, history_path=HISTORY_FILE, clock=time.time, proc=PROC,
+                 doctor_path=DOCTOR_FILE):
         self.publisher = Publisher(log)
         self.log = log
         self.memory_path = memory_path
         self.history_path = history_path
+        self.doctor_path = doctor_path if history_path is not None else None
         self.clock = clock
         self.proc = proc
         self.pid = os.getpid()
@@ -106,6 +114,12 @@ class DaemonState:
         if self.history_path is not None:
             self.publisher.write(self.history_path, json.dumps(history_dict(self.history)), "metrics.not_written",
                                  create_dir=True)
+
+    def write_doctor(self, findings):
+        if self.doctor_path is not None:
+            self.publisher.write(self.doctor_path, json.dumps(
+                {"examined_at": self.clock(), "findings": [f._asdict() for f in findings]}),
+                "daemon.doctor_not_written", create_dir=True)
 
     def restore_memory(self, now, longest_wait):
         """At start, the memory the last daemon left, so that a kill (watchdog, OOM, kill -9) or a
@@ -289,3 +303,15 @@ def daemon_age(max_age, path=HISTORY_FILE, unit="pool-guardian.service"):
     except OSError:
         last = None
     return DaemonAge(last, max_age, time.time(), unit_enabled(unit))
+
+
+# The doctor's file
+
+def published_doctor(path=DOCTOR_FILE):
+    """For `check`: the findings of the daemon's last doctor run; none when there is no file (no
+    daemon since boot) or it cannot be read."""
+    try:
+        with open(path) as handle:
+            return tuple(DoctorFinding(**f) for f in json.load(handle)["findings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()

@@ -11,6 +11,8 @@ import os
 import pytest
 
 from guardian.act.base import ActionResult
+from guardian.decide.doctor import FAIL, WARN
+from guardian.decide.doctor import Finding as DoctorFinding
 from guardian.decide.forecast import Forecast
 from guardian.decide.thresholds import from_marks, parse_range
 from guardian.decide.verdict import EXIT_CODE, NAMES, DaemonAge, judge
@@ -37,6 +39,9 @@ SCENES = {
     "source_unavailable": (pool_snapshot(50.0)._replace(problems=("docker: no answer from unix:///x within 10 s",)),
                            {}),
     "remedy_failed": (pool_snapshot(81.0), {"failing": (ActionResult("grow", "refused", "no room: 1 GiB free"),)}),
+    "risky_setting": (pool_snapshot(50.0), {"examined": (
+        DoctorFinding("udev_sync", FAIL, "Udev Sync Supported: false (docker info)", "", "run a dynamically linked dockerd"),
+        DoctorFinding("loop_lvm", WARN, "the pool's data device is a loop device"))}),
     "daemon_stale": (pool_snapshot(50.0), {"daemon": DaemonAge(0.0, 300.0, 900.0, False)}),
 }
 CHECK_ONLY = ("docker_floor_soon", "full_soon", "daemon_stale")      # need a forecast or the daemon's age
@@ -63,7 +68,8 @@ def test_check_exits_with_its_severity_and_says_it(settings, condition):
     snapshot, extra = SCENES[condition]
     verdict = judge(snapshot, limits(settings), **extra)
     finding = next(f for f in verdict.findings if f.condition == condition)
-    result = nagios.check_pool(snapshot, limits(settings), extra.get("forecast"), daemon=extra.get("daemon"))
+    result = nagios.check_pool(snapshot, limits(settings), extra.get("forecast"), daemon=extra.get("daemon"),
+                               examined=extra.get("examined", ()))
     assert result.code == verdict.exit_code >= EXIT_CODE[finding.severity], result.line
     if condition not in nagios.IN_THE_NUMBERS:
         assert finding.text in result.line

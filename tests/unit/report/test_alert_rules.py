@@ -14,7 +14,7 @@ from guardian.decide.verdict import NAMES
 from guardian.report.events import CATALOGUE
 
 ALERTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "alerts")
-COUNT = 10
+COUNT = 11
 
 
 def promtool(*args):
