@@ -43,11 +43,12 @@ class Engine:
     history that outlive it, None for one that keeps them only in memory; metrics, the daemon's
     counters, or None; heartbeat(), which feeds systemd's watchdog at least every heartbeat_seconds
     while a rung runs; on_look(snapshot), every observation, before anything acts on it;
-    after_action(), once an action is reported; stopping, the Event that asks a rung to stop."""
+    after_action(), once an action is reported; stopping, the Event that asks a rung to stop;
+    failing, the rungs whose last run failed or was refused (an engine built after a reload)."""
 
     def __init__(self, settings, host, log, observer, reporter, clock=time.time, rungs=None, state=None,
                  metrics=None, memory=None, heartbeat=lambda: None, heartbeat_seconds=10.0,
-                 on_look=lambda snapshot: None, after_action=lambda: None, stopping=None):
+                 on_look=lambda snapshot: None, after_action=lambda: None, stopping=None, failing=None):
         self.settings = settings
         self.host = host
         self.log = log
@@ -62,7 +63,7 @@ class Engine:
         self.last_plan = None
         self.last_result = None
         self.last_verdict = None
-        self.failing = {}           # rung -> its last result, while that was failed or refused
+        self.failing = dict(failing or {})      # rung -> its last result, while that was failed or refused
         self.retry_at = None        # when a rung that had to wait may run, while still remediating
         self.heartbeat = heartbeat
         self.heartbeat_seconds = heartbeat_seconds

@@ -31,25 +31,29 @@ class Service:
         self.settings = self.app.settings
         self.log = self.app.log
         self.notifier = Notifier()
-        # Outlive a reload: the memory and fill history with their files, the metrics' counters.
+        # Outlive a reload: the memory and fill history with their files, the metrics' counters,
+        # what the journal was told (a condition a reload clears is told cleared).
         # They keep the logger they are built with: structlog's proxy follows each app_from.
         self.state = DaemonState(self.log)
         self.metrics = Metrics(self.log, self.state)
+        self.reporter = Reporter(self.log, self.settings, time.monotonic)
         self.wake = Wakeup()
         self.stopping = threading.Event()
         self.ready = False
         self.engine = None          # built in run(), with the memory the last daemon left
         self.watchers = []
 
-    def _engine(self, memory):
-        """The engine for the settings in force (self.app), every part passed in."""
+    def _engine(self, memory, failing=None):
+        """The engine for the settings in force (self.app), every part passed in; after a reload,
+        with the memory and the failing rungs of the engine before it."""
         settings, host = self.settings, self.app.host
         self.state.configure(settings)
         self.metrics.configure(settings, self._event_sources_up)
-        return Engine(settings, host, self.log, Observer(host, settings), Reporter(self.log, settings, time.monotonic),
+        self.reporter.configure(settings)
+        return Engine(settings, host, self.log, Observer(host, settings), self.reporter,
                       state=self.state, metrics=self.metrics, memory=memory, heartbeat=self.notifier.watchdog,
                       heartbeat_seconds=self._heartbeat_seconds(), on_look=self._on_look,
-                      after_action=self._publish, stopping=self.stopping)
+                      after_action=self._publish, stopping=self.stopping, failing=failing)
 
     def run(self):
         for signum in STOP_SIGNALS:
@@ -131,7 +135,7 @@ class Service:
             self.app = app_from(settings)
             self.settings, self.log = settings, self.app.log
             self._stop_watchers()
-            self.engine = self._engine(self.engine.memory)
+            self.engine = self._engine(self.engine.memory, self.engine.failing)
             self._start_watchers()
             self.log.info("config.loaded", config=self.config_path, mode=settings.mode)
             self.wake.request("reloaded")

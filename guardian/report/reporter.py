@@ -46,6 +46,10 @@ def pool_fields(pool, watermarks):
 
 
 class Reporter:
+    """Outlives a reload (the service configures it anew): what it last told (levels, sources,
+    conditions) carries over, so a condition that a reload clears is told cleared, and one that
+    still holds is not raised a second time."""
+
     def __init__(self, log, settings, clock, repeat_interval=600.0):
         self.log = log
         self.settings = settings
@@ -53,6 +57,10 @@ class Reporter:
         self._levels = None          # (pool name, data level, metadata level, unhealthy)
         self._problems = frozenset()
         self._findings = {}          # (condition, subject) -> Finding, as last told
+
+    def configure(self, settings):
+        """After a reload: the new watermarks; what was told stays."""
+        self.settings = settings
 
     def observed(self, snapshot, reasons):
         marks = self.settings.watermarks

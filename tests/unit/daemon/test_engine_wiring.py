@@ -78,3 +78,16 @@ def test_the_service_builds_its_host_from_the_mode_in_force(tmp_path):
     config.write_text("mode: dry-run\nlog:\n  target: console\n")
     assert Service(str(config)).app.host.dry_run
     assert not Service(str(config), mode="enforce").app.host.dry_run      # `run --mode enforce`
+
+
+def test_a_reload_keeps_what_the_journal_was_told_and_the_failing_rungs(tmp_path):
+    """The engine built after a reload reports through the same Reporter, so a condition the reload
+    clears (a risky setting changed) is told cleared, and a rung still failing is still a finding."""
+    config = tmp_path / "config.yaml"
+    config.write_text("mode: observe\nlog:\n  target: console\n")
+    service = Service(str(config))
+    before = service._engine(None)
+    before.failing["grow"] = ActionResult("grow", "refused", "no room")
+    after = service._engine(before.memory, before.failing)
+    assert after.reporter is before.reporter
+    assert after.failing == {"grow": before.failing["grow"]} and after.failing is not before.failing
