@@ -41,7 +41,10 @@ def live_facts(snapshot, settings, host):
                                   NO_SPACE_TIMEOUT))
 
 
-def capture_facts(snapshot, settings, options=Unread("not in the captures")):
+NOT_CAPTURED = Unread("not in the captures")      # a fact no capture holds (live_facts reads it)
+
+
+def capture_facts(snapshot, settings, options=NOT_CAPTURED):
     """The facts a snapshot holds (docker info, dmsetup status and table), live or captured."""
     pool, docker = snapshot.pool, snapshot.docker
     missing = Unread("docker info: " + _docker_problem(snapshot))
@@ -51,7 +54,7 @@ def capture_facts(snapshot, settings, options=Unread("not in the captures")):
     return Facts(data_high=settings.watermarks.data.high, grow_enabled=settings.ladder.grow.enabled,
                  floor=docker_floor(docker, options, missing), kind=kind, loop_warning=warning,
                  deferred=deferred(docker, options, missing), options=options, udev_sync=udev,
-                 no_space_policy=no_space_policy(pool))
+                 no_space_policy=no_space_policy(pool), no_space_timeout=NOT_CAPTURED)
 
 
 def docker_floor(docker, options, missing):
