@@ -3,6 +3,7 @@
 `compose_snapshot` is pure: the reading is done elsewhere (observer.py for a live host, the
 diagnose command for captured outputs) and handed in.
 """
+import re
 import time
 from typing import NamedTuple, Optional, Tuple
 
@@ -163,16 +164,21 @@ def data_block_bytes(status, table, docker):
     return None
 
 
-def pool_kind(table, device_names, docker):
-    """loop-lvm when the data device is a loop device, direct-lvm when it is an LVM _tdata LV."""
+def pool_kind(table, device_names, docker, pool_name=None, names=frozenset()):
+    """loop-lvm when the data device is a loop device, direct-lvm when it is an LVM _tdata LV.
+
+    Captures name no device numbers (device_names is empty): there the pool is LVM's when the
+    captures hold its data LV by LVM's name, VG-POOL_tdata (the pool itself may be VG-POOL-tpool)."""
+    named_by_lvm = bool(pool_name) and re.sub(r"-tpool$", "", pool_name) + "_tdata" in names
     if table is None:
         if docker is not None and docker.data_loop_file:
             return "loop-lvm"
-        return "unknown"
+        return "direct-lvm" if named_by_lvm else "unknown"
     major = table.data_dev.split(":")[0]
-    if major == str(LOOP_MAJOR) or device_names.get(table.data_dev, "").startswith("loop"):
+    data_name = device_names.get(table.data_dev, "")
+    if major == str(LOOP_MAJOR) or data_name.startswith("loop"):
         return "loop-lvm"
-    if device_names.get(table.data_dev, "").endswith("_tdata"):
+    if data_name.endswith("_tdata") or (not data_name and named_by_lvm):
         return "direct-lvm"
     return "unknown"
 
@@ -231,8 +237,9 @@ def compose_snapshot(statuses, tables, docker, backing=None, override=None, devi
         watched = watched or (docker.pool_name if docker is not None else None) or "(unnamed)"
         pool_statuses = [pool_statuses[0]._replace(name=watched)]
     tables_by_name, unmatched = _tables_by_pool(pool_statuses, [t for t in tables if isinstance(t, ThinPoolTable)])
-    views = tuple(_view(s, tables_by_name.get(s.name), docker, backing, device_names, s.name == watched, bound)
-                  for s in pool_statuses)
+    names = frozenset(getattr(line, "name", None) for line in list(statuses or ()) + list(tables))
+    views = tuple(_view(s, tables_by_name.get(s.name), docker, backing, device_names, s.name == watched, bound,
+                        names) for s in pool_statuses)
     if statuses is None:
         unmatched = []
     problems = tuple(problems) + ((reason,) if reason else ()) + tuple(unmatched)
@@ -260,10 +267,10 @@ def _tables_by_pool(pool_statuses, tables):
     return found, unmatched
 
 
-def _view(status, table, docker, backing, device_names, watched, bound=None):
+def _view(status, table, docker, backing, device_names, watched, bound=None, names=frozenset()):
     block = data_block_bytes(status, table, docker)
     total = _blocks_to_bytes(status.data_total_blocks, block)
-    kind = pool_kind(table, device_names, docker)
+    kind = pool_kind(table, device_names, docker, status.name, names)
     return PoolView(
         name=status.name, kind=kind, status=status, table=table, data_block_bytes=block,
         backing=backing if (watched and kind == "loop-lvm") else None,

@@ -104,3 +104,15 @@ def test_lvm_checks_skip_a_pool_of_the_other_kind(kind):
     found = by_check(examine(facts))
     assert (found["hole_punching"].status == SKIP) == (kind == "direct-lvm")
     assert (found["lvm_monitoring"].status == SKIP) == (kind == "loop-lvm")
+
+
+def test_an_lvm_pool_in_captures_is_direct_lvm_by_the_data_lv_lvm_names_beside_it():
+    """Captures give no device numbers' names; LVM names a pool's data LV VG-POOL_tdata (and the
+    pool VG-POOL-tpool once it has thin LVs): a Debian LVM host's full `dmsetup status`."""
+    statuses = parse_status(load_sample("dmsetup-status", "011.txt"))
+    pool = compose_snapshot(statuses, [], None, override="x22v0-tp_ssd-tpool").pool
+    assert pool.kind == "direct-lvm"
+    found = by_check(examine(capture_facts(compose_snapshot(statuses, [], None, override="x22v0-tp_ssd-tpool"),
+                                           DEFAULTS), ["loop_lvm"]))
+    assert found["loop_lvm"].status == PASS
+    assert compose_snapshot(parse_status(load_sample("dmsetup-status", "003.txt")), [], None).pool.kind == "unknown"
