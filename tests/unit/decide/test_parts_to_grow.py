@@ -39,3 +39,22 @@ def test_data_grown_ahead_of_the_fill_is_marked_so_a_limit_that_stops_it_is_no_a
     ahead = parts_to_grow(pool_snapshot(70.0).pool, settings(), fill_rate=200 * MiB)
     above = parts_to_grow(pool_snapshot(81.0).pool, settings())
     assert [p.ahead for p in ahead] == [True] and [p.ahead for p in above] == [False]
+
+
+def test_metadata_grows_ahead_when_the_projection_passes_its_high_mark_before_data_is_full(settings):
+    """At 10% data, 8% metadata projects to ~80% when data is full (past the 70% mark): grown ahead;
+    5% projects to ~50%: not."""
+    ahead = parts_to_grow(pool_snapshot(10.0, 8.0).pool, settings())
+    assert [(p.part, p.ahead) for p in ahead] == [("metadata", True)]
+    assert ahead[0].why.startswith("projected past its high mark at ~88% data (25.5 metadata blocks per 100 data")
+    assert grown(pool_snapshot(10.0, 5.0).pool, settings()) == []
+
+
+def test_metadata_is_not_grown_ahead_when_grow_metadata_is_off_or_too_little_data_is_mapped(settings):
+    assert grown(pool_snapshot(10.0, 8.0).pool, settings("ladder:\n  grow:\n    metadata: false\n")) == []
+    assert grown(pool_snapshot(4.0, 8.0).pool, settings()) == []
+
+
+def test_data_above_its_mark_grows_with_metadata_ahead_of_its_own(settings):
+    assert [(p.part, p.ahead) for p in parts_to_grow(pool_snapshot(81.0, 60.0).pool, settings())] == [
+        ("data", False), ("metadata", True)]

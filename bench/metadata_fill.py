@@ -1,0 +1,299 @@
+"""Metadata headroom against a measured fill: where a pool with small metadata really runs out of
+metadata, against where decide/metadata.py predicted it would from early samples (issue 31 part 2).
+
+Runs INSIDE the test-bed guest (real dm-thin):
+    BED_SLOTS=1 .venv/bin/python tests/bed/run.py --timeout 1500 -c '.venv/bin/python bench/metadata_fill.py'
+
+The workload is Docker's shape, as bare thin devices (no Docker, no filesystem): each round is an
+"image", a fresh thin device written in full (its base layer), two layers each a snapshot of the
+one below with every 8th block rewritten, and four "containers", snapshots of the top layer with
+every 16th block rewritten. Each device is made with a dmsetup message, activated, written with
+pwrite + fsync, and deactivated (a snapshot's origin is never active when it is taken, as Docker
+deactivates its layers). Writing into a shared btree leaf copies the leaf, so snapshots cost
+metadata per data block many times what a lone device does: sharing counts.
+
+  calibrate  a pool with ample metadata, three rounds: metadata blocks per data block, to size
+             the main pool's metadata so that it runs out near half full
+  fill       the main pool (1 GiB data, that metadata), filled round after round until the kernel
+             says metadata is out (status not rw, metadata used = total, or a write or a message
+             failing); the projection is made at the first samples past 10% and 20% data
+  rescue     the pool out of metadata: its metadata file grown and the table reloaded, as
+             `pool-guardian grow --metadata` would; is it rw again (kernels with the reserve)?
+  ahead      the same pool and workload again with pool-guardian's grow rung (ladder.grow on) run
+             after every round: it grows metadata ahead once the projection says it passes its
+             high mark before data is full; filled to 85% data (under the data marks, so only
+             metadata grows), it must stay rw
+A JSON of every sample goes to $BED_OUT/metadata_fill.json.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from guardian.decide.metadata import Use, empty_blocks, keeps_reserve, project  # noqa: E402
+from tests.integration.bedlib import SCRATCH, dmesg_mark, dmesg_since, sh  # noqa: E402
+from tests.integration.bedlib.pools import ThinPool, parse_pool_status  # noqa: E402
+
+MiB = 1 << 20
+BLOCK = 64 * 1024
+IMAGE_BLOCKS = 1024                     # 64 MiB per image
+LAYERS, LAYER_EVERY = 2, 8
+CONTAINERS, CONTAINER_EVERY = 4, 16
+KERNEL = os.uname().release
+WRITER = """
+import os, sys
+path, every, offset = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+buf = os.urandom({block})
+fd = os.open(path, os.O_WRONLY)
+for block in range(offset % every, {blocks}, every):
+    os.pwrite(fd, buf, block * {block})
+os.fsync(fd)
+os.close(fd)
+""".format(block=BLOCK, blocks=IMAGE_BLOCKS)
+
+
+class OutOfMetadata(Exception):
+    """The pool ran out: the kernel said so, or a write or a message failed."""
+
+
+class Filler:
+    """Rounds of image + layers + containers into one pool; a sample after every device."""
+
+    def __init__(self, pool, after_device=None):
+        self.pool, self.next_id, self.samples = pool, 0, []
+        self.after_device = after_device or (lambda: None)
+
+    def status(self):
+        return parse_pool_status(sh("dmsetup status " + self.pool.name).stdout)
+
+    def sample(self, what):
+        s = self.status()
+        row = {"t": time.time(), "what": what, "meta_used": s["metadata_used_blocks"],
+               "meta_total": s["metadata_total_blocks"], "data_used": s["data_used_blocks"],
+               "data_total": s["data_total_blocks"], "mode": s["mode"], "needs_check": s["needs_check"]}
+        self.samples.append(row)
+        return row
+
+    def device(self, what, origin, every, offset):
+        """Make a thin device (or a snapshot of origin), write into it, deactivate it; its id."""
+        dev, self.next_id = self.next_id, self.next_id + 1
+        message = "create_thin {}".format(dev) if origin is None else "create_snap {} {}".format(dev, origin)
+        made = sh("dmsetup message {} 0 '{}'".format(self.pool.name, message), check=False)
+        if made.returncode:
+            raise OutOfMetadata("{}: {}".format(message, made.stderr.strip()))
+        name = "{}-d{}".format(self.pool.name, dev)
+        sh("dmsetup create {} --table '0 {} thin {} {}'".format(
+            name, IMAGE_BLOCKS * BLOCK // 512, self.pool.path, dev))
+        try:
+            wrote = subprocess.run(["timeout", "300", sys.executable, "-c", WRITER, "/dev/mapper/" + name,
+                                    str(every), str(offset)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   universal_newlines=True)
+        finally:
+            sh("dmsetup remove --retry " + name, check=False)
+        row = self.sample(what)
+        if wrote.returncode or row["mode"] != "rw" or row["meta_used"] >= row["meta_total"]:
+            raise OutOfMetadata("{} dev {}: writer rc {} {}; pool {} metadata {}/{}".format(
+                what, dev, wrote.returncode, wrote.stdout.strip()[-200:], row["mode"], row["meta_used"],
+                row["meta_total"]))
+        self.after_device()
+        return dev
+
+    def round(self, n):
+        base = self.device("image", None, 1, 0)
+        top = base
+        for layer in range(LAYERS):
+            top = self.device("layer", top, LAYER_EVERY, n + layer)
+        for container in range(CONTAINERS):
+            self.device("container", top, CONTAINER_EVERY, n + container)
+
+    def fill(self, until_percent=100.0, rounds=1000):
+        """Rounds until data reaches until_percent; the exception when metadata runs out."""
+        for n in range(rounds):
+            last = self.samples[-1] if self.samples else self.sample("empty")
+            if 100.0 * last["data_used"] / last["data_total"] >= until_percent:
+                return None
+            if last["data_total"] - last["data_used"] < IMAGE_BLOCKS * 2:
+                return None
+            self.round(n)
+        return None
+
+
+def data_percent(row):
+    return 100.0 * row["data_used"] / row["data_total"]
+
+
+def use(row):
+    return Use(row["meta_used"], row["meta_total"], row["data_used"], row["data_total"])
+
+
+def predictions(samples):
+    """The projection from the first sample past 10% and past 20% data: with the reserve as this
+    kernel's release says, and with the reserve counted as use (the side taken when unknown)."""
+    found = {}
+    for mark in (10.0, 20.0):
+        row = next((r for r in samples if data_percent(r) >= mark and r["mode"] == "rw"), None)
+        if row is None:
+            continue
+        u = use(row)
+        reserve = keeps_reserve(u, KERNEL)
+        found[mark] = {"at_data_percent": round(data_percent(row), 2),
+                       "reserve": reserve,
+                       "runs_out_at": _at(project(u, reserve)),
+                       "runs_out_at_reserve_as_use": _at(project(u, False)),
+                       "per_100_blocks": round(100 * project(u, reserve).per_block, 3)}
+    return found
+
+
+def _at(projection):
+    return None if projection is None or projection.runs_out_at is None else round(projection.runs_out_at, 2)
+
+
+def calibrate():
+    pool = ThinPool(data_size=512 * MiB, meta_size=64 * MiB, name="mdcal")
+    try:
+        filler = Filler(pool)
+        empty = filler.sample("empty")
+        for n in range(3):
+            filler.round(n)
+        last = filler.samples[-1]
+        per_block = (last["meta_used"] - empty["meta_used"]) / float(last["data_used"])
+        return empty, last, per_block
+    finally:
+        pool.destroy()
+
+
+def metadata_size_for(per_block, data_blocks, percent=50.0):
+    """A metadata size (4 KiB multiple) that runs out near `percent` data: the reserve (a tenth)
+    and the empty pool on top of the per-block use."""
+    mapped = per_block * data_blocks * percent / 100.0
+    blocks = int((empty_blocks(0, data_blocks, False) + mapped) / 0.9) + 1
+    return max(256, blocks) * 4096
+
+
+def fill_until_out(meta_size, data_size):
+    pool = ThinPool(data_size=data_size, meta_size=meta_size, name="mdfill")
+    mark = dmesg_mark()
+    filler = Filler(pool)
+    result = {"meta_size": meta_size, "data_size": data_size}
+    try:
+        empty = filler.sample("empty")
+        result["empty_pool"] = {"measured": empty["meta_used"], "modelled": empty_blocks(
+            empty["meta_total"], empty["data_total"], keeps_reserve(use(empty), KERNEL))}
+        try:
+            filler.fill()
+            result["ran_out"] = None
+        except OutOfMetadata as exc:
+            result["ran_out"] = str(exc)
+        last_rw = [r for r in filler.samples if r["mode"] == "rw" and r["meta_used"] < r["meta_total"]]
+        result["last_rw_data_percent"] = round(data_percent(last_rw[-1]), 2) if last_rw else None
+        result["ran_out_data_percent"] = round(data_percent(filler.samples[-1]), 2)
+        result["final"] = filler.samples[-1]
+        result["predictions"] = predictions(filler.samples)
+        result["kernel_log"] = [l for l in dmesg_since(mark) if "thin" in l or "device-mapper" in l][-8:]
+        result["rescue"] = rescue(pool)
+        result["samples"] = filler.samples
+        return result
+    finally:
+        pool.destroy()
+
+
+def rescue(pool):
+    """Grow the metadata file of a pool out of metadata and reload its table (what grow does for
+    loop-lvm); the pool's mode before and after."""
+    before = parse_pool_status(sh("dmsetup status " + pool.name).stdout)
+    mark = dmesg_mark()
+    size = os.stat(pool.meta_file).st_size * 2
+    sh("truncate -s {} {} && losetup -c {}".format(size, pool.meta_file, pool.meta_loop))
+    table = sh("dmsetup table " + pool.name).stdout.strip()
+    sh("dmsetup reload {} --table '{}' && dmsetup resume {}".format(pool.name, table, pool.name))
+    after = parse_pool_status(sh("dmsetup status " + pool.name).stdout)
+    return {"before": [before["mode"], before["metadata_used_blocks"], before["metadata_total_blocks"]],
+            "after": [after["mode"], after["metadata_used_blocks"], after["metadata_total_blocks"]],
+            "kernel_log": [l for l in dmesg_since(mark) if "thin" in l][-4:]}
+
+
+GUARDIAN_CONF = """\
+pool: {{name: {pool}}}
+watermarks:
+  data: {{warning: 90%, high: 95%, low: 85%, critical: 98%}}
+ladder:
+  grow: {{enabled: true, step: 10%, min_step: 64M, metadata: true, metadata_step: 10%, reserve: 5%}}
+"""
+
+
+def fill_with_grow_ahead(meta_size, data_size, until_percent=85.0):
+    """The grow rung after every device, as the daemon runs it during a climb: metadata grown
+    ahead by the projection, through the metadata file and a table reload."""
+    from guardian.act.base import NOTHING_TO_DO
+    from guardian.act.grow import grow
+    from tests.integration.actions_helpers import context
+    pool = ThinPool(data_size=data_size, meta_size=meta_size, name="mdahead")
+    ctx, observer = context(GUARDIAN_CONF.format(pool=pool.name), with_docker=False)
+    grows = []
+
+    def grow_rung():
+        result = grow(observer.snapshot(), ctx)
+        if result.outcome != NOTHING_TO_DO:
+            grows.append({"data_percent": round(data_percent(filler.samples[-1]), 2),
+                          "outcome": result.outcome, "summary": result.summary})
+
+    filler = Filler(pool, grow_rung)
+    try:
+        filler.sample("empty")
+        try:
+            filler.fill(until_percent)
+            ran_out = None
+        except OutOfMetadata as exc:
+            ran_out = str(exc)
+        return {"meta_size": meta_size, "grows": grows, "ran_out": ran_out, "final": filler.samples[-1],
+                "final_data_percent": round(data_percent(filler.samples[-1]), 2),
+                "suspended_after": "SUSPENDED" in sh("dmsetup info " + pool.name).stdout}
+    finally:
+        pool.destroy()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-size", type=int, default=1024 * MiB)
+    parser.add_argument("--json", default=os.path.join(os.environ.get("BED_OUT", "/tmp"), "metadata_fill.json"))
+    args = parser.parse_args()
+    report = {"kernel": KERNEL, "scratch": SCRATCH}
+    started = time.time()
+    empty, last, per_block = calibrate()
+    report["calibration"] = {"empty": empty, "after_3_rounds": last, "per_100_blocks": round(100 * per_block, 3)}
+    print("calibration: {:.3f} metadata blocks per 100 data blocks ({} s)".format(100 * per_block,
+                                                                                 int(time.time() - started)))
+    data_blocks = args.data_size // BLOCK
+    meta_size = metadata_size_for(per_block, data_blocks)
+    print("main pool: data {} MiB, metadata {} KiB".format(args.data_size // MiB, meta_size // 1024))
+    report["fill"] = fill_until_out(meta_size, args.data_size)
+    fill = report["fill"]
+    print("empty pool metadata: measured {} blocks, modelled {}".format(
+        fill["empty_pool"]["measured"], fill["empty_pool"]["modelled"]))
+    print("ran out: {} (last rw sample at {}% data; out at {}% data) ({} s)".format(
+        fill["ran_out"], fill["last_rw_data_percent"], fill["ran_out_data_percent"], int(time.time() - started)))
+    for mark, p in sorted(fill["predictions"].items()):
+        print("predicted from {}% data: runs out at {}% ({} per 100 blocks; reserve {}); with the reserve "
+              "counted as use: {}%".format(p["at_data_percent"], p["runs_out_at"], p["per_100_blocks"],
+                                           p["reserve"], p["runs_out_at_reserve_as_use"]))
+    print("rescue (metadata file doubled, table reloaded): before {} after {}; {}".format(
+        fill["rescue"]["before"], fill["rescue"]["after"], fill["rescue"]["kernel_log"]))
+    report["ahead"] = fill_with_grow_ahead(meta_size, args.data_size)
+    ahead = report["ahead"]
+    for g in ahead["grows"]:
+        print("grow rung at {}% data: {}: {}".format(g["data_percent"], g["outcome"], g["summary"]))
+    print("with grow ahead: filled to {}% data, ran out: {}, final mode {}, metadata {}/{}, suspended {} ({} s)".format(
+        ahead["final_data_percent"], ahead["ran_out"], ahead["final"]["mode"], ahead["final"]["meta_used"],
+        ahead["final"]["meta_total"], ahead["suspended_after"], int(time.time() - started)))
+    with open(args.json, "w") as f:
+        json.dump(report, f, indent=1)
+    ok = fill["ran_out"] is not None and ahead["ran_out"] is None and ahead["final"]["mode"] == "rw"
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
