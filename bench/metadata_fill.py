@@ -4,13 +4,9 @@ metadata, against where decide/metadata.py predicted it would from early samples
 Runs INSIDE the test-bed guest (real dm-thin):
     BED_SLOTS=1 .venv/bin/python tests/bed/run.py --timeout 1500 -c '.venv/bin/python bench/metadata_fill.py'
 
-The workload is Docker's shape, as bare thin devices (no Docker, no filesystem): each round is an
-"image", a fresh thin device written in full (its base layer), two layers each a snapshot of the
-one below with every 8th block rewritten, and four "containers", snapshots of the top layer with
-every 16th block rewritten. Each device is made with a dmsetup message, activated, written with
-pwrite + fsync, and deactivated (a snapshot's origin is never active when it is taken, as Docker
-deactivates its layers). Writing into a shared btree leaf copies the leaf, so snapshots cost
-metadata per data block many times what a lone device does: sharing counts.
+The workload is Docker's shape as bare thin devices (tests/integration/bedlib/sharing.py): rounds of
+an image written in full, two layers snapshotting the one below and four containers snapshotting
+the top layer, each rewriting every 8th or 16th block of what it shares (sharing counts).
 
   calibrate  a pool with ample metadata, three rounds: metadata blocks per data block, to size
              the main pool's metadata so that it runs out near half full
@@ -20,7 +16,7 @@ metadata per data block many times what a lone device does: sharing counts.
   rescue     the pool out of metadata: its metadata file grown and the table reloaded, as
              `pool-guardian grow --metadata` would; is it rw again (kernels with the reserve)?
   ahead      the same pool and workload again with pool-guardian's grow rung (ladder.grow on) run
-             after every round: it grows metadata ahead once the projection says it passes its
+             after every device: it grows metadata ahead once the projection says it passes its
              high mark before data is full; filled to 85% data (under the data marks, so only
              metadata grows), it must stay rw
 A JSON of every sample goes to $BED_OUT/metadata_fill.json.
@@ -28,7 +24,6 @@ A JSON of every sample goes to $BED_OUT/metadata_fill.json.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -37,93 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from guardian.decide.metadata import Use, empty_blocks, keeps_reserve, project  # noqa: E402
 from tests.integration.bedlib import SCRATCH, dmesg_mark, dmesg_since, sh  # noqa: E402
 from tests.integration.bedlib.pools import ThinPool, parse_pool_status  # noqa: E402
+from tests.integration.bedlib.sharing import BLOCK, LayeredFill, OutOfMetadata, data_percent  # noqa: E402
 
 MiB = 1 << 20
-BLOCK = 64 * 1024
-IMAGE_BLOCKS = 1024                     # 64 MiB per image
-LAYERS, LAYER_EVERY = 2, 8
-CONTAINERS, CONTAINER_EVERY = 4, 16
 KERNEL = os.uname().release
-WRITER = """
-import os, sys
-path, every, offset = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-buf = os.urandom({block})
-fd = os.open(path, os.O_WRONLY)
-for block in range(offset % every, {blocks}, every):
-    os.pwrite(fd, buf, block * {block})
-os.fsync(fd)
-os.close(fd)
-""".format(block=BLOCK, blocks=IMAGE_BLOCKS)
-
-
-class OutOfMetadata(Exception):
-    """The pool ran out: the kernel said so, or a write or a message failed."""
-
-
-class Filler:
-    """Rounds of image + layers + containers into one pool; a sample after every device."""
-
-    def __init__(self, pool, after_device=None):
-        self.pool, self.next_id, self.samples = pool, 0, []
-        self.after_device = after_device or (lambda: None)
-
-    def status(self):
-        return parse_pool_status(sh("dmsetup status " + self.pool.name).stdout)
-
-    def sample(self, what):
-        s = self.status()
-        row = {"t": time.time(), "what": what, "meta_used": s["metadata_used_blocks"],
-               "meta_total": s["metadata_total_blocks"], "data_used": s["data_used_blocks"],
-               "data_total": s["data_total_blocks"], "mode": s["mode"], "needs_check": s["needs_check"]}
-        self.samples.append(row)
-        return row
-
-    def device(self, what, origin, every, offset):
-        """Make a thin device (or a snapshot of origin), write into it, deactivate it; its id."""
-        dev, self.next_id = self.next_id, self.next_id + 1
-        message = "create_thin {}".format(dev) if origin is None else "create_snap {} {}".format(dev, origin)
-        made = sh("dmsetup message {} 0 '{}'".format(self.pool.name, message), check=False)
-        if made.returncode:
-            raise OutOfMetadata("{}: {}".format(message, made.stderr.strip()))
-        name = "{}-d{}".format(self.pool.name, dev)
-        sh("dmsetup create {} --table '0 {} thin {} {}'".format(
-            name, IMAGE_BLOCKS * BLOCK // 512, self.pool.path, dev))
-        try:
-            wrote = subprocess.run(["timeout", "300", sys.executable, "-c", WRITER, "/dev/mapper/" + name,
-                                    str(every), str(offset)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   universal_newlines=True)
-        finally:
-            sh("dmsetup remove --retry " + name, check=False)
-        row = self.sample(what)
-        if wrote.returncode or row["mode"] != "rw" or row["meta_used"] >= row["meta_total"]:
-            raise OutOfMetadata("{} dev {}: writer rc {} {}; pool {} metadata {}/{}".format(
-                what, dev, wrote.returncode, wrote.stdout.strip()[-200:], row["mode"], row["meta_used"],
-                row["meta_total"]))
-        self.after_device()
-        return dev
-
-    def round(self, n):
-        base = self.device("image", None, 1, 0)
-        top = base
-        for layer in range(LAYERS):
-            top = self.device("layer", top, LAYER_EVERY, n + layer)
-        for container in range(CONTAINERS):
-            self.device("container", top, CONTAINER_EVERY, n + container)
-
-    def fill(self, until_percent=100.0, rounds=1000):
-        """Rounds until data reaches until_percent; the exception when metadata runs out."""
-        for n in range(rounds):
-            last = self.samples[-1] if self.samples else self.sample("empty")
-            if 100.0 * last["data_used"] / last["data_total"] >= until_percent:
-                return None
-            if last["data_total"] - last["data_used"] < IMAGE_BLOCKS * 2:
-                return None
-            self.round(n)
-        return None
-
-
-def data_percent(row):
-    return 100.0 * row["data_used"] / row["data_total"]
 
 
 def use(row):
@@ -155,7 +67,7 @@ def _at(projection):
 def calibrate():
     pool = ThinPool(data_size=512 * MiB, meta_size=64 * MiB, name="mdcal")
     try:
-        filler = Filler(pool)
+        filler = LayeredFill(pool)
         empty = filler.sample("empty")
         for n in range(3):
             filler.round(n)
@@ -177,7 +89,7 @@ def metadata_size_for(per_block, data_blocks, percent=50.0):
 def fill_until_out(meta_size, data_size):
     pool = ThinPool(data_size=data_size, meta_size=meta_size, name="mdfill")
     mark = dmesg_mark()
-    filler = Filler(pool)
+    filler = LayeredFill(pool)
     result = {"meta_size": meta_size, "data_size": data_size}
     try:
         empty = filler.sample("empty")
@@ -194,7 +106,10 @@ def fill_until_out(meta_size, data_size):
         result["final"] = filler.samples[-1]
         result["predictions"] = predictions(filler.samples)
         result["kernel_log"] = [l for l in dmesg_since(mark) if "thin" in l or "device-mapper" in l][-8:]
-        result["rescue"] = rescue(pool)
+        try:
+            result["rescue"] = rescue(pool)
+        except AssertionError as exc:       # a failing dmsetup or losetup, with its output
+            result["rescue"] = {"before": None, "after": None, "kernel_log": [str(exc)[-300:]]}
         result["samples"] = filler.samples
         return result
     finally:
@@ -241,7 +156,7 @@ def fill_with_grow_ahead(meta_size, data_size, until_percent=85.0):
             grows.append({"data_percent": round(data_percent(filler.samples[-1]), 2),
                           "outcome": result.outcome, "summary": result.summary})
 
-    filler = Filler(pool, grow_rung)
+    filler = LayeredFill(pool, grow_rung)
     try:
         filler.sample("empty")
         try:
