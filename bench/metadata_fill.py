@@ -17,7 +17,7 @@ the top layer, each rewriting every 8th or 16th block of what it shares (sharing
              `pool-guardian grow --metadata` would; is it rw again (kernels with the reserve)?
   ahead      the same pool and workload again with pool-guardian's grow rung (ladder.grow on) run
              after every device: it grows metadata ahead once the projection says it passes its
-             high mark before data is full; filled to 85% data (under the data marks, so only
+             high mark before data is full; filled past 80% data (under the data marks, so only
              metadata grows), it must stay rw
 A JSON of every sample goes to $BED_OUT/metadata_fill.json.
 """
@@ -140,7 +140,7 @@ ladder:
 """
 
 
-def fill_with_grow_ahead(meta_size, data_size, until_percent=85.0):
+def fill_with_grow_ahead(meta_size, data_size, until_percent=80.0):
     """The grow rung after every device, as the daemon runs it during a climb: metadata grown
     ahead by the projection, through the metadata file and a table reload."""
     from guardian.act.base import NOTHING_TO_DO
