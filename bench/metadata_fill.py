@@ -60,6 +60,17 @@ def predictions(samples):
     return found
 
 
+def spread(samples, low=10.0, high=30.0):
+    """The projections (reserve as the release says) from every sample between low and high % data,
+    and from those that end a round (a full mix of image, layers and containers)."""
+    rows = [(i, r) for i, r in enumerate(samples) if low <= data_percent(r) <= high and r["mode"] == "rw"]
+    ats = [_at(project(use(r), keeps_reserve(use(r), KERNEL))) for _, r in rows]
+    ends = [(round(data_percent(r), 2), _at(project(use(r), keeps_reserve(use(r), KERNEL)))) for i, r in rows
+            if i + 1 < len(samples) and samples[i + 1]["what"] == "image"]
+    known = [a for a in ats if a is not None]
+    return {"min": min(known) if known else None, "max": max(known) if known else None, "round_ends": ends}
+
+
 def _at(projection):
     return None if projection is None or projection.runs_out_at is None else round(projection.runs_out_at, 2)
 
@@ -105,6 +116,7 @@ def fill_until_out(meta_size, data_size):
         result["ran_out_data_percent"] = round(data_percent(filler.samples[-1]), 2)
         result["final"] = filler.samples[-1]
         result["predictions"] = predictions(filler.samples)
+        result["spread_10_30"] = spread(filler.samples)
         result["kernel_log"] = [l for l in dmesg_since(mark) if "thin" in l or "device-mapper" in l][-8:]
         try:
             result["rescue"] = rescue(pool)
@@ -164,7 +176,7 @@ def fill_with_grow_ahead(meta_size, data_size, until_percent=80.0):
             ran_out = None
         except OutOfMetadata as exc:
             ran_out = str(exc)
-        return {"meta_size": meta_size, "grows": grows, "ran_out": ran_out, "final": filler.samples[-1],
+        return {"meta_size": meta_size, "grows": grows, "samples": filler.samples, "ran_out": ran_out, "final": filler.samples[-1],
                 "final_data_percent": round(data_percent(filler.samples[-1]), 2),
                 "suspended_after": "SUSPENDED" in sh("dmsetup info " + pool.name).stdout}
     finally:
@@ -195,6 +207,8 @@ def main():
         print("predicted from {}% data: runs out at {}% ({} per 100 blocks; reserve {}); with the reserve "
               "counted as use: {}%".format(p["at_data_percent"], p["runs_out_at"], p["per_100_blocks"],
                                            p["reserve"], p["runs_out_at_reserve_as_use"]))
+    print("projections from 10-30% data: {min}% to {max}%; at the round ends: {round_ends}".format(
+        **fill["spread_10_30"]))
     print("rescue (metadata file doubled, table reloaded): before {} after {}; {}".format(
         fill["rescue"]["before"], fill["rescue"]["after"], fill["rescue"]["kernel_log"]))
     report["ahead"] = fill_with_grow_ahead(meta_size, args.data_size)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from guardian.decide import race
 from guardian.decide.levels import above_high, size_at_high
-from guardian.decide.metadata import keeps_reserve, project, use_of
+from guardian.decide.metadata import may_keep_reserve, project, use_of
 from guardian.units import format_bytes
 
 METADATA_MIN_STEP = 64 * 1024 * 1024    # a smaller growth is not worth a table reload
@@ -134,9 +134,11 @@ def metadata_ahead(status, marks):
     """Metadata grown ahead, in a grow that runs anyway: when the projection (decide/metadata.py)
     says it passes its high mark before data is full, the pool's next climbs would be for metadata,
     and a fast fill could take it from there to exhausted (read-only, or an offline repair) between
-    two looks. Without the kernel's release, its reserve counts as use: that grows early, never late."""
+    two looks. The kernel's reserve is taken out whenever the counts allow it: counted as use, a
+    reserve that grows with the device made each grow ask for the next (bench/metadata_fill.py, the
+    first run). On a kernel without one this grows later, and the high mark still grows it."""
     use = use_of(status)
-    projection = use and project(use, keeps_reserve(use))
+    projection = use and project(use, may_keep_reserve(use))
     at = projection and projection.data_percent_at(marks.high, use.data_total)
     if at is None:
         return ()

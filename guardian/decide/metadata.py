@@ -80,13 +80,17 @@ def empty_blocks(metadata_total, data_total, reserve):
     return FORMAT_BLOCKS + bitmaps + (reserve_blocks(metadata_total) if reserve else 0)
 
 
+def may_keep_reserve(use):
+    """False when less is used than an empty pool with the reserve: the kernel counts its reserve
+    whole, so this one keeps none."""
+    return use.metadata_used >= empty_blocks(use.metadata_total, use.data_total, True)
+
+
 def keeps_reserve(use, kernel_release=None):
     """Whether the status counts the kernel's reserve as used: yes on mainline 4.19 and later; no
-    when less is used than an empty pool with the reserve (the reserve is always counted whole);
-    otherwise not known, and projected as if not (the side that over-states the need)."""
-    if use.metadata_used < empty_blocks(use.metadata_total, use.data_total, True):
-        return False
-    return release_at_least(kernel_release, RESERVE_SINCE)
+    when may_keep_reserve says it cannot; otherwise not known, and projected as if not (the side
+    that over-states the need)."""
+    return may_keep_reserve(use) and release_at_least(kernel_release, RESERVE_SINCE)
 
 
 def release_at_least(release, version):

@@ -16,9 +16,10 @@ GROW = "ladder:\n  grow:\n    enabled: true\n    min_step: 64M\n    reserve: 10%
 
 
 def layered_pool(make_thin_pool):
-    """512 MiB of data, 2 MiB of metadata, one round of image, layers and containers (~19% data):
-    metadata per data block is what snapshots make it, and the projection passes the 70% mark."""
-    pool = make_thin_pool(data_size=512 * MIB, meta_size=2 * MIB)
+    """512 MiB of data, 1 MiB of metadata, one round of image, layers and containers (~19% data):
+    ~3 metadata blocks per 100 data blocks (bench/RESULTS.md), so the projection passes the 70% mark
+    at ~60% data and metadata runs out at ~90%."""
+    pool = make_thin_pool(data_size=512 * MIB, meta_size=MIB)
     fill = LayeredFill(pool)
     fill.round(0)
     return pool, fill
@@ -32,18 +33,18 @@ def test_grow_grows_metadata_ahead_of_the_fill_through_its_file_and_the_pool_kee
     assert [(p.part, p.ahead) for p in parts_to_grow(look.pool, ctx.settings)] == [("metadata", True)]
     result = grow(look, ctx)
     assert result.outcome == DONE, result.summary
-    assert result.summary.startswith("grew metadata 2 MiB -> 66 MiB of " + pool.name)
+    assert result.summary.startswith("grew metadata 1 MiB -> 65 MiB of " + pool.name)
     status = pool.status()
     assert (status["metadata_total_blocks"] * 4096, status["mode"]) == (os.stat(pool.meta_file).st_size, "rw")
-    assert os.stat(pool.meta_file).st_size == 66 * MIB and not suspended(pool.name)
+    assert os.stat(pool.meta_file).st_size == 65 * MIB and not suspended(pool.name)
     fill.round(1)
     assert fill.samples[-1]["mode"] == "rw"
 
 
 def test_metadata_ahead_of_the_fill_at_its_maximum_is_nothing_to_do_not_a_critical_refusal(make_thin_pool):
     pool, _ = layered_pool(make_thin_pool)
-    ctx, observer = context(pool_config(pool, GROW + "    max_metadata_size: 2M\n"), with_docker=False)
+    ctx, observer = context(pool_config(pool, GROW + "    max_metadata_size: 1M\n"), with_docker=False)
     result = grow(observer.snapshot(), ctx)
     assert (result.outcome, result.critical) == (NOTHING_TO_DO, False), result
     assert result.summary.startswith("not growing ahead of the fill: not growing metadata of " + pool.name)
-    assert os.stat(pool.meta_file).st_size == 2 * MIB
+    assert os.stat(pool.meta_file).st_size == MIB
