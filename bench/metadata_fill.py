@@ -176,7 +176,8 @@ def fill_with_grow_ahead(meta_size, data_size, until_percent=80.0):
             ran_out = None
         except OutOfMetadata as exc:
             ran_out = str(exc)
-        return {"meta_size": meta_size, "grows": grows, "samples": filler.samples, "ran_out": ran_out, "final": filler.samples[-1],
+        return {"meta_size": meta_size, "grows": grows, "samples": filler.samples, "ran_out": ran_out,
+                "final": filler.samples[-1],
                 "final_data_percent": round(data_percent(filler.samples[-1]), 2),
                 "suspended_after": "SUSPENDED" in sh("dmsetup info " + pool.name).stdout}
     finally:

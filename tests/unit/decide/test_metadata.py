@@ -80,3 +80,27 @@ def test_the_reserve_is_assumed_only_where_the_release_or_the_counts_say_so(rele
 def test_a_release_is_compared_by_its_first_two_numbers():
     assert release_at_least("4.19.0", (4, 19)) and release_at_least("10.0", (4, 19))
     assert not release_at_least("4.9.337", (4, 19)) and not release_at_least("unknown", (4, 19))
+
+
+# The test bed's pool (bench/metadata_fill.py, first run 2026-12-07, kernel 6.1.0-56-amd64): 1 GiB
+# of 64 KiB data blocks, 1124 KiB = 281 metadata blocks, filled with rounds of an image, two layers
+# and four containers; `dmsetup status` counts (metadata used/total, data used/total).
+BED_KERNEL = "6.1.0-56-amd64"
+BED_EMPTY = Use(38, 281, 0, 16384)
+BED_ROUND_END = Use(84, 281, 1536, 16384)       # 9.38% data: one full round
+BED_AFTER_IMAGE = Use(90, 281, 2560, 16384)     # 15.62%: right after the next image, written in full
+BED_RAN_OUT_AT = 53.94                          # metadata 281/281, "ro", a write failing EIO
+
+
+def test_the_beds_empty_pool_uses_its_format_and_the_kernels_reserve():
+    assert keeps_reserve(BED_EMPTY, BED_KERNEL)
+    assert empty_blocks(BED_EMPTY.metadata_total, BED_EMPTY.data_total, True) == BED_EMPTY.metadata_used == 38
+
+
+def test_the_beds_pool_ran_out_where_a_full_rounds_mix_projects_and_a_sample_after_a_pull_reads_late():
+    """A full round projects 49.5%: 4 points early. Right after an image (many blocks, few metadata
+    blocks each) the ratio reads low and says 73%: 19 points late, still a run-out before data is
+    full, which is what the doctor and grow act on."""
+    assert project(BED_ROUND_END, keeps_reserve(BED_ROUND_END, BED_KERNEL)).runs_out_at == pytest.approx(49.5, abs=0.1)
+    late = project(BED_AFTER_IMAGE, keeps_reserve(BED_AFTER_IMAGE, BED_KERNEL)).runs_out_at
+    assert late == pytest.approx(73.0, abs=0.1) and BED_RAN_OUT_AT < late < 100
