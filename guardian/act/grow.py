@@ -20,21 +20,23 @@ def grow(snapshot, ctx):
     parts = parts_to_grow(pool, ctx.settings, ctx.data_fill_rate) if pool is not None else ()
     if not parts:
         return ActionResult("grow", NOTHING_TO_DO, describe_parts(parts))
-    result = grow_parts(snapshot, ctx, [p.part for p in parts])
-    if result.outcome == REFUSED and all(p.ahead for p in parts):
-        # Growing under the high mark is the brake's head start; a limit (the maximum, the room
-        # underneath) that stops it is no failing remedy and no alert while the pool is under its
-        # marks: above the high mark, the same refusal is critical.
-        return ActionResult("grow", NOTHING_TO_DO, "not growing ahead of the fill: " + result.summary,
-                            result.numbers)
-    return result
+    return grow_parts(snapshot, ctx, [p.part for p in parts], [p.part for p in parts if p.ahead])
 
 
-def grow_parts(snapshot, ctx, parts):
-    """Grow each named part once; the worst outcome wins, every part is in the summary."""
+def grow_parts(snapshot, ctx, parts, ahead=()):
+    """Grow each named part once; the worst outcome wins, every part is in the summary.
+
+    A part grown ahead of the fill (under its high mark: the brake's head start, metadata's
+    projection) that a limit stops (the maximum, the room underneath) is nothing to do, not a
+    failing remedy: no alert while that part is under its marks. Above the high mark, the same
+    refusal is critical."""
     results = []
     for part in parts:
-        results.append(grow_part(ctx.observe() if results else snapshot, ctx, part))
+        result = grow_part(ctx.observe() if results else snapshot, ctx, part)
+        if part in ahead and result.outcome == REFUSED:
+            result = ActionResult("grow", NOTHING_TO_DO, "not growing ahead of the fill: " + result.summary,
+                                  result.numbers)
+        results.append(result)
     order = (FAILED, REFUSED, DRY_RUN, DONE, NOTHING_TO_DO)
     worst = min((r.outcome for r in results), key=order.index)
     numbers = {}

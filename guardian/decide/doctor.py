@@ -4,11 +4,15 @@ Each check takes plain facts, read elsewhere (tools/doctor.py on a live host, di
 captures), and returns one Finding: its name, PASS / WARN / FAIL (UNKNOWN when a fact could not be
 read, SKIP when the check does not apply to this pool), the number it saw, what that means and the
 change to make. A fact that could not be read is an Unread with the reason, never a default: a
-check never passes on what it did not see. More checks (metadata headroom, orphan devices) are
-more functions here and more entries in examine().
+check never passes on what it did not see. More checks (orphan devices) are more functions here and
+more entries in examine().
 """
 from collections import OrderedDict
 from typing import NamedTuple, Optional
+
+from guardian.decide.metadata import MIN_DATA_PERCENT, keeps_reserve, project
+from guardian.observe.snapshot import METADATA_BLOCK_BYTES
+from guardian.units import format_bytes
 
 PASS, WARN, FAIL, UNKNOWN, SKIP = "PASS", "WARN", "FAIL", "UNKNOWN", "SKIP"
 # Worst first, as the one verdict ranks them: FAIL (2) beats UNKNOWN (3) beats WARN (1); the exit
@@ -24,6 +28,7 @@ DRIVER, DEVICEMAPPER = "storage-driver", "devicemapper"    # Options.values hold
 # returns the space to them; ext2/ext3 cannot.
 PUNCHES_HOLES = ("ext4", "xfs", "btrfs", "tmpfs", "f2fs", "ocfs2")
 NO_HOLES = ("ext2", "ext3")
+MIB = 1 << 20
 
 
 class Unread(NamedTuple):
@@ -91,6 +96,10 @@ class Facts(NamedTuple):
     lvm: object = Unread("not read")        # Lvm
     no_space_policy: object = Unread("not read")     # 'queue_if_no_space' or 'error_if_no_space'
     no_space_timeout: object = Unread("not read")    # seconds; None: no such parameter
+    metadata: object = Unread("not read")   # decide/metadata.Use: the pool's status counts
+    kernel: Optional[str] = None            # the kernel's release, when known (its metadata reserve)
+    metadata_high: float = 70.0             # watermarks.metadata.high, percent (its default)
+    grow_metadata: bool = False             # ladder.grow.enabled and ladder.grow.metadata
 
 
 def unknown(check, fact, what):
@@ -294,6 +303,48 @@ def no_space_check(policy, timeout):
         "writes queue {} s for room, then fail".format(timeout))
 
 
+def metadata_headroom_check(use, kind, kernel, metadata_high, grows):
+    """The metadata the pool needs when its data is full (decide/metadata.py), against its device:
+    installers leave metadata small, and a pool out of metadata turns read-only (on kernels without
+    the metadata reserve, such as CentOS 7's, its transaction aborts and it needs an offline repair)."""
+    name = "metadata_headroom"
+    if isinstance(use, Unread):
+        return unknown(name, use, "the pool's metadata and data use")
+    reserve = keeps_reserve(use, kernel)
+    projection = project(use, reserve)
+    now = "metadata {} of {}, data {:.1f}% used ({})".format(
+        _metadata_bytes(use.metadata_used), _metadata_bytes(use.metadata_total),
+        100.0 * use.data_used / use.data_total if use.data_total else 0.0, use.source)
+    if projection is None:
+        return Finding(name, SKIP, "{}: too little data mapped to project (from {:g}%)".format(now, MIN_DATA_PERCENT))
+    seen = "{}; {:.2f} metadata blocks per 100 data blocks{}: {} ({:.0f}%) needed when data is full".format(
+        now, 100 * projection.per_block, "" if reserve else " (any kernel reserve counted as use)",
+        _metadata_bytes(projection.needed), projection.needed_percent)
+    if projection.runs_out_at is None:
+        return Finding(name, PASS, seen, "metadata holds the pool's data when it is full")
+    meaning = "metadata runs out at ~{:.0f}% data: the pool turns read-only, and on kernels without the " \
+        "metadata reserve (CentOS 7) needs an offline repair".format(projection.runs_out_at)
+    change = _metadata_change(kind, projection.size_for(metadata_high))
+    if grows:
+        return Finding(name, WARN, seen, meaning + "; pool-guardian grows metadata ahead of it "
+                       "(ladder.grow.metadata), up to grow.max_metadata_size", change)
+    return Finding(name, FAIL, seen, meaning, change + ", or enable ladder.grow (grow.metadata)")
+
+
+def _metadata_change(kind, blocks):
+    """How to give metadata room for a full pool, for this kind of pool."""
+    mib = -(-blocks * METADATA_BLOCK_BYTES // MIB)
+    if kind == "direct-lvm":
+        return "lvextend --poolmetadatasize {}M VG/POOL (the pool's LV)".format(mib)
+    if kind == "loop-lvm":
+        return "grow the metadata file to {} MiB (pool-guardian grow --metadata)".format(mib)
+    return "grow the pool's metadata device to {} MiB".format(mib)
+
+
+def _metadata_bytes(blocks):
+    return format_bytes(blocks * METADATA_BLOCK_BYTES)
+
+
 def _zero_is_bad(name, value, what, absent, seen, bad, good):
     """A kernel setting where 0 is the trouble: UNKNOWN when unread, `absent` when the kernel has
     no such setting, WARN with bad's (meaning, change) at 0, else PASS; seen is formatted with it."""
@@ -306,7 +357,7 @@ def _zero_is_bad(name, value, what, absent, seen, bad, good):
     return Finding(name, PASS, seen.format(value), good)
 
 
-# name -> the check on the facts, in the order an operator reads them (issue 31 sections 1 and 3).
+# name -> the check on the facts, in the order an operator reads them (issue 31 sections 1 to 3).
 CHECKS = OrderedDict([
     ("docker_floor", lambda f: floor_check(f.data_high, f.floor)),
     ("may_detach_mounts", lambda f: may_detach_mounts_check(f.may_detach_mounts)),
@@ -320,6 +371,8 @@ CHECKS = OrderedDict([
     ("lvm_autoextend_threshold", lambda f: autoextend_threshold_check(f.kind, f.lvm, f.grow_enabled)),
     ("lvm_autoextend_room", lambda f: autoextend_room_check(f.kind, f.lvm)),
     ("no_space_mode", lambda f: no_space_check(f.no_space_policy, f.no_space_timeout)),
+    ("metadata_headroom", lambda f: metadata_headroom_check(f.metadata, f.kind, f.kernel, f.metadata_high,
+                                                            f.grow_metadata)),
 ])
 
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from guardian.decide import race
 from guardian.decide.levels import above_high, size_at_high
+from guardian.decide.metadata import may_keep_reserve, project, use_of
 from guardian.units import format_bytes
 
 METADATA_MIN_STEP = 64 * 1024 * 1024    # a smaller growth is not worth a table reload
@@ -108,8 +109,9 @@ class GrowPart(NamedTuple):
 
 def parts_to_grow(pool, settings, fill_rate=0.0):
     """Which parts grow and why: data above its high mark, below Docker's floor, or filling into it
-    within race.FLOOR_HORIZON (the brake); metadata above its own mark, when grow.metadata allows
-    it. The grow rung grows these, and `plan` shows them."""
+    within race.FLOOR_HORIZON (the brake); metadata above its own mark, or ahead of it when the
+    projection says it passes that mark before data is full (metadata_ahead), when grow.metadata
+    allows it. The grow rung grows these, and `plan` shows them."""
     marks, parts = settings.watermarks, []
     data = pool.data_effective_used_percent
     seconds_left = race.deadline(pool.data_free_bytes, pool.min_free_bytes, fill_rate)
@@ -123,7 +125,25 @@ def parts_to_grow(pool, settings, fill_rate=0.0):
     metadata = pool.status.metadata_used_percent
     if settings.ladder.grow.metadata and above_high(metadata, marks.metadata):
         parts.append(GrowPart("metadata", "{:.1f}% is above its high mark".format(metadata)))
+    elif settings.ladder.grow.metadata:
+        parts.extend(metadata_ahead(pool.status, marks.metadata))
     return tuple(parts)
+
+
+def metadata_ahead(status, marks):
+    """Metadata grown ahead, in a grow that runs anyway: when the projection (decide/metadata.py)
+    says it passes its high mark before data is full, the pool's next climbs would be for metadata,
+    and a fast fill could take it from there to exhausted (read-only, or an offline repair) between
+    two looks. The kernel's reserve is taken out whenever the counts allow it: counted as use, a
+    reserve that grows with the device made each grow ask for the next (bench/metadata_fill.py, the
+    first run). On a kernel without one this grows later, and the high mark still grows it."""
+    use = use_of(status)
+    projection = use and project(use, may_keep_reserve(use))
+    at = projection and projection.data_percent_at(marks.high, use.data_total)
+    if at is None:
+        return ()
+    return (GrowPart("metadata", "projected past its high mark at ~{:.0f}% data ({:.1f} metadata blocks per "
+                     "100 data blocks)".format(at, 100 * projection.per_block), ahead=True),)
 
 
 def describe_parts(parts):

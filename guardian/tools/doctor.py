@@ -10,6 +10,7 @@ import os
 from guardian.act.grow_lvm import lv_of, read_pool_lv
 from guardian.decide.doctor import (DOCKER_DEFAULT_FLOOR_PERCENT, DRIVER, FAIL, Deferred, Facts, Floor, Lvm, Options,
                                     ThinCheck, Unread, floor_check)
+from guardian.decide.metadata import use_of
 from guardian.errors import GuardianError
 from guardian.host import system
 from guardian.observe.docker_options import (DAEMON_JSON, DOCKER_STORAGE, NONE, options_from_argv,
@@ -21,7 +22,7 @@ THIN_CHECK = "thin_check"
 LOOPBACK = "loopback devices is strongly discouraged"
 NO_SPACE_TIMEOUT = "/sys/module/dm_thin_pool/parameters/no_space_timeout"
 # The checks diagnose can run on `docker info` and dmsetup captures.
-CAPTURE_CHECKS = ("docker_floor", "deferred_removal", "loop_lvm", "udev_sync", "no_space_mode")
+CAPTURE_CHECKS = ("docker_floor", "deferred_removal", "loop_lvm", "udev_sync", "no_space_mode", "metadata_headroom")
 
 
 def live_facts(snapshot, settings, host):
@@ -32,6 +33,7 @@ def live_facts(snapshot, settings, host):
     backing = Unread("the loop files were not found") if pool is None or pool.backing is None else \
         _reading(lambda: backing_fstype(pool.backing.directory), "the loop files' filesystem")
     return capture_facts(snapshot, settings, options)._replace(
+        kernel=os.uname().release,
         may_detach_mounts=_reading(lambda: _integer(system.sysctl("fs.may_detach_mounts")),
                                    "/proc/sys/fs/may_detach_mounts"),
         thin_check=_reading(lambda: read_thin_check(host, kind), THIN_CHECK),
@@ -51,10 +53,23 @@ def capture_facts(snapshot, settings, options=NOT_CAPTURED):
     kind = _kind(snapshot)
     warning = next((w for w in (docker.warnings if docker else ()) if LOOPBACK in w), None)
     udev = missing if docker is None or docker.udev_sync_supported is None else docker.udev_sync_supported
-    return Facts(data_high=settings.watermarks.data.high, grow_enabled=settings.ladder.grow.enabled,
+    grow = settings.ladder.grow
+    return Facts(data_high=settings.watermarks.data.high, grow_enabled=grow.enabled,
                  floor=docker_floor(docker, options, missing), kind=kind, loop_warning=warning,
                  deferred=deferred(docker, options, missing), options=options, udev_sync=udev,
-                 no_space_policy=no_space_policy(pool), no_space_timeout=NOT_CAPTURED)
+                 no_space_policy=no_space_policy(pool), no_space_timeout=NOT_CAPTURED, metadata=metadata_use(pool),
+                 kernel=docker.kernel_version if docker else None,
+                 metadata_high=settings.watermarks.metadata.high, grow_metadata=grow.enabled and grow.metadata)
+
+
+def metadata_use(pool):
+    """The status counts the metadata projection needs, in the kernel's figures or Docker's."""
+    if pool is None:
+        return Unread("no pool")
+    use = use_of(pool.status, pool.figures)
+    if use is None:
+        return Unread("{} gives no used/total counts ({})".format(pool.figures, pool.status.failed or "none printed"))
+    return use
 
 
 def docker_floor(docker, options, missing):

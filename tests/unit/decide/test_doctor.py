@@ -4,6 +4,7 @@ import pytest
 from guardian.decide import doctor
 from guardian.decide.doctor import (FAIL, PASS, SKIP, UNKNOWN, WARN, Deferred, Facts, Finding, Floor, Lvm,
                                     Options, ThinCheck, Unread)
+from guardian.decide.metadata import Use
 
 GIB = 1 << 30
 DEFAULT_FLOOR = Floor(10, "docker info Thin Pool Minimum Free Space")
@@ -128,3 +129,37 @@ def test_examine_runs_only_the_named_checks_in_their_order():
                                             ((UNKNOWN, FAIL), 2)])
 def test_exit_code_is_the_worst_as_check_ranks_it(statuses, code):
     assert doctor.exit_code([Finding("x", s, "") for s in statuses]) == code
+
+
+SMALL_METADATA = Use(1100, 2048, 1000, 10000)       # runs out at ~18.7% data (test_metadata.py)
+
+
+@pytest.mark.parametrize("kind, change", [
+    ("direct-lvm", "lvextend --poolmetadatasize 61M VG/POOL"),
+    ("loop-lvm", "grow the metadata file to 61 MiB (pool-guardian grow --metadata)"),
+    (Unread("no pool"), "grow the pool's metadata device to 61 MiB")])
+def test_metadata_that_runs_out_before_data_is_full_fails_with_the_data_percent_and_the_size_to_grow_to(
+        kind, change):
+    finding = doctor.metadata_headroom_check(SMALL_METADATA, kind, None, 70.0, False)
+    assert finding.status == FAIL
+    assert finding.meaning.startswith("metadata runs out at ~19% data")
+    assert "109.10 metadata blocks per 100 data blocks (any kernel reserve counted as use)" in finding.seen
+    assert finding.change.startswith(change) and finding.change.endswith("or enable ladder.grow (grow.metadata)")
+
+
+def test_metadata_that_runs_out_warns_when_pool_guardian_grows_it():
+    finding = doctor.metadata_headroom_check(SMALL_METADATA, "loop-lvm", None, 70.0, True)
+    assert finding.status == WARN and "grows metadata ahead of it" in finding.meaning
+
+
+def test_metadata_that_holds_a_full_pool_passes_and_says_how_full():
+    """On kernel 6.1 the reserve (204 blocks of 2048) is part of the empty pool, not per-block use."""
+    finding = doctor.metadata_headroom_check(Use(300, 2048, 2000, 10000), "loop-lvm", "6.1.0-13-amd64", 70.0,
+                                             False)
+    assert finding.status == PASS
+    assert finding.seen.endswith("4.35 metadata blocks per 100 data blocks: 2.531 MiB (32%) needed when data is full")
+
+
+def test_metadata_headroom_is_skipped_on_an_almost_empty_pool_and_unknown_unread():
+    assert doctor.metadata_headroom_check(Use(30, 2048, 100, 10000), "loop-lvm", None, 70.0, False).status == SKIP
+    assert doctor.metadata_headroom_check(Unread("no pool"), "loop-lvm", None, 70.0, False).status == UNKNOWN

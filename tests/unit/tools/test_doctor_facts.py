@@ -11,7 +11,7 @@ from guardian.decide.doctor import FAIL, PASS, SKIP, UNKNOWN, WARN, Options, Unr
 from guardian.observe.docker_info import parse_docker_info
 from guardian.observe.docker_options import options_from_sysconfig
 from guardian.observe.dmsetup import parse_status, parse_table
-from guardian.observe.snapshot import compose_snapshot
+from guardian.observe.snapshot import compose_snapshot, docker_snapshot
 from guardian.tools.doctor import (CAPTURE_CHECKS, backing_fstype, capture_facts, config_floor_problem,
                                    floor_from_options)
 from tests.unit.observe.conftest import CORPUS, load_sample
@@ -116,3 +116,25 @@ def test_an_lvm_pool_in_captures_is_direct_lvm_by_the_data_lv_lvm_names_beside_i
                                            DEFAULTS), ["loop_lvm"]))
     assert found["loop_lvm"].status == PASS
     assert compose_snapshot(parse_status(load_sample("dmsetup-status", "003.txt")), [], None).pool.kind == "unknown"
+
+
+def test_a_captured_small_metadata_pool_is_projected_from_docker_infos_figures():
+    """Ubuntu 14.04 kernel 3.16 (moby#15629): 12.58 MB of metadata is ~80% used when its 10.74 GB
+    of data is full (decide/metadata.py's test of the same capture)."""
+    found = by_check(examine(capture_facts(docker_snapshot(parse_docker_info(load_sample("docker-info", "059.txt"))),
+                                           DEFAULTS), CAPTURE_CHECKS))["metadata_headroom"]
+    assert found.status == PASS
+    assert found.seen.startswith("metadata 744 KiB of 12 MiB, data 6.9% used (docker info); 1.48 metadata blocks")
+
+
+def test_metadata_headroom_from_a_status_line_and_unknown_without_counts():
+    """Docker's docs sample (corpus dmsetup-status/005): 701943 of 753600 data blocks, 6270 metadata blocks."""
+    found = by_check(examine(capture_facts(snapshot(status="005.txt"), DEFAULTS), CAPTURE_CHECKS))
+    assert found["metadata_headroom"].status == PASS and "(dmsetup status)" in found["metadata_headroom"].seen
+    found = by_check(examine(capture_facts(snapshot("005.txt"), DEFAULTS), CAPTURE_CHECKS))
+    assert found["metadata_headroom"].status == UNKNOWN
+
+
+def test_a_capture_takes_the_kernel_from_docker_info_and_the_metadata_mark_and_grow_from_the_settings():
+    facts = capture_facts(snapshot("059.txt"), load_config_text("ladder:\n  grow:\n    enabled: true\n"))
+    assert (facts.kernel, facts.metadata_high, facts.grow_metadata) == ("3.16.0-30-generic", 70.0, True)
