@@ -10,6 +10,8 @@ more functions here and more entries in examine().
 from collections import OrderedDict
 from typing import NamedTuple, Optional
 
+from guardian.decide.orphans import Skipped, one_line
+
 PASS, WARN, FAIL, UNKNOWN, SKIP = "PASS", "WARN", "FAIL", "UNKNOWN", "SKIP"
 # Worst first, as the one verdict ranks them: FAIL (2) beats UNKNOWN (3) beats WARN (1); the exit
 # codes are the monitoring plugins' ones, as `check` exits.
@@ -91,6 +93,7 @@ class Facts(NamedTuple):
     lvm: object = Unread("not read")        # Lvm
     no_space_policy: object = Unread("not read")     # 'queue_if_no_space' or 'error_if_no_space'
     no_space_timeout: object = Unread("not read")    # seconds; None: no such parameter
+    orphans: object = Unread("not read")    # decide.orphans.Survey, or Skipped
 
 
 def unknown(check, fact, what):
@@ -294,6 +297,25 @@ def no_space_check(policy, timeout):
         "writes queue {} s for room, then fail".format(timeout))
 
 
+def orphan_check(survey):
+    """Thin devices the pool holds and Docker's metadata does not name (issue 31 section 4), and
+    deferred-deleted ones something still holds."""
+    name = "orphan_devices"
+    if isinstance(survey, Unread):
+        return unknown(name, survey, "the pool's thin devices against Docker's metadata")
+    if isinstance(survey, Skipped):
+        return Finding(name, SKIP, "not looked for: " + survey.why)
+    if survey.orphans:
+        return Finding(name, WARN, one_line(survey), "their blocks are lost to every container until they "
+                       "are deleted (left by a crash or a failed removal); Docker never deletes them",
+                       "pool-guardian doctor --reclaim")
+    if survey.held:
+        return Finding(name, WARN, one_line(survey), "Docker deletes them only once nothing holds them",
+                       "stop or unmount what holds each (pool-guardian busy /dev/mapper/NAME shows who); Docker "
+                       "then deletes it")
+    return Finding(name, PASS, one_line(survey), "Docker's metadata names every device the pool holds")
+
+
 def _zero_is_bad(name, value, what, absent, seen, bad, good):
     """A kernel setting where 0 is the trouble: UNKNOWN when unread, `absent` when the kernel has
     no such setting, WARN with bad's (meaning, change) at 0, else PASS; seen is formatted with it."""
@@ -320,6 +342,7 @@ CHECKS = OrderedDict([
     ("lvm_autoextend_threshold", lambda f: autoextend_threshold_check(f.kind, f.lvm, f.grow_enabled)),
     ("lvm_autoextend_room", lambda f: autoextend_room_check(f.kind, f.lvm)),
     ("no_space_mode", lambda f: no_space_check(f.no_space_policy, f.no_space_timeout)),
+    ("orphan_devices", lambda f: orphan_check(f.orphans)),
 ])
 
 
