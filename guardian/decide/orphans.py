@@ -71,13 +71,15 @@ def open_transaction(records, pool_transaction_id):
     return None
 
 
-def find_orphans(devices, records, block_bytes, pool_transaction_id):
+def find_orphans(devices, records, block_bytes, pool_transaction_id, claimed=None):
     """The pool's devices no file of Docker's names, by id; the device of an open transaction is
-    Docker's own work in progress, never an orphan."""
+    Docker's own work in progress, never an orphan, nor one LVM keeps a thin volume on (claimed:
+    {id: 'vg/lv'}, when the pool is an LVM volume)."""
     busy = open_transaction(records, pool_transaction_id)
     return tuple(Orphan(d.device_id, d.mapped_blocks * block_bytes, d.create_time)
                  for d in sorted(devices, key=lambda d: d.device_id)
-                 if d.device_id not in records.named and (busy is None or d.device_id != busy.device_id))
+                 if d.device_id not in records.named and d.device_id not in (claimed or {})
+                 and (busy is None or d.device_id != busy.device_id))
 
 
 def deferred_deleted(devices, records, block_bytes, holders_of):
@@ -105,9 +107,11 @@ def untrusted(records, pool_ids, pool_name, docker_pool=None):
     return None
 
 
-def refusal(orphan, records, pool_transaction_id, active_names, first_seen_create_time=None):
+def refusal(orphan, records, pool_transaction_id, active_names, first_seen_create_time=None, claimed=None):
     """Why the orphan must not be deleted now, from reads made just before; None: it may be.
     first_seen_create_time: its creation time a grace period earlier (None: it was not there)."""
+    if orphan.device_id in (claimed or {}):
+        return "LVM keeps the thin volume {} on it".format(claimed[orphan.device_id])
     if records.unreadable:
         path, why = records.unreadable[0]
         return "{} could not be read ({}): it may name device {}".format(path, why, orphan.device_id)

@@ -5,7 +5,8 @@ A look reads, in this order: the pool's devices (thin_ls on a metadata snapshot,
 the pool's transaction id (dmsetup status), then Docker's files (every metadata/<hash>, and
 transaction-metadata), then which devices are active. A device the pool holds was created before
 the first read, so by the time Docker's files are read either its file is there or Docker's
-transaction is still open; either keeps it.
+transaction is still open; either keeps it. On a direct-lvm pool, a thin volume LVM itself keeps in
+the pool (lvs thin_id) is never an orphan either.
 
 The reclaim looks once and shows its plan; with --yes it waits out the grace period (holding no
 lock, so the daemon may act meanwhile), then under the action lock looks again, and deletes only
@@ -16,8 +17,9 @@ pool must be neither suspended nor failed, read-only or needing a check, or it s
 import os
 import sys
 import time
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
+from guardian.act.grow_lvm import LVM_TIMEOUT, lv_of
 from guardian.decide.orphans import (DockerDevice, DockerRecords, Skipped, Survey, deferred_deleted,
                                      describe_refusal, find_orphans, first_look, grace_left, kept_after, mapped_total,
                                      one_line, open_transaction, planned, refusal, untrusted)
@@ -26,6 +28,7 @@ from guardian.host import devmapper
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import ThinPoolStatus, parse_status
 from guardian.observe.docker_files import parse_device_metadata, parse_transaction_metadata
+from guardian.observe.lvm_report import thin_ids
 from guardian.observe.pool_devices import THIN_LS_FIELDS, parse_pool_devices
 from guardian.tools import docker_state, thin_devices, top
 from guardian.units import format_bytes
@@ -37,9 +40,32 @@ DEVICESET_FILE = "deviceset-metadata"
 RECLAIMED, KEPT, UNKNOWN = 0, 1, 3     # doctor --reclaim's exit codes (guardian/exit_codes.py)
 
 
+class Where(NamedTuple):
+    """What a look reads: the pool, Docker's root, the pool dockerd says it uses, the pool's LV."""
+    pool: object            # tools.thin_devices.Pool
+    root: str
+    docker_pool: Optional[str] = None
+    lv: Optional[str] = None    # 'vg/lv' of a direct-lvm pool: LVM's own thin volumes are never orphans
+
+
 class Look(NamedTuple):
     at: float
     survey: Survey
+
+
+def where_of(snapshot, root_flag=None):
+    docker = snapshot.docker
+    return Where(thin_devices.pool_of(snapshot), docker_root_of(snapshot, root_flag),
+                 docker.pool_name if docker is not None else None, lv_of(snapshot.pool))
+
+
+def lvm_claimed(host, lv):
+    """{thin id: 'vg/lv'} of LVM's thin volumes in the pool; {} when the pool is not an LVM volume."""
+    if lv is None:
+        return {}
+    text = host.run(["lvs", "--noheadings", "--nameprefixes", "-o", "vg_name,lv_name,pool_lv,thin_id",
+                     lv.partition("/")[0]], timeout=LVM_TIMEOUT).stdout
+    return thin_ids(text, lv)
 
 
 def docker_root_of(snapshot, flag=None):
@@ -93,38 +119,42 @@ def read_pool_devices(host, pool):
         return parse_pool_devices(top.read_usage(host, pool, THIN_LS_FIELDS))
 
 
-def look(host, pool, root, docker_pool=None, clock=time.time):
+def look(host, where, clock=time.time):
     """The pool's devices set against Docker's files, read in the order the module says."""
+    pool = where.pool
     at = clock()
     devices = read_pool_devices(host, pool)
     transaction_id = pool_status(host, pool).transaction_id
-    records = read_records(root)
-    problem = untrusted(records, {d.device_id for d in devices}, pool.name, docker_pool)
+    records = read_records(where.root)
+    problem = untrusted(records, {d.device_id for d in devices}, pool.name, where.docker_pool)
     if problem:
         raise GuardianError(problem)
+    claimed = lvm_claimed(host, where.lv)
     active = thin_devices.active_names(host, pool)
 
     def holders(device_id):
         return [thin_devices.describe_active([name]) for name in active.get(device_id, ())]
-    survey = Survey(pool.name, len(devices), find_orphans(devices, records, pool.block_bytes, transaction_id),
+    survey = Survey(pool.name, len(devices),
+                    find_orphans(devices, records, pool.block_bytes, transaction_id, claimed),
                     deferred_deleted(devices, records, pool.block_bytes, holders),
                     "thin_ls of {}, {}".format(pool.name, records.directory))
     return Look(at, survey)
 
 
-def why_not_now(host, pool, root, orphan, first, patience=TRANSACTION_WAIT, clock=time.monotonic, sleep=time.sleep):
+def why_not_now(host, where, orphan, first, patience=TRANSACTION_WAIT, clock=time.monotonic, sleep=time.sleep):
     """decide.orphans.refusal on reads made now. Docker's transactions and its file writes (a
     .tmp- file, then a rename) last a moment: while one is open or a file cannot be read, the reads
     are made again, for up to patience seconds."""
     deadline = clock() + patience
     while True:
-        transaction_id = pool_status(host, pool).transaction_id
-        records = read_records(root)
+        transaction_id = pool_status(host, where.pool).transaction_id
+        records = read_records(where.root)
         if (open_transaction(records, transaction_id) is None and not records.unreadable) or clock() >= deadline:
             break
         sleep(0.5)
-    return refusal(orphan, records, transaction_id, thin_devices.active_names(host, pool).get(orphan.device_id, ()),
-                   first.get(orphan.device_id))
+    active = thin_devices.active_names(host, where.pool).get(orphan.device_id, ())
+    return refusal(orphan, records, transaction_id, active, first.get(orphan.device_id),
+                   lvm_claimed(host, where.lv))
 
 
 def orphan_survey(snapshot, host):
@@ -134,38 +164,35 @@ def orphan_survey(snapshot, host):
     docker = snapshot.docker
     if docker is not None and docker.storage_driver and docker.storage_driver != "devicemapper":
         return Skipped("Docker's storage driver is {}".format(docker.storage_driver))
-    pool = thin_devices.pool_of(snapshot)
-    return look(host, pool, docker_root_of(snapshot), docker.pool_name if docker else None).survey
+    return look(host, where_of(snapshot)).survey
 
 
 def reclaim(app, snapshot, root_flag, yes, grace, out=sys.stdout, err=sys.stderr, clock=time.time,
             sleep=time.sleep):
     """`doctor --reclaim`: the plan, then (--yes) the deletes. Returns the exit code."""
-    pool = thin_devices.pool_of(snapshot)
-    root = docker_root_of(snapshot, root_flag)
-    docker_pool = snapshot.docker.pool_name if snapshot.docker is not None else None
-    first = look(app.host, pool, root, docker_pool, clock)
+    where = where_of(snapshot, root_flag)
+    first = look(app.host, where, clock)
     out.write(one_line(first.survey) + "\n")
     if not first.survey.orphans:
         out.write("nothing to delete\n")
         return RECLAIMED
     if not yes:
-        return _dry_run(app.host, pool, root, first, grace, out)
+        return _dry_run(app.host, where, first, grace, out)
     wait = grace_left(first.at, clock(), grace)
     if wait:
         err.write("pool-guardian doctor: waiting {:g} s: a device is deleted only if it is still an orphan "
                   "a grace period after it was first seen\n".format(wait))
         sleep(wait)
     with action_lock():
-        second = look(app.host, pool, root, docker_pool, clock)
-        return _delete(app.host, pool, root, first_look(first.survey), second.survey, out)
+        second = look(app.host, where, clock)
+        return _delete(app.host, where, first_look(first.survey), second.survey, out)
 
 
-def _dry_run(host, pool, root, first, grace, out):
+def _dry_run(host, where, first, grace, out):
     seen = first_look(first.survey)
     would, kept = [], []
     for orphan in first.survey.orphans:
-        why = why_not_now(host, pool, root, orphan, seen, patience=0)
+        why = why_not_now(host, where, orphan, seen, patience=0)
         (kept if why else would).append(describe_refusal(orphan, why) if why else
                                         "{} ({})".format(orphan.device_id, format_bytes(orphan.mapped_bytes)))
     if would:
@@ -177,11 +204,12 @@ def _dry_run(host, pool, root, first, grace, out):
     return RECLAIMED
 
 
-def _delete(host, pool, root, first, second, out):
+def _delete(host, where, first, second, out):
+    pool = where.pool
     kept = kept_after(first, second)
     deleted = []
     for orphan in planned(first, second):
-        why = why_not_now(host, pool, root, orphan, first)
+        why = why_not_now(host, where, orphan, first)
         if why:
             kept.append((orphan.device_id, why))
             out.write("kept {}\n".format(describe_refusal(orphan, why)))

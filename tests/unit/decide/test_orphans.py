@@ -93,3 +93,9 @@ def test_the_doctor_passes_a_pool_docker_names_every_device_of_and_never_passes_
 
 def test_orphan_devices_is_one_of_the_doctors_checks():
     assert "orphan_devices" in doctor.CHECKS
+
+
+def test_a_thin_volume_lvm_keeps_in_the_pool_is_never_an_orphan():
+    claimed = {12: "docker/keep"}
+    assert [o.device_id for o in find_orphans(POOL, RECORDS, BLOCK, 7, claimed)] == [9]
+    assert refusal(Orphan(12, 0, 3), RECORDS, 7, (), 3, claimed) == "LVM keeps the thin volume docker/keep on it"
