@@ -124,8 +124,7 @@ def look(host, where, clock=time.time):
     pool = where.pool
     at = clock()
     devices = read_pool_devices(host, pool)
-    transaction_id = pool_status(host, pool).transaction_id
-    records = read_records(where.root)
+    transaction_id, records = docker_side(host, where)
     problem = untrusted(records, {d.device_id for d in devices}, pool.name, where.docker_pool)
     if problem:
         raise GuardianError(problem)
@@ -141,17 +140,22 @@ def look(host, where, clock=time.time):
     return Look(at, survey)
 
 
-def why_not_now(host, where, orphan, first, patience=TRANSACTION_WAIT, clock=time.monotonic, sleep=time.sleep):
-    """decide.orphans.refusal on reads made now. Docker's transactions and its file writes (a
-    .tmp- file, then a rename) last a moment: while one is open or a file cannot be read, the reads
-    are made again, for up to patience seconds."""
+def docker_side(host, where, patience=TRANSACTION_WAIT, clock=time.monotonic, sleep=time.sleep):
+    """(the pool's transaction id, Docker's records), read in that order. Docker's transactions and
+    its file writes (a .tmp- file, then a rename) last a moment: while one is open or a file cannot
+    be read, both are read again, for up to patience seconds."""
     deadline = clock() + patience
     while True:
         transaction_id = pool_status(host, where.pool).transaction_id
         records = read_records(where.root)
         if (open_transaction(records, transaction_id) is None and not records.unreadable) or clock() >= deadline:
-            break
+            return transaction_id, records
         sleep(0.5)
+
+
+def why_not_now(host, where, orphan, first, patience=TRANSACTION_WAIT):
+    """decide.orphans.refusal on reads made now."""
+    transaction_id, records = docker_side(host, where, patience)
     active = thin_devices.active_names(host, where.pool).get(orphan.device_id, ())
     return refusal(orphan, records, transaction_id, active, first.get(orphan.device_id),
                    lvm_claimed(host, where.lv))
