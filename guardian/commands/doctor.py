@@ -8,7 +8,8 @@ import sys
 from guardian.commands import add_docker_root, diagnose
 from guardian.decide.doctor import EXIT_CODE, UNKNOWN
 
-HELP = "check the settings that turn a full pool into an outage; exit 0 OK, 1 WARN, 2 FAIL, 3 UNKNOWN"
+HELP = ("check the settings that turn a full pool into an outage; exit 0 OK, 1 WARN, 2 FAIL, 3 UNKNOWN; "
+        "--reclaim: the thin devices Docker has lost track of")
 DESCRIPTION = ("Each check prints one line: PASS, WARN, FAIL, UNKNOWN (its input could not be read, and "
                "why) or SKIP (not for this kind of pool), what it saw and the change to make. "
                "docs/troubleshooting.md explains each. --reclaim lists the thin devices Docker's metadata "

@@ -4,15 +4,19 @@ are found by `doctor` with their mapped size, listed by `doctor --reclaim` (whic
 and deleted by `doctor --reclaim --yes`; every device Docker knows survives, including the ones of
 containers created while the reclaim runs (two of the orphans sit on the ids Docker allocates
 next, so Docker runs into them meanwhile). What the pool holds is read here with thin_dump, and what
-Docker knows from its own files and `docker inspect`, not through pool-guardian's code."""
+Docker knows from its own files and `docker inspect`, not through pool-guardian's code. Last, with
+Docker's deferred deletion on, a removed container's device that another mount namespace still
+holds is named by `doctor` with its holder."""
 import json
 import os
 import re
+import subprocess
 import threading
 
 import pytest
 
-from tests.integration.tools_helpers import IMAGE, docker_bed, run
+from tests.integration.test_tools_busy import mount_point, wait_for_mount
+from tests.integration.tools_helpers import DAEMON_JSON, IMAGE, docker_bed, run
 
 MIB = 1 << 20
 
@@ -177,3 +181,34 @@ def test_an_active_orphan_and_one_met_while_dockers_transaction_is_open_are_kept
         bed.start_dockerd()
     result = bed.guardian("doctor", "--reclaim", "--yes", "--grace", "0")
     assert "deleted 600 (1 MiB)" in result.stdout and result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_deferred_deleted_device_still_held_is_named_with_who_holds_it(bed):
+    bed.stop_dockerd()
+    with open(DAEMON_JSON) as handle:
+        config = json.load(handle)
+    config["storage-opts"] += ["dm.use_deferred_removal=true", "dm.use_deferred_deletion=true"]
+    with open(DAEMON_JSON, "w") as handle:
+        json.dump(config, handle)
+    bed.start_dockerd()
+    bed.docker("run", "-d", "--name", "held", "--network", "none", IMAGE, "sleep", "600")
+    data = bed.inspect("held")["GraphDriver"]["Data"]
+    device_id, device_hash = int(data["DeviceId"]), data["DeviceName"].rsplit("-", 1)[-1]
+    # As test_tools_busy's holder: a private copy of the mounts, and a bind elsewhere (kernel >= 3.18).
+    script = "mkdir -p /tmp/leak && mount --bind {} /tmp/leak && exec sleep 600".format(mount_point(bed, "held"))
+    holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script])
+    try:
+        wait_for_mount(holder.pid, "/tmp/leak")
+        bed.docker("rm", "-f", "held")
+        with open(os.path.join(bed.root, "devicemapper", "metadata", device_hash)) as handle:
+            assert json.load(handle)["deleted"] is True
+        told = bed.guardian("doctor")
+        line = orphan_line(told.stdout)
+        print(line)
+        assert line.startswith("WARN    orphan_devices: 0 of the"), line
+        assert "1 deferred-deleted device(s) still in the pool: {} ({}, ".format(device_id, device_hash[:12]) in line
+        assert "pid {} sleep 600".format(holder.pid) in line and "/tmp/leak" in line, line
+        assert device_id in pool_ids(bed.pool)
+    finally:
+        holder.kill()
+        holder.wait()
