@@ -52,6 +52,14 @@ def parse_device_metadata(text):
                           _field(obj, "deleted", bool, "device metadata"))
 
 
+def parse_device_claim(text):
+    """(device id, marked deleted) of a ``metadata/<hash>`` file. Only "device_id" must be there:
+    it is what keeps a device from being taken for an orphan, and files an older Docker wrote may
+    lack the rest ("deleted" came with deferred deletion)."""
+    obj = _object(text, "device metadata")
+    return _field(obj, "device_id", int, "device metadata"), obj.get("deleted") is True
+
+
 def parse_transaction_metadata(text):
     """A ``metadata/transaction-metadata`` file -> Transaction."""
     obj = _object(text, "transaction metadata")

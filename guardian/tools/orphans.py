@@ -27,7 +27,7 @@ from guardian.errors import GuardianError, ParseError
 from guardian.host import devmapper
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import ThinPoolStatus, parse_status
-from guardian.observe.docker_files import parse_device_metadata, parse_transaction_metadata
+from guardian.observe.docker_files import parse_device_claim, parse_transaction_metadata
 from guardian.observe.lvm_report import thin_ids
 from guardian.observe.pool_devices import THIN_LS_FIELDS, parse_pool_devices
 from guardian.tools import docker_state, thin_devices, top
@@ -97,8 +97,8 @@ def read_records(root):
             if name == TRANSACTION_FILE:
                 transaction = parse_transaction_metadata(text)
             else:
-                meta = parse_device_metadata(text)
-                named[meta.device_id] = DockerDevice(name, meta.deleted)
+                device_id, deleted = parse_device_claim(text)
+                named[device_id] = DockerDevice(name, deleted)
         except OSError as exc:
             unreadable.append((path, exc.strerror))
         except ParseError as exc:

@@ -47,3 +47,10 @@ def test_a_root_without_devicemapper_metadata_is_one_line_naming_it(tmp_path):
         read_records(str(tmp_path))
     assert str(caught.value).startswith(str(tmp_path / "devicemapper" / "metadata"))
     assert "give --docker-root" in str(caught.value)
+
+
+def test_a_file_an_older_docker_wrote_without_deleted_still_names_its_device(root):
+    path = os.path.join(root, "devicemapper", "metadata", "ab" * 32)
+    with open(path, "w") as handle:
+        handle.write('{"device_id":40,"size":10737418240,"transaction_id":40,"initialized":false}')
+    assert read_records(root).named[40] == DockerDevice("ab" * 32, False)
