@@ -11,8 +11,9 @@ the pool (lvs thin_id) is never an orphan either.
 The reclaim looks once and shows its plan; with --yes it waits out the grace period (holding no
 lock, so the daemon may act meanwhile), then under the action lock looks again, and deletes only
 what was an orphan both times, the same device (id and creation time). Right before each delete it
-reads the pool's transaction id, Docker's files and the active devices afresh; after each, the
-pool must be neither suspended nor failed, read-only or needing a check, or it stops there.
+reads the pool's transaction id, Docker's files and the active devices afresh; before the first
+and after each, the pool must be neither suspended nor failed, read-only or needing a check, or it
+stops there.
 """
 import os
 import sys
@@ -212,6 +213,10 @@ def _delete(host, where, first, second, out):
     pool = where.pool
     kept = kept_after(first, second)
     deleted = []
+    problem = pool_problem(host, pool)
+    if problem:
+        out.write("nothing deleted: {}\n".format(problem))
+        return KEPT
     for orphan in planned(first, second):
         why = why_not_now(host, where, orphan, first)
         if why:

@@ -94,7 +94,7 @@ def top(app, count, as_json, root):
 def read_usage(host, pool, fields=THIN_LS_FORMAT):
     """thin_ls on a metadata snapshot that is always released, even if a stale one was held."""
     if held_snapshot(host, pool.name):
-        sys.stderr.write("pool-guardian top: releasing a metadata snapshot left held on {}\n".format(pool.name))
+        sys.stderr.write("pool-guardian: releasing a metadata snapshot left held on {}\n".format(pool.name))
         _message(host, pool.name, "release_metadata_snap")
     _message(host, pool.name, "reserve_metadata_snap")
     try:
