@@ -31,14 +31,25 @@ def bed():
 
 def pool_ids(pool):
     """{device id: mapped blocks} of every thin device in the pool (thin_dump of a metadata snapshot)."""
+    xml = on_metadata_snapshot(pool, "thin_dump", "--metadata-snap")
+    return {int(i): int(m) for i, m in re.findall(r'<device dev_id="(\d+)" mapped_blocks="(\d+)"', xml)}
+
+
+def on_metadata_snapshot(pool, *argv):
+    """A thin-provisioning tool's output on the pool's metadata, a snapshot reserved and released here."""
     metadata = run("dmsetup", "table", pool).stdout.split()[3]
     name = open("/sys/dev/block/{}/dm/name".format(metadata)).read().strip()
     run("dmsetup", "message", pool, "0", "reserve_metadata_snap")
     try:
-        xml = run("thin_dump", "--metadata-snap", "/dev/mapper/" + name).stdout
+        return run(*(argv + ("/dev/mapper/" + name,))).stdout
     finally:
         run("dmsetup", "message", pool, "0", "release_metadata_snap")
-    return {int(i): int(m) for i, m in re.findall(r'<device dev_id="(\d+)" mapped_blocks="(\d+)"', xml)}
+
+
+def keep_output(name, text):
+    """Real outputs for the unit tests' fixtures, left in .cache/bed/runs/ID/out/."""
+    with open(os.path.join(os.environ.get("BED_OUT", "/tmp"), name), "w") as handle:
+        handle.write(text)
 
 
 def docker_ids(bed):
@@ -90,6 +101,10 @@ def test_orphans_are_found_with_their_mapped_size_and_reclaim_without_yes_change
         make_orphan(bed, device_id, mib)
     made = pool_ids(bed.pool)
     assert made[500] * block_bytes(bed) == 8 * MIB
+    keep_output("thin_ls-orphans.txt", on_metadata_snapshot(
+        bed.pool, "thin_ls", "--metadata-snap", "--format", "DEV,MAPPED_BLOCKS,CREATE_TIME,SNAP_TIME"))
+    keep_output("lvs-thin-ids.txt", run("lvs", "--noheadings", "--nameprefixes", "-o",
+                                        "vg_name,lv_name,pool_lv,thin_id", bed.pool.split("-")[0]).stdout)
 
     told = bed.guardian("doctor")
     line = orphan_line(told.stdout)
