@@ -58,3 +58,11 @@ def test_no_pool_exits_1_with_the_report_still_printed(command, monkeypatch, cap
 ])
 def test_a_wrong_doctor_reclaim_command_line_is_one_line_and_unknown(argv, message, capsys):
     assert_one_line(argv, message, 3, capsys)
+
+
+def test_doctor_reclaim_without_a_pool_is_one_line_and_unknown(monkeypatch, capsys):
+    nothing = compose_snapshot(None, [], None, problems=("kernel: no thin pool",), taken_at=0.0)
+    monkeypatch.setattr(observer, "observe", lambda *args, **kwargs: nothing)
+    assert main(["doctor", "--reclaim", "--yes"]) == 3
+    err = capsys.readouterr().err
+    assert err == "pool-guardian: doctor --reclaim: no thin pool to work on: kernel: no thin pool\n", err
