@@ -45,12 +45,15 @@ EXIT_CODES = OrderedDict([
                       "past a critical threshold, or the pool is failed, read-only or needs a check",
                       "no pool, a wrong command line, an invalid configuration, a timeout or any other "
                       "error; the plugin's line says which") + (INTERRUPTED,)),
-    ("doctor", ((0, "OK: every check passed, or does not apply to this pool"),
-                (1, "WARN: a setting makes a full pool worse than it needs to be; its line says what to change"),
+    ("doctor", ((0, "OK: every check passed, or does not apply to this pool; with --reclaim: every orphan "
+                    "deleted, none found, or listed only (no --yes)"),
+                (1, "WARN: a setting makes a full pool worse than it needs to be; its line says what to change; "
+                    "with --reclaim --yes: an orphan was kept (its line says why)"),
                 (2, "FAIL: a setting turns a full pool into an outage (Docker refuses before the ladder "
                     "starts, the pool will not activate, autoextend cannot extend...)"),
                 (3, "UNKNOWN: a check's input could not be read (its line says why), an invalid "
-                    "configuration or a wrong command line"),
+                    "configuration or a wrong command line; with --reclaim: the pool or Docker's metadata "
+                    "could not be read, or another pool-guardian acts on the pool"),
                 INTERRUPTED)),
     ("run", _usual("stopped by SIGTERM or SIGINT (systemctl stop)",
                    "it failed at start or while running; the journal says why")),

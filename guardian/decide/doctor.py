@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import NamedTuple, Optional
 
 from guardian.decide.metadata import MIN_DATA_PERCENT, keeps_reserve, project
+from guardian.decide.orphans import Skipped, one_line
 from guardian.observe.snapshot import METADATA_BLOCK_BYTES
 from guardian.units import format_bytes
 
@@ -100,6 +101,7 @@ class Facts(NamedTuple):
     kernel: Optional[str] = None            # the kernel's release, when known (its metadata reserve)
     metadata_high: float = 70.0             # watermarks.metadata.high, percent (its default)
     grow_metadata: bool = False             # ladder.grow.enabled and ladder.grow.metadata
+    orphans: object = Unread("not read")    # decide.orphans.Survey, or Skipped
 
 
 def unknown(check, fact, what):
@@ -345,6 +347,25 @@ def _metadata_bytes(blocks):
     return format_bytes(blocks * METADATA_BLOCK_BYTES)
 
 
+def orphan_check(survey):
+    """Thin devices the pool holds and Docker's metadata does not name (issue 31 section 4), and
+    deferred-deleted ones something still holds."""
+    name = "orphan_devices"
+    if isinstance(survey, Unread):
+        return unknown(name, survey, "the pool's thin devices against Docker's metadata")
+    if isinstance(survey, Skipped):
+        return Finding(name, SKIP, "not looked for: " + survey.why)
+    if survey.orphans:
+        return Finding(name, WARN, one_line(survey), "their blocks are lost to every container until they "
+                       "are deleted (left by a crash or a failed removal); Docker never deletes them",
+                       "pool-guardian doctor --reclaim")
+    if survey.held:
+        return Finding(name, WARN, one_line(survey), "Docker deletes them only once nothing holds them",
+                       "stop or unmount what holds each (pool-guardian busy /dev/mapper/NAME shows who); Docker "
+                       "then deletes it")
+    return Finding(name, PASS, one_line(survey), "Docker's metadata names every device the pool holds")
+
+
 def _zero_is_bad(name, value, what, absent, seen, bad, good):
     """A kernel setting where 0 is the trouble: UNKNOWN when unread, `absent` when the kernel has
     no such setting, WARN with bad's (meaning, change) at 0, else PASS; seen is formatted with it."""
@@ -373,6 +394,7 @@ CHECKS = OrderedDict([
     ("no_space_mode", lambda f: no_space_check(f.no_space_policy, f.no_space_timeout)),
     ("metadata_headroom", lambda f: metadata_headroom_check(f.metadata, f.kind, f.kernel, f.metadata_high,
                                                             f.grow_metadata)),
+    ("orphan_devices", lambda f: orphan_check(f.orphans)),
 ])
 
 

@@ -23,6 +23,16 @@ class DeviceMetadata(NamedTuple):
     deleted: bool
 
 
+class Transaction(NamedTuple):
+    """``metadata/transaction-metadata``: the device Docker's last transaction was about. It is open
+    while its id is above the pool's own transaction id (dmsetup status): Docker has created or is
+    deleting ``device_id`` and not yet written, or removed, its ``metadata/<hash>`` file."""
+
+    open_transaction_id: int
+    device_hash: str
+    device_id: int
+
+
 class GraphDriverDevice(NamedTuple):
     """``GraphDriver`` of one inspected image or container; device fields None off devicemapper."""
 
@@ -40,6 +50,22 @@ def parse_device_metadata(text):
                           _field(obj, "transaction_id", int, "device metadata"),
                           _field(obj, "initialized", bool, "device metadata"),
                           _field(obj, "deleted", bool, "device metadata"))
+
+
+def parse_device_claim(text):
+    """(device id, marked deleted) of a ``metadata/<hash>`` file. Only "device_id" must be there:
+    it is what keeps a device from being taken for an orphan, and files an older Docker wrote may
+    lack the rest ("deleted" came with deferred deletion)."""
+    obj = _object(text, "device metadata")
+    return _field(obj, "device_id", int, "device metadata"), obj.get("deleted") is True
+
+
+def parse_transaction_metadata(text):
+    """A ``metadata/transaction-metadata`` file -> Transaction."""
+    obj = _object(text, "transaction metadata")
+    return Transaction(_field(obj, "open_transaction_id", int, "transaction metadata"),
+                       _field(obj, "device_hash", str, "transaction metadata"),
+                       _field(obj, "device_id", int, "transaction metadata"))
 
 
 def parse_graphdriver(text_or_obj):

@@ -12,11 +12,26 @@ PREFIX = "LVM2_"
 def name_prefixed_row(text):
     """{'seg_monitor': 'monitored', ...} from the first LVM2_ row of `lvs --nameprefixes`;
     {} when there is none."""
+    return next(iter(name_prefixed_rows(text)), {})
+
+
+def name_prefixed_rows(text):
+    """Every LVM2_ row of `lvs --nameprefixes`, in order."""
+    rows = []
     for line in text.splitlines():
         if line.strip().startswith(PREFIX):
             pairs = (word.partition("=") for word in shlex.split(line))
-            return {key[len(PREFIX):].lower(): value for key, _, value in pairs if key.startswith(PREFIX)}
-    return {}
+            rows.append({key[len(PREFIX):].lower(): value for key, _, value in pairs if key.startswith(PREFIX)})
+    return rows
+
+
+def thin_ids(text, pool):
+    """{thin device id: 'vg/lv'} of the thin volumes LVM keeps in pool ('vg/lv'), from
+    `lvs --nameprefixes -o vg_name,lv_name,pool_lv,thin_id VG`."""
+    vg, _, lv = pool.partition("/")
+    return {int(row["thin_id"]): "{}/{}".format(row.get("vg_name", vg), row.get("lv_name", "?"))
+            for row in name_prefixed_rows(text)
+            if row.get("pool_lv") == lv and row.get("vg_name", vg) == vg and row.get("thin_id", "").isdigit()}
 
 
 def config_integer(text, name):

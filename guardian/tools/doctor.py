@@ -17,6 +17,7 @@ from guardian.observe.docker_options import (DAEMON_JSON, DOCKER_STORAGE, NONE, 
                                              options_from_daemon_json, options_from_sysconfig)
 from guardian.observe.lvm_report import config_integer, config_value
 from guardian.observe.mountinfo import mount_of, parse_mountinfo
+from guardian.tools.orphans import orphan_survey
 
 THIN_CHECK = "thin_check"
 LOOPBACK = "loopback devices is strongly discouraged"
@@ -40,7 +41,8 @@ def live_facts(snapshot, settings, host):
         backing_fs=backing,
         lvm=_reading(lambda: read_lvm(host, pool), "LVM") if kind == "direct-lvm" else None,
         no_space_timeout=_reading(lambda: _integer(system.module_parameter("dm_thin_pool", "no_space_timeout")),
-                                  NO_SPACE_TIMEOUT))
+                                  NO_SPACE_TIMEOUT),
+        orphans=_reading(lambda: orphan_survey(snapshot, host), "the pool's devices against Docker's"))
 
 
 NOT_CAPTURED = Unread("not in the captures")      # a fact no capture holds (live_facts reads it)

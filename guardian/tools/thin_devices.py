@@ -26,7 +26,11 @@ class Pool(NamedTuple):
 
 def find_pool(app):
     """The pool Docker uses (config pool.name, Docker's Pool Name, or the only one), or why not."""
-    snapshot = observe(app.host, app.settings)
+    return pool_of(observe(app.host, app.settings))
+
+
+def pool_of(snapshot):
+    """The snapshot's pool as the tools handle it, or why there is none."""
     view = snapshot.pool
     if view is None or view.table is None:
         raise NoPoolError("no thin pool to work on: {}".format(
@@ -43,14 +47,21 @@ def find_pool(app):
 def inactive_pool(app, target):
     """Docker's pool, once the target container's thin device is active under no name."""
     pool = find_pool(app)
-    text = app.host.run(["dmsetup", "table", "--target", "thin"]).stdout     # nothing when none is active
-    active = [t.name for t in (parse_table(text) if text.strip() else [])
-              if isinstance(t, ThinTable) and t.device_id == target.device.device_id
-              and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name)]
+    active = active_names(app.host, pool).get(target.device.device_id)
     if active:
         raise GuardianError("container {}: its thin device {} is {}".format(
             target.label(), target.device.device_id, describe_active(active)))
     return pool
+
+
+def active_names(host, pool):
+    """{device id: [dm names]} of the pool's thin devices that are active (have a table)."""
+    text = host.run(["dmsetup", "table", "--target", "thin"]).stdout     # nothing when none is active
+    names = {}
+    for t in parse_table(text) if text.strip() else []:
+        if isinstance(t, ThinTable) and t.pool_dev in (pool.number, "/dev/mapper/" + pool.name):
+            names.setdefault(t.device_id, []).append(t.name)
+    return names
 
 
 def mounts_of(dm_name):

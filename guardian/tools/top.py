@@ -9,9 +9,10 @@ import os
 import sys
 from typing import NamedTuple
 
-from guardian.errors import EXIT_OK, CommandError, GuardianError, ParseError
+from guardian.errors import EXIT_OK, CommandError, GuardianError
 from guardian.host.lock import action_lock
 from guardian.observe.dmsetup import parse_status
+from guardian.observe.pool_devices import thin_ls_rows
 from guardian.host.kernel import SYS_DEV_BLOCK, block_device_name
 from guardian.tools import docker_state, thin_devices
 from guardian.units import format_bytes
@@ -41,16 +42,7 @@ class Row(NamedTuple):
 
 def parse_thin_ls(text):
     """thin_ls --format DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS output (header optional)."""
-    usages = []
-    for number, line in enumerate(text.splitlines(), 1):
-        words = line.split()
-        if not words or words[0] == "DEV":
-            continue
-        if len(words) != 4 or not all(w.isdigit() for w in words):
-            raise ParseError("thin_ls line {}: expected DEV MAPPED_BLOCKS EXCLUSIVE_BLOCKS SHARED_BLOCKS "
-                             "as 4 whole numbers, got {!r}".format(number, line.strip()))
-        usages.append(ThinUsage(*(int(w) for w in words)))
-    return usages
+    return [ThinUsage(*row) for row in thin_ls_rows(text, THIN_LS_FORMAT.split(","))]
 
 
 def owners(root):
@@ -99,14 +91,14 @@ def top(app, count, as_json, root):
     return EXIT_OK
 
 
-def read_usage(host, pool):
+def read_usage(host, pool, fields=THIN_LS_FORMAT):
     """thin_ls on a metadata snapshot that is always released, even if a stale one was held."""
     if held_snapshot(host, pool.name):
-        sys.stderr.write("pool-guardian top: releasing a metadata snapshot left held on {}\n".format(pool.name))
+        sys.stderr.write("pool-guardian: releasing a metadata snapshot left held on {}\n".format(pool.name))
         _message(host, pool.name, "release_metadata_snap")
     _message(host, pool.name, "reserve_metadata_snap")
     try:
-        return host.run(["thin_ls", "--metadata-snap", "--format", THIN_LS_FORMAT,
+        return host.run(["thin_ls", "--metadata-snap", "--format", fields,
                            metadata_path(pool.metadata_dev)], timeout=THIN_LS_TIMEOUT).stdout
     finally:
         _message(host, pool.name, "release_metadata_snap")

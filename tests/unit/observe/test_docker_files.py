@@ -6,13 +6,16 @@ import pytest
 
 from guardian.errors import ParseError
 from guardian.observe.docker_files import (
-    DeviceMetadata, GraphDriverDevice, parse_device_metadata, parse_graphdriver, parse_graphdrivers)
+    DeviceMetadata, GraphDriverDevice, Transaction, parse_device_metadata, parse_graphdriver, parse_graphdrivers,
+    parse_transaction_metadata)
 
 TEN_GIB = 10737418240
 
 # Read off each sample by hand: which file it is, and what it holds.
 METADATA = {
     "001.txt": (parse_device_metadata, DeviceMetadata(1, TEN_GIB, 1, True, False)),  # "base"
+    "002.txt": (parse_transaction_metadata, Transaction(
+        5, "c5dda0293b58cc885407f9b74916cfdbb258e2df812211dd52bfb66c98c420a7", 5)),  # transaction-metadata
     "004.txt": (parse_device_metadata, DeviceMetadata(2, TEN_GIB, 2, False, False)),
     "005.txt": (parse_device_metadata, DeviceMetadata(5, TEN_GIB, 5, False, False)),
     "006.txt": (parse_device_metadata, DeviceMetadata(3, TEN_GIB, 3, False, False)),
@@ -128,3 +131,11 @@ def test_hostile_inspect_output_is_one_parse_error(text, message):
     with pytest.raises(ParseError) as caught:
         parse_graphdriver(text)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("text", ['{"open_transaction_id":"5","device_hash":"h","device_id":5}',
+                                  '{"open_transaction_id":5,"device_id":5}', '[5]'])
+def test_a_transaction_metadata_file_without_its_three_fields_is_refused_in_one_line(text):
+    with pytest.raises(ParseError) as caught:
+        parse_transaction_metadata(text)
+    assert "transaction metadata" in str(caught.value) and "\n" not in str(caught.value)

@@ -5,7 +5,8 @@ Fixtures recorded in the test-bed guest (LVM 2.03.16, Debian 12), 2026-11-24, fr
 vg_free,vg_extent_size vgp/pool` and `lvm config --type full --file F activation/thin_pool_autoextend_threshold`
 (written to a file then; the same lines as on stdout).
 """
-from guardian.observe.lvm_report import config_integer, lvm_split, name_prefixed_row, pool_lv
+from guardian.observe.lvm_report import config_integer, lvm_split, name_prefixed_row, pool_lv, thin_ids
+from tests.unit.tools.test_top import captured
 
 MONITORED = ("  LVM2_SEG_MONITOR='monitored' LVM2_LV_PROFILE='' LVM2_VG_NAME='vgp' LVM2_VG_SIZE='4290772992' "
              "LVM2_VG_FREE='3082813440' LVM2_VG_EXTENT_SIZE='4194304'\n")
@@ -56,3 +57,15 @@ def test_lvm_names_undo_the_doubled_dashes():
     assert lvm_split("vg--a-thin--pool_tdata") == ("vg-a", "thin-pool_tdata")
     assert pool_lv("docker-thinpool_tdata") == "docker/thinpool"
     assert pool_lv("loop0") is None
+
+
+def test_thin_ids_are_those_of_the_pools_own_thin_volumes():
+    text = ("  WARNING: Not using lvmetad because config setting use_lvmetad=0.\n"
+            "  LVM2_VG_NAME='docker' LVM2_LV_NAME='thinpool' LVM2_POOL_LV='' LVM2_THIN_ID=''\n"
+            "  LVM2_VG_NAME='docker' LVM2_LV_NAME='keep' LVM2_POOL_LV='thinpool' LVM2_THIN_ID='12'\n"
+            "  LVM2_VG_NAME='docker' LVM2_LV_NAME='other' LVM2_POOL_LV='pool2' LVM2_THIN_ID='3'\n")
+    assert thin_ids(text, "docker/thinpool") == {12: "docker/keep"}
+
+
+def test_a_pool_without_lvm_thin_volumes_as_captured_has_no_thin_ids():
+    assert thin_ids(captured("lvs-2.03-thin-ids.txt"), "bedvg1/thinpool") == {}
