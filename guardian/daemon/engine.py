@@ -122,7 +122,7 @@ class Engine:
         the journal, the metrics and doctor.json; each FAIL is a finding of the verdict."""
         def work(progressed):
             try:
-                return examine(live_facts(snapshot, self.settings, self.host))
+                return examine(live_facts(snapshot, self.settings, self.host, daemon=True))
             except Exception as exc:        # a bug in a check must not stop the watch of the pool
                 error = "{}: {}".format(type(exc).__name__, exc)
                 self.log.exception("doctor.failed", message=error, error=error)

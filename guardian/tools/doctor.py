@@ -26,8 +26,10 @@ NO_SPACE_TIMEOUT = "/sys/module/dm_thin_pool/parameters/no_space_timeout"
 CAPTURE_CHECKS = ("docker_floor", "deferred_removal", "loop_lvm", "udev_sync", "no_space_mode", "metadata_headroom")
 
 
-def live_facts(snapshot, settings, host):
-    """The facts of this host, its pool as the snapshot shows it."""
+def live_facts(snapshot, settings, host, daemon=False):
+    """The facts of this host, its pool as the snapshot shows it. The daemon reads the pool's
+    devices (orphans) only in enforce mode: observe and dry-run change nothing on the pool; an
+    operator's `doctor` reads them unless it is a dry run."""
     pool = snapshot.pool
     kind = _kind(snapshot)
     options = read_options_or_unread()
@@ -42,7 +44,16 @@ def live_facts(snapshot, settings, host):
         lvm=_reading(lambda: read_lvm(host, pool), "LVM") if kind == "direct-lvm" else None,
         no_space_timeout=_reading(lambda: _integer(system.module_parameter("dm_thin_pool", "no_space_timeout")),
                                   NO_SPACE_TIMEOUT),
-        orphans=_reading(lambda: orphan_survey(snapshot, host), "the pool's devices against Docker's"))
+        orphans=_reading(lambda: orphan_survey(snapshot, host, _why_not_survey(settings, host, daemon)),
+                         "the pool's devices against Docker's"))
+
+
+def _why_not_survey(settings, host, daemon):
+    if host.dry_run:
+        return "in dry-run mode"
+    if daemon and settings.mode != "enforce":
+        return "the daemon in {} mode (`pool-guardian doctor` reads them)".format(settings.mode)
+    return None
 
 
 NOT_CAPTURED = Unread("not in the captures")      # a fact no capture holds (live_facts reads it)

@@ -162,10 +162,11 @@ def why_not_now(host, where, orphan, first, patience=TRANSACTION_WAIT):
                    lvm_claimed(host, where.lv))
 
 
-def orphan_survey(snapshot, host):
-    """The doctor's fact: a Survey, or Skipped (dry-run, Docker on another driver)."""
-    if host.dry_run:
-        return Skipped("in dry-run mode (the pool's device list is read from a metadata snapshot, a change)")
+def orphan_survey(snapshot, host, why_not=None):
+    """The doctor's fact: a Survey, or Skipped (why_not: the caller may not change the pool, and
+    the device list is read from a metadata snapshot, which is a change; Docker on another driver)."""
+    if why_not:
+        return Skipped(why_not + " (the pool's device list is read from a metadata snapshot, a change)")
     docker = snapshot.docker
     if docker is not None and docker.storage_driver and docker.storage_driver != "devicemapper":
         return Skipped("Docker's storage driver is {}".format(docker.storage_driver))

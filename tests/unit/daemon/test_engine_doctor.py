@@ -21,7 +21,7 @@ FINDINGS = (
 
 def doctored(settings, monkeypatch, findings=FINDINGS):
     runs = []
-    monkeypatch.setattr(engine_module, "live_facts", lambda snapshot, config, host: "facts")
+    monkeypatch.setattr(engine_module, "live_facts", lambda snapshot, config, host, daemon: "facts")
     monkeypatch.setattr(engine_module, "examine", lambda facts: runs.append(facts) or findings)
     return wired(settings, Looks(50.0), "mode: enforce\n", [], monkeypatch), runs
 

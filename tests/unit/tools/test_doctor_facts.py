@@ -138,3 +138,15 @@ def test_metadata_headroom_from_a_status_line_and_unknown_without_counts():
 def test_a_capture_takes_the_kernel_from_docker_info_and_the_metadata_mark_and_grow_from_the_settings():
     facts = capture_facts(snapshot("059.txt"), load_config_text("ladder:\n  grow:\n    enabled: true\n"))
     assert (facts.kernel, facts.metadata_high, facts.grow_metadata) == ("3.16.0-30-generic", 70.0, True)
+
+
+@pytest.mark.parametrize("mode, daemon, dry_run, skipped", [
+    ("observe", True, False, "the daemon in observe mode"), ("enforce", True, False, None),
+    ("observe", False, False, None), ("enforce", False, True, "in dry-run mode")])
+def test_the_pools_device_list_is_read_by_an_enforcing_daemon_or_an_operators_doctor(mode, daemon, dry_run, skipped):
+    """Reading it reserves a metadata snapshot, a change to the pool: a daemon that only observes
+    (or dry-runs) does not; `pool-guardian doctor`, asked by an operator, does unless --dry-run."""
+    from types import SimpleNamespace
+    from guardian.tools.doctor import _why_not_survey
+    why = _why_not_survey(load_config_text("mode: {}\n".format(mode)), SimpleNamespace(dry_run=dry_run), daemon)
+    assert why is None if skipped is None else why.startswith(skipped)
