@@ -58,7 +58,7 @@ def test_a_setting_the_doctor_fails_reaches_every_channel_and_a_reload_after_the
     assert {c: found[c]["STATUS"] for c in ("deferred_removal", "xfs_nospace_max_retries", "loop_lvm")} == \
         {"deferred_removal": "WARN", "xfs_nospace_max_retries": "WARN", "loop_lvm": "WARN"}, found
     examined = journal("-u", el7.UNIT, "EVENT=doctor.examined")
-    assert examined[0]["STATUS"] == "FAIL" and examined[0]["WOKEN_BY"] == "start", examined
+    assert examined[0]["STATUS"] == "FAIL" and "start" in examined[0]["WOKEN_BY"].split(","), examined
     status = wait_for(lambda: "doctor: docker_floor FAIL" in show("StatusText") and show("StatusText"), 60, "STATUS")
     assert "WARNING: doctor: docker_floor FAIL" in status, status
     code, line = check()
@@ -78,7 +78,8 @@ def test_a_setting_the_doctor_fails_reaches_every_channel_and_a_reload_after_the
     cleared = wait_for(lambda: journal("-u", el7.UNIT, "EVENT=condition.cleared", "CONDITION=risky_setting"), 120,
                        "the condition cleared after the reload")
     assert cleared[0]["SUBJECT"] == "docker_floor"
-    assert [e["WOKEN_BY"] for e in journal("-u", el7.UNIT, "EVENT=doctor.examined")] == ["start", "reloaded"]
+    woken = [e["WOKEN_BY"].split(",") for e in journal("-u", el7.UNIT, "EVENT=doctor.examined")]
+    assert len(woken) == 2 and "reloaded" in woken[1], woken      # a poll may wake it at the same moment
     assert len(journal("-u", el7.UNIT, "EVENT=doctor.finding", "CHECK=docker_floor")) == 1     # at start only
     wait_for(lambda: samples().get('pool_guardian_condition{condition="risky_setting"}') == "0", 60, "the series at 0")
     code, line = check()
