@@ -8,7 +8,8 @@ Runs INSIDE the test-bed guest (real dm-thin):
 Docker's shape, bare (tests/integration/bedlib/sharing.py): ROUNDS rounds of an image written in full,
 two layers and four containers each rewriting part of what it shares; then containers that wrote
 nothing yet (a snapshot of a round's top layer, made by message alone, as `docker create` does)
-until the pool holds 300 devices, then 1,000. At each count: the read the daemon makes
+until the pool holds 300 devices, then 1,000; then DIVERGED of those write DIVERGE_MIB each (their
+btrees part from their image's). At each step: the read the daemon makes
 (guardian.tools.top.read_usage: status, reserve_metadata_snap, thin_ls, release) timed RUNS times,
 and thin_ls alone once. A JSON of every run goes to $BED_OUT/thin_ls_cost.json.
 """
@@ -32,6 +33,20 @@ MiB = 1 << 20
 ROUNDS = 12
 COUNTS = (100, 300, 1000)
 RUNS = 5
+DIVERGED, DIVERGE_MIB = 100, 8
+
+
+def diverge(pool, device_ids):
+    """Containers that wrote: each device activated, DIVERGE_MIB of random data written where its
+    image had data (breaking the sharing there, as a container's writes do), deactivated."""
+    for n, dev in enumerate(device_ids):
+        name = "{}-w{}".format(pool.name, dev)
+        sh("dmsetup create {} --table '0 {} thin {} {}'".format(name, 64 * MiB // 512, pool.path, dev))
+        try:
+            sh("dd if=/dev/urandom of=/dev/mapper/{} bs=64K count={} seek={} oflag=direct status=none".format(
+                name, DIVERGE_MIB * 16, (n * 97) % (1024 - DIVERGE_MIB * 16)))
+        finally:
+            sh("dmsetup remove --retry " + name, check=False)
 
 
 class PoolRef(NamedTuple):
@@ -74,7 +89,7 @@ def measure(host, ref, pool, count, mapped_note):
 def main():
     log = configure_logging("warning", "console")
     out = os.environ.get("BED_OUT", "/tmp")
-    pool = ThinPool(data_size=2048 * MiB, meta_size=128 * MiB, name="lscost")
+    pool = ThinPool(data_size=3072 * MiB, meta_size=128 * MiB, name="lscost")
     results = []
     try:
         host = HostDoor(log, timeout=600)
@@ -93,6 +108,9 @@ def main():
                 sh("dmsetup message {} 0 'create_snap {} {}'".format(pool.name, fill.next_id, origin))
                 fill.next_id += 1
             results.append(measure(host, ref, pool, fill.next_id, "and unwritten container snapshots"))
+        diverge(pool, range(COUNTS[0], fill.next_id, (fill.next_id - COUNTS[0]) // DIVERGED))
+        results.append(measure(host, ref, pool, fill.next_id, "{} of those then wrote {} MiB each".format(
+            DIVERGED, DIVERGE_MIB)))
     finally:
         with open(os.path.join(out, "thin_ls_cost.json"), "w") as f:
             json.dump({"kernel": os.uname().release, "thin_ls": sh("thin_ls -V").stdout.strip(),

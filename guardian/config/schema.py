@@ -230,6 +230,11 @@ SCHEMA = Section("", "pool-guardian configuration.", (
                "The file, from / (replaced whole each time); a missing directory is a warning."),
         Option("forecast_window", v.between(v.duration, "10s", "7d"), "15m",
                "The time to full is forecast from the fill rate over this much of the past."),
+        Option("top_consumers", v.between(v.integer, 0, 50), 10,
+               "Export this many of the biggest containers and image layers by name (and every kind's "
+               "sum); 0: none. Read with thin_ls on a metadata snapshot, in enforce mode only."),
+        Option("usage_interval", v.between(v.duration, "1m", "7d"), "10m",
+               "How often the daemon reads who uses the pool (also at start and on reload)."),
     )),
     Section("log", "Where log entries go.", (
         Option("level", v.one_of("debug", "info", "warning", "error"), "info", "Lowest level logged."),

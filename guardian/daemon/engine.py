@@ -13,6 +13,7 @@ import time
 from guardian.act import RUNGS, grow_lvm, low_water_mark, recover
 from guardian.act.base import DRY_RUN, FAILED, REFUSED, ActionContext, run_rung
 from guardian.daemon.rung_thread import run_beside
+from guardian.daemon.usage import USAGE_REASONS, UsageReader
 from guardian.decide import race
 from guardian.decide.doctor import UNKNOWN, examine
 from guardian.decide.doctor import Finding as DoctorFinding
@@ -74,6 +75,7 @@ class Engine:
         self._busy = threading.Lock()
         self._climbing = None       # (rungs run in this climb, the rung running, since when)
         self.examined = ()          # the doctor's last findings; each FAIL is in the verdict
+        self.usage = UsageReader(settings, host, log)
 
     def evaluate(self, reasons=frozenset(), refresh_docker=False):
         """Returns the plan it followed; a second caller waits (the daemon never calls twice)."""
@@ -97,6 +99,8 @@ class Engine:
             self.state.write_memory(self.memory)
             if reasons & DOCTOR_REASONS:        # after the climb: the fill does not wait for it
                 self._examine(self.last_snapshot, reasons)
+            if reasons & USAGE_REASONS and self.metrics is not None:
+                self._read_usage(self.last_snapshot)
             self._judge(current)
             self.retry_at = None
             if current.remediating and current.mode != "observe":
@@ -117,22 +121,37 @@ class Engine:
             self.metrics.judged(self.last_verdict)
 
     def _examine(self, snapshot, reasons):
-        """The doctor (tools/doctor.py reads, decide/doctor.py judges) beside the thread that feeds
-        the watchdog: its reads are commands with timeouts (lvs, thin_check). Its findings go to
-        the journal, the metrics and doctor.json; each FAIL is a finding of the verdict."""
-        def work(progressed):
-            try:
-                return examine(live_facts(snapshot, self.settings, self.host, daemon=True))
-            except Exception as exc:        # a bug in a check must not stop the watch of the pool
-                error = "{}: {}".format(type(exc).__name__, exc)
-                self.log.exception("doctor.failed", message=error, error=error)
-                return (DoctorFinding("doctor", UNKNOWN, "the doctor failed: " + error),)
-        self.examined = run_beside(work, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS),
-                                   self._longest_step(), "doctor")
+        """The doctor (tools/doctor.py reads, decide/doctor.py judges): its reads are commands with
+        timeouts (lvs, thin_check). Its findings go to the journal, the metrics and doctor.json;
+        each FAIL is a finding of the verdict."""
+        def failed(error):
+            self.log.exception("doctor.failed", message=error, error=error)
+            return (DoctorFinding("doctor", UNKNOWN, "the doctor failed: " + error),)
+        self.examined = self._beside("doctor", lambda: examine(live_facts(snapshot, self.settings, self.host,
+                                                                          daemon=True)), failed)
         self.reporter.examined(self.examined, reasons)
         self.state.write_doctor(self.examined)
         if self.metrics is not None:
             self.metrics.doctor_ran(self.examined)
+
+    def _read_usage(self, snapshot):
+        """Who uses the pool (daemon/usage.py), for the metrics."""
+        def failed(error):
+            self.log.exception("usage.not_read", message="usage not read: " + error, reason=error)
+        read = self._beside("usage", lambda: self.usage.read(snapshot), failed)
+        if read is not None:
+            self.metrics.usage_read(*read)
+
+    def _beside(self, name, work, failed):
+        """work() beside the thread that feeds the watchdog; a bug in it is failed(error)'s to
+        tell, and never stops the watch of the pool."""
+        def guarded(progressed):
+            try:
+                return work()
+            except Exception as exc:
+                return failed("{}: {}".format(type(exc).__name__, exc))
+        return run_beside(guarded, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS),
+                          self._longest_step(), name)
 
     def recover(self):
         """At start: a guardian killed mid-action must leave a working pool (resume, finish or report).

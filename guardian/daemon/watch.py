@@ -82,7 +82,8 @@ DOCTOR_INTERVAL = 86400.0      # the doctor again each day: settings drift (a sy
 
 
 def start_schedule(settings, wake):
-    """The poll (safety net), the Docker refresh, the daily doctor and the maintenance trim window."""
+    """The poll (safety net), the Docker refresh, the daily doctor, the read of who uses the pool
+    and the maintenance trim window."""
     try:
         scheduler = BackgroundScheduler(daemon=True)        # the trim window is in local time
     except Exception:                                       # tzlocal cannot tell the zone: use UTC
@@ -93,6 +94,9 @@ def start_schedule(settings, wake):
                       seconds=settings.schedule.docker_info_interval, id="docker", coalesce=True)
     scheduler.add_job(wake.request, "interval", args=["doctor"], seconds=DOCTOR_INTERVAL, id="doctor",
                       coalesce=True)
+    if settings.metrics.enabled and settings.metrics.top_consumers:
+        scheduler.add_job(wake.request, "interval", args=["usage"], seconds=settings.metrics.usage_interval,
+                          id="usage", coalesce=True)
     if settings.schedule.trim_window:
         scheduler.add_job(wake.request, CronTrigger.from_crontab(settings.schedule.trim_window),
                           args=["trim-window"], id="trim", coalesce=True)

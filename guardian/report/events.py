@@ -152,6 +152,22 @@ CATALOGUE = {
         "At start, the memory file was not used (unreadable, malformed, dated in the future, or being "
         "written by another running daemon); the ladder starts with an empty memory.",
         "REASON says which. Remove the file if it is damaged; two daemons must not run at once."),
+    "pool.metadata_snapshot_released": EventKind(
+        "456da1e3a3fd4a56828dc3c3c973b3e4",
+        "A metadata snapshot was found held on the pool before thin_ls read it, and was released.",
+        "A reader killed between reserve_metadata_snap and its release leaves one held (`dmsetup status` "
+        "shows its root instead of '-'); while held, every metadata change is copied. Nothing to do."),
+    "usage.read": EventKind(
+        "d7bfebeadbb644718d21bd354e33b64b",
+        "The daemon read who uses the pool (thin_ls on a metadata snapshot) for its metrics (debug).",
+        "SECONDS is what the read cost; DEVICES the thin devices the pool holds. metrics.usage_interval sets "
+        "how often (docs/monitoring.md)."),
+    "usage.not_read": EventKind(
+        "faa9f35864ad470092b30ad8d29c0dc8",
+        "The daemon did not read who uses the pool this time: the reason, or the error (the usage metrics "
+        "keep their last read and its time).",
+        "Told once until the reason changes. Not read in observe or dry-run mode (the read reserves a "
+        "metadata snapshot) or while the pool is above a high mark; an error names the command that failed."),
     "pool.suspended": EventKind(
         "4fb90613922b4f9ebb2b00204626fa1e",
         "A look found the watched pool (or a device under it) suspended: every container's writes wait.",

@@ -11,6 +11,7 @@ import time
 
 from guardian import __version__
 from guardian.act.base import DONE, DRY_RUN, FAILED, NOTHING_TO_DO, PARTLY_DONE, REFUSED
+from guardian.decide.consumers import why_not_read
 from guardian.decide.doctor import EXIT_CODE as DOCTOR_EXIT_CODE
 from guardian.decide.levels import ORDER, assess
 from guardian.decide.verdict import EXIT_CODE, NAMES, problem_source
@@ -41,6 +42,8 @@ class Metrics:
         self.grown = {"data": 0, "metadata": 0}
         self.examined = ()          # the doctor's last findings
         self.examined_at = None
+        self.usage = None           # (decide/consumers.Usage, seconds the read took) of the last read
+        self.usage_at = None
 
     def configure(self, settings, event_sources=dict):
         """At start and after each reload: the config in force; event_sources() -> {name: up}."""
@@ -50,6 +53,8 @@ class Metrics:
                 self.actions.setdefault((rung, outcome), 0)
             self.reclaimed.setdefault(rung, 0)
         self.reclaimed.pop("grow", None)
+        if why_not_read(settings.mode, "ok", settings.metrics.top_consumers) is not None:
+            self.usage = self.usage_at = None       # never read under this config: no stale names
 
     def reloaded(self, ok):
         self.reload_ok = ok
@@ -66,6 +71,9 @@ class Metrics:
 
     def doctor_ran(self, findings):
         self.examined, self.examined_at = findings, self.clock()
+
+    def usage_read(self, usage, seconds):
+        self.usage, self.usage_at = (usage, seconds), self.clock()
 
     def acted(self, result, before, after):
         key = (result.rung, result.outcome)
@@ -94,6 +102,7 @@ class Metrics:
         result += forecast_families(pool, self.state.forecast(pool, window), window)
         result += verdict_families(self.verdict)
         result += doctor_families(self.examined, self.examined_at)
+        result += usage_families(self.usage, self.usage_at)
         result += self._daemon_families()
         return result
 
@@ -150,6 +159,34 @@ def doctor_families(findings, at):
         gauge(P + "doctor_last_run_timestamp_seconds", "When the doctor last examined the host (Unix time).",
               ({}, at)),
     ]
+
+
+def usage_families(read, at):
+    """Who uses the pool, at the last read (daemon/usage.py): a bounded label set, the top N of
+    each kind by name (decide/consumers.py); the read's time shows how old it is."""
+    if at is None:
+        return []
+    usage, seconds = read
+    named = [({"kind": _word(c.kind), "name": c.name, "id": c.ident}, c) for c in usage.top]
+    return [
+        gauge(P + "consumer_exclusive_bytes", "The biggest containers (their init layer included) and image "
+              "layers, metrics.top_consumers of each, by the pool's blocks they alone map (thin_ls).",
+              *((labels, c.exclusive_bytes) for labels, c in named)),
+        gauge(P + "consumer_mapped_bytes", "The same containers and image layers by all the blocks they map, "
+              "those shared with their image included.", *((labels, c.mapped_bytes) for labels, c in named)),
+        gauge(P + "usage_exclusive_bytes", "Blocks the pool's thin devices alone map, summed by kind over "
+              "every device (deleted and unknown: space Docker may have lost track of).",
+              *(({"kind": _word(kind)}, size) for kind, size in usage.by_kind)),
+        gauge(P + "thin_devices", "Thin devices the pool holds (thin_ls).", ({}, usage.devices)),
+        gauge(P + "usage_last_read_timestamp_seconds", "When the daemon last read who uses the pool (Unix "
+              "time).", ({}, at)),
+        gauge(P + "usage_read_duration_seconds", "What that read took (thin_ls on a metadata snapshot).",
+              ({}, seconds)),
+    ]
+
+
+def _word(kind):
+    return kind.replace(" ", "_")
 
 
 def sources_up(problems, loop_lvm):

@@ -84,22 +84,30 @@ def top(app, count, as_json, root):
     pool = thin_devices.find_pool(app)
     sys.stderr.write("pool-guardian top: thin_ls reads all of {}'s metadata; on a big pool that takes a "
                      "while and loads its disk\n".format(pool.name))
-    with action_lock(SNAP_LOCK):
-        text = read_usage(app.host, pool)
-    table = rows(parse_thin_ls(text), owners(root), pool.block_bytes)[:count or None]
+    table = usage_rows(app.host, pool, root)[:count or None]
     print(json.dumps([r._asdict() for r in table], indent=2) if as_json else render(table))
     return EXIT_OK
 
 
-def read_usage(host, pool, fields=THIN_LS_FORMAT):
-    """thin_ls on a metadata snapshot that is always released, even if a stale one was held."""
+def usage_rows(host, pool, root, timeout=THIN_LS_TIMEOUT):
+    """Every thin device of the pool with its owner, the biggest writer first (`top`, and the
+    daemon's usage metrics). LockBusy while another `top` or the orphan survey holds the snapshot."""
+    with action_lock(SNAP_LOCK):
+        text = read_usage(host, pool, timeout=timeout)
+    return rows(parse_thin_ls(text), owners(root), pool.block_bytes)
+
+
+def read_usage(host, pool, fields=THIN_LS_FORMAT, timeout=THIN_LS_TIMEOUT):
+    """thin_ls on a metadata snapshot that is always released, even if a stale one was held
+    (a killed reader's: the pool keeps a second metadata btree while one is held)."""
     if held_snapshot(host, pool.name):
-        sys.stderr.write("pool-guardian: releasing a metadata snapshot left held on {}\n".format(pool.name))
+        host.log.warning("pool.metadata_snapshot_released", pool=pool.name,
+                         message="releasing a metadata snapshot left held on {}".format(pool.name))
         _message(host, pool.name, "release_metadata_snap")
     _message(host, pool.name, "reserve_metadata_snap")
     try:
         return host.run(["thin_ls", "--metadata-snap", "--format", fields,
-                           metadata_path(pool.metadata_dev)], timeout=THIN_LS_TIMEOUT).stdout
+                           metadata_path(pool.metadata_dev)], timeout=timeout).stdout
     finally:
         _message(host, pool.name, "release_metadata_snap")
 

@@ -39,3 +39,20 @@ def test_top_releases_a_stale_metadata_snapshot_first_and_its_own_after(bed):
     assert result.returncode == 0, result.stderr
     assert "releasing a metadata snapshot left held" in result.stderr
     assert bed.held_metadata_root() == "-"
+
+
+def test_the_daemons_usage_read_names_the_biggest_containers_and_releases_its_snapshot(bed):
+    """What the daemon exports (daemon/usage.py), on this direct-lvm pool: the top N containers of
+    the first test by name; in observe mode nothing is read (no snapshot is a change there)."""
+    from guardian.daemon.usage import UsageReader
+    from tests.integration.actions_helpers import context
+    config = "pool:\n  name: {}\nmetrics:\n  top_consumers: 2\n".format(bed.pool)
+    ctx, observer = context("mode: enforce\n" + config)
+    snapshot = observer.snapshot(refresh_docker=True)
+    usage, seconds = UsageReader(ctx.settings, ctx.host, ctx.log).read(snapshot)
+    assert [c.name for c in usage.top if c.kind == "container"] == ["big", "middle"]
+    assert usage.top[0].exclusive_bytes >= 40 * MIB and seconds > 0
+    assert dict(usage.by_kind)["container"] >= (40 + 15 + 5) * MIB and usage.devices >= 7
+    assert bed.held_metadata_root() == "-"
+    ctx, _ = context("mode: observe\n" + config)
+    assert UsageReader(ctx.settings, ctx.host, ctx.log).read(snapshot) is None

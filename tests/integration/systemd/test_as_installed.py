@@ -272,6 +272,27 @@ def test_kill_9_of_the_main_pid_is_restarted_and_ready_again(host):
     wait_for(lambda: len(unit_journal("EVENT=daemon.ready")) == 2, 120, "READY again")
 
 
+def test_the_restarted_service_exports_who_uses_the_pool_by_name_and_releases_its_snapshot(host):
+    """At its start (after the climb, the pool under its high marks since grow), the daemon reads
+    thin_ls on a metadata snapshot: the biggest containers by name, at most top_consumers (10) a kind."""
+    def named():
+        text = open(METRICS).read() if os.path.exists(METRICS) else ""
+        return re.findall(r'pool_guardian_consumer_exclusive_bytes\{id="(\w+)",kind="(\w+)",name="([^"]*)"\} (\S+)',
+                          text) and text
+    text = wait_for(named, 180, "the usage series after the restart", interval=2)
+    consumers = re.findall(r'pool_guardian_consumer_exclusive_bytes\{id="(\w+)",kind="(\w+)",name="([^"]*)"\} (\S+)',
+                           text)
+    containers = [(name, float(size)) for _, kind, name, size in consumers if kind == "container"]
+    assert containers[0][0] == "keep-running" and containers[0][1] >= 200 * MiB, containers
+    assert len(containers) <= 10 and sum(1 for c in consumers if c[1] == "image_layer") <= 10, consumers
+    devices = re.search(r"^pool_guardian_thin_devices (\d+)$", text, re.M)
+    assert devices and int(devices.group(1)) > len(consumers), text[-1500:]
+    run(["promtool", "check", "metrics"], input=text)
+    assert out("dmsetup status " + host["pool"]).split()[6] == "-"         # no metadata snapshot left held
+    failed = [e["MESSAGE"] for e in unit_journal("EVENT=usage.not_read") if e["PRIORITY"] != "6"]
+    assert not failed, failed
+
+
 def test_systemctl_stop_mid_ladder_leaves_no_pool_suspended(host):
     """Marks moved under the usage and the daemon told to reload: it climbs again (its memory died
     with the kill above), and is stopped as soon as the climb has begun."""

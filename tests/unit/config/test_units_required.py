@@ -47,7 +47,7 @@ def test_the_percents_and_durations_are_all_found():
     assert {"watermarks.data.high", "watermarks.metadata.low", "schedule.poll_interval", "ladder.grow.absorb",
             "ladder.fstrim.cooldown", "metrics.forecast_window"} <= keys
     assert "ladder.grow.step" not in keys and "ladder.grow.reserve" not in keys      # sizes: bare is bytes
-    assert len(keys) == 25          # 8 watermarks, 17 durations (unused_for, default auto, is in the BAD corpus)
+    assert len(keys) == 26          # 8 watermarks, 18 durations (unused_for, default auto, is in the BAD corpus)
 
 
 @pytest.mark.parametrize("key, number", UNIT_OPTIONS, ids=[key for key, _ in UNIT_OPTIONS])

@@ -138,3 +138,31 @@ def test_every_condition_is_a_series_and_a_blind_daemon_says_it_watches_no_pool(
     assert got["pool_guardian_pools_watched"] == 0 and got["pool_guardian_verdict"] == 3
     assert got['pool_guardian_condition{condition="no_pool"}'] == 3
     assert got['pool_guardian_condition{condition="below_docker_floor"}'] == 0
+
+
+def test_who_uses_the_pool_is_a_bounded_label_set_and_shows_when_it_was_read(settings, tmp_path):
+    from guardian.decide.consumers import usage
+    from guardian.tools.top import Row
+    path = str(tmp_path / "pool_guardian.prom")
+    metrics, _, _, _ = daemon_metrics(settings, tmp_path, path)
+    config = settings("mode: enforce\nmetrics:\n  path: {}\n  top_consumers: 2\n".format(path))
+    metrics.configure(config)
+    table = [Row("container", 'web "{}"'.format(i), "c{:011d}".format(i), 10 + i, i, 20 + i, 30 + i)
+             for i in range(40)] + [Row("deleted", "x", "d", 99, 7, 0, 7)]
+    metrics.usage_read(usage(table, config.metrics.top_consumers), 1.5)
+    evaluate(metrics, config, pool_snapshot(50.0))
+    text = open(path).read()
+    got = samples(text)
+    named = [k for k in got if k.startswith("pool_guardian_consumer_exclusive_bytes{")]
+    assert named == ['pool_guardian_consumer_exclusive_bytes{id="c00000000039",kind="container",name="web \\"39\\""}',
+                     'pool_guardian_consumer_exclusive_bytes{id="c00000000038",kind="container",name="web \\"38\\""}']
+    assert got['pool_guardian_usage_exclusive_bytes{kind="container"}'] == sum(range(40))
+    assert got['pool_guardian_usage_exclusive_bytes{kind="deleted"}'] == 7
+    assert got["pool_guardian_thin_devices"] == 41 and got["pool_guardian_usage_read_duration_seconds"] == 1.5
+    assert got["pool_guardian_usage_last_read_timestamp_seconds"] == 1700000000.0
+    check = subprocess.run(["promtool", "check", "metrics"], input=text.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    assert check.returncode == 0, check.stdout.decode()
+    metrics.configure(settings("mode: observe\nmetrics:\n  path: {}\n".format(path)))
+    evaluate(metrics, config, pool_snapshot(50.0))
+    assert not any(k.startswith("pool_guardian_consumer") for k in samples(open(path).read()))
