@@ -277,7 +277,7 @@ def autoextend_room_check(kind, lvm):
         return Finding(name, UNKNOWN, "`lvm config` gave no thin_pool_autoextend_percent", "")
     step = lvm.pool_bytes * lvm.percent // 100
     seen = "volume group free {}, one autoextend step {} ({}% of {})".format(
-        _gib(lvm.vg_free_bytes), _gib(step), lvm.percent, _gib(lvm.pool_bytes))
+        format_bytes(lvm.vg_free_bytes), format_bytes(step), lvm.percent, format_bytes(lvm.pool_bytes))
     if lvm.vg_free_bytes < step:
         return Finding(name, FAIL, seen, "the next autoextend fails and the pool fills as if nothing "
                        "watched it", "vgextend the volume group (add a disk), or lower "
@@ -426,5 +426,3 @@ def _word(value):
     return "unknown" if value is None else ("true" if value else "false")
 
 
-def _gib(value):
-    return "{:.1f} GiB".format(value / float(1 << 30))

@@ -4,7 +4,7 @@ guest's own outputs reports the checks a capture can hold exactly as the doctor 
 
 Not provoked here: fs.may_detach_mounts (RHEL 7.4+ kernels only: SKIP on this one), udev sync off
 (a static dockerd), Docker's floor over the high mark (through the unit:
-tests/integration/systemd/test_as_installed_doctor.py), LVM's autoextend room (dmeventd)."""
+tests/integration/systemd/test_as_installed_doctor.py)."""
 import json
 import os
 
@@ -90,6 +90,40 @@ def test_a_direct_lvm_pool_lvm_cannot_check_at_boot_fails_and_one_nothing_grows_
     assert code == 2 and found["thin_check"]["status"] == "FAIL", found["thin_check"]
     assert found["thin_check"]["seen"] == ("/nonexistent/thin_check is not installed (lvm.conf "
                                            "global/thin_check_executable)")
+
+
+def no_room_for_autoextend(lvm, threshold=80):
+    """The pool given a metadata profile that autoextends it (as docker-storage-setup's
+    docker-thinpool.profile does), monitored by dmeventd, and the rest of its volume group taken by
+    another LV: the next autoextend has no room. Returns the profile's name."""
+    name = "bed-{}".format(lvm.vg)
+    os.makedirs("/etc/lvm/profile", exist_ok=True)      # the guest's overlay: the host's /etc is never touched
+    with open("/etc/lvm/profile/{}.profile".format(name), "w") as f:
+        f.write("activation {{\n    thin_pool_autoextend_threshold = {}\n    thin_pool_autoextend_percent = 20\n}}\n"
+                .format(threshold))
+    sh("lvchange -q --metadataprofile {0} {1}/thinpool && lvchange -q --monitor y {1}/thinpool".format(name, lvm.vg))
+    sh("lvcreate -q -y -l 100%FREE -n filler {}".format(lvm.vg))
+    return name
+
+
+def test_a_monitored_pool_whose_volume_group_has_no_room_for_one_autoextend_step_fails(pools, tmp_path):
+    lvm = LvmThinPool(size=1 << 30, pool_size="256M", metadata_size="8M")
+    pools.append(lvm)
+    profile = no_room_for_autoextend(lvm)
+    try:
+        code, found = doctor(watching(tmp_path, lvm.dm_name))
+        assert found["lvm_monitoring"]["status"] == "PASS", found["lvm_monitoring"]
+        assert found["lvm_autoextend_threshold"]["seen"] == "thin_pool_autoextend_threshold = 80 (lvm config)"
+        room = found["lvm_autoextend_room"]
+        assert code == 2 and room["status"] == "FAIL", room
+        assert room["seen"].startswith("volume group free 0 B, one autoextend step 51.2 MiB (20% of 256 MiB)"), room
+        with open("/etc/lvm/profile/{}.profile".format(profile), "w") as f:     # LVM never extends
+            f.write("activation {\n    thin_pool_autoextend_threshold = 100\n}\n")
+        found = doctor(watching(tmp_path, lvm.dm_name))[1]
+        assert found["lvm_autoextend_threshold"]["status"] == "WARN", found["lvm_autoextend_threshold"]
+        assert found["lvm_autoextend_room"]["status"] == "SKIP", found["lvm_autoextend_room"]
+    finally:
+        os.unlink("/etc/lvm/profile/{}.profile".format(profile))
 
 
 def sosreport(directory, bed):

@@ -1,6 +1,9 @@
 """direct-lvm, as installed: pool-guardian.service grows Docker's LVM thin pool (lvextend under the
-unit's capability bounding set and NoNewPrivileges) once the pool is above its high mark. The el7
-profile is test_as_installed.py's (el7.py)."""
+unit's capability bounding set and NoNewPrivileges) once the pool is above its high mark, and its
+doctor fails a pool LVM would autoextend into a volume group with no room. The el7 profile is
+test_as_installed.py's (el7.py)."""
+import os
+
 import pytest
 
 from tests.integration.bedlib import out, sh
@@ -8,6 +11,8 @@ from tests.integration.bedlib.docker import IMAGE, LvmThinPool
 from tests.integration.bedlib.pools import suspended_devices
 from tests.integration.systemd import el7
 from tests.integration.systemd.el7 import docker, journal, wait_for
+from tests.integration.systemd.test_as_installed_verdict import METRICS, check, samples
+from tests.integration.test_tools_doctor import no_room_for_autoextend
 
 CONFIG = """\
 mode: enforce
@@ -62,3 +67,25 @@ def test_the_service_grows_a_direct_lvm_pool_through_lvextend(lvm_host):
     assert not suspended_devices()
     assert out("dmsetup status " + lvm_host.dm_name).split()[7] == "rw"
 
+
+
+def test_the_services_doctor_fails_a_pool_lvm_would_autoextend_into_a_full_volume_group(lvm_host):
+    profile = no_room_for_autoextend(lvm_host)
+    with open(el7.CONFIG, "w", encoding="utf-8") as f:
+        f.write("mode: observe\nschedule:\n  poll_interval: 2s\n")
+    os.makedirs(os.path.dirname(METRICS), exist_ok=True)
+    try:
+        sh("systemctl start " + el7.UNIT, timeout=240)
+        this_run = "_PID=" + out("systemctl show -p MainPID --value " + el7.UNIT)
+        found = wait_for(lambda: journal("-u", el7.UNIT, "EVENT=doctor.finding", "CHECK=lvm_autoextend_room", this_run),
+                         120, "the doctor's lvm_autoextend_room finding")
+        assert found[0]["STATUS"] == "FAIL" and found[0]["PRIORITY"] == "3", found[0]
+        assert "volume group free 0 B, one autoextend step 102.4 MiB" in found[0]["MESSAGE"], found[0]["MESSAGE"]
+        code, line = check()
+        assert code == 1 and "lvm_autoextend_room" in line, line
+        wait_for(lambda: samples().get('pool_guardian_doctor_check{check="lvm_autoextend_room"}') == "2", 60,
+                 "the series")
+    finally:
+        sh("systemctl stop " + el7.UNIT, check=False, timeout=120)
+        os.unlink("/etc/lvm/profile/{}.profile".format(profile))
+        sh("rm -f " + METRICS, check=False)
