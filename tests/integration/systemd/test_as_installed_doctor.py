@@ -4,6 +4,7 @@ daemon examines the host at start and after `systemctl reload`; a FAIL reaches e
 clears it. The FAIL is real: a data high mark of 95% over Docker's own 10% floor, read from
 `docker info`; the el7 dockerd (deferred removal off, no dm.xfs_nospace_max_retries, loop-lvm)
 gives the WARNs."""
+import json
 import os
 
 import pytest
@@ -13,6 +14,7 @@ from tests.integration.systemd import el7
 from tests.integration.systemd.el7 import journal, show, wait_for
 from tests.integration.systemd.test_as_installed_verdict import METRICS, check, fires, samples
 
+NO_SPACE_TIMEOUT = "/sys/module/dm_thin_pool/parameters/no_space_timeout"
 CONFIG = """\
 mode: observe
 watermarks:
@@ -84,3 +86,34 @@ def test_a_setting_the_doctor_fails_reaches_every_channel_and_a_reload_after_the
     wait_for(lambda: samples().get('pool_guardian_condition{condition="risky_setting"}') == "0", 60, "the series at 0")
     code, line = check()
     assert code == 0 and "doctor" not in line, line
+
+
+def test_what_the_host_got_wrong_is_each_a_finding_of_the_services_doctor(el7_docker):
+    """One start in enforce mode (the orphan survey reserves a metadata snapshot) on a host where a
+    thin device Docker does not know sits in its pool, dm_thin_pool queues writes for ever
+    (no_space_timeout 0), and thin_check is not installed: each is a WARN in the journal and the
+    metrics, none of them a condition of the verdict."""
+    pool = dict(json.loads(el7.docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+    timeout = open(NO_SPACE_TIMEOUT).read().strip()
+    sh("dmsetup message {} 0 'create_thin 4000'".format(pool))
+    sh("echo 0 > {0} && mv /usr/sbin/thin_check /usr/sbin/thin_check.away".format(NO_SPACE_TIMEOUT))
+    try:
+        with open(el7.CONFIG, "w", encoding="utf-8") as f:
+            f.write("mode: enforce\nschedule:\n  poll_interval: 2s\n")
+        sh("journalctl --rotate && journalctl --vacuum-time=1s", check=False)
+        sh("systemctl start " + el7.UNIT, timeout=240)
+        checks = ("orphan_devices", "no_space_mode", "thin_check")
+        found = wait_for(lambda: all(c in findings() for c in checks) and findings(), 120, "the three findings")
+        assert {c: found[c]["STATUS"] for c in checks} == dict.fromkeys(checks, "WARN"), found
+        assert ": 4000 (0 B)" in found["orphan_devices"]["MESSAGE"], found["orphan_devices"]["MESSAGE"]
+        assert "no_space_timeout 0 s" in found["no_space_mode"]["MESSAGE"]
+        assert "thin_check is not installed" in found["thin_check"]["MESSAGE"]
+        got = wait_for(lambda: samples().get('pool_guardian_doctor_check{check="orphan_devices"}') and samples(), 60,
+                       "the doctor's series")
+        assert {c: got['pool_guardian_doctor_check{check="%s"}' % c] for c in checks} == dict.fromkeys(checks, "1")
+        assert got['pool_guardian_condition{condition="risky_setting"}'] == "0"
+    finally:
+        sh("mv /usr/sbin/thin_check.away /usr/sbin/thin_check; echo {} > {}".format(timeout, NO_SPACE_TIMEOUT),
+           check=False)
+        sh("systemctl stop " + el7.UNIT, check=False, timeout=120)
+        sh("dmsetup message {} 0 'delete 4000'".format(pool), check=False)
