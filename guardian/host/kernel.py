@@ -4,7 +4,9 @@ host), names and loop files from sysfs, and the space on the loop files' filesys
 Reads only, returning the kernel's text or numbers; observe/ parses them into a snapshot, and
 act/ and tools/ use the names to find a device's sysfs entries.
 """
+import fcntl
 import os
+import struct
 
 from guardian.errors import CommandError, SourceUnavailable
 from guardian.host import devmapper
@@ -91,6 +93,26 @@ def device_bytes(device):
 def loop_backing_file(dev):
     """The file behind a loop device, from sysfs ('' if it is not a loop device)."""
     return _read_text(os.path.join(SYS_DEV_BLOCK, dev, "loop", "backing_file"))
+
+
+LOOP_GET_STATUS64 = 0x4C05
+# struct loop_info64 (linux/loop.h): lo_device, lo_inode, lo_rdevice, lo_offset, lo_sizelimit,
+# lo_number, lo_encrypt_type, lo_encrypt_key_size, lo_flags, lo_file_name, lo_crypt_name,
+# lo_encrypt_key, lo_init[2]
+LOOP_INFO64 = struct.Struct("=5Q4I64s64s32s2Q")
+
+
+def loop_backing_device(dev):
+    """'MAJ:MIN' of the filesystem holding a loop device's file (LOOP_GET_STATUS64): the kernel
+    gives it in every mount namespace, where sysfs's backing_file is a path from the namespace that
+    opened the file (dockerd's own, under MountFlags=slave). OSError when it is not a loop device."""
+    fd = os.open("/dev/" + block_device_name(dev), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        info = fcntl.ioctl(fd, LOOP_GET_STATUS64, bytes(LOOP_INFO64.size))
+    finally:
+        os.close(fd)
+    device = LOOP_INFO64.unpack(info)[0]
+    return "{}:{}".format(os.major(device), os.minor(device))
 
 
 def _read_text(path):

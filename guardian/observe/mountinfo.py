@@ -65,3 +65,10 @@ def mount_of(mounts, path):
         if inside and (best is None or len(point) >= len(best.mount_point.rstrip("/") or "/")):
             best = mount
     return best
+
+
+def mount_of_device(mounts, device):
+    """A mount of the filesystem on `device` ('254:0'), the whole of it (root '/') before a bind
+    of a part, the first mounted first; None when this namespace does not mount it."""
+    found = [m for m in mounts if m.device == device]
+    return min(found, key=lambda m: (m.root != "/", m.mount_id)) if found else None

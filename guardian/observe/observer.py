@@ -8,10 +8,11 @@ import os
 import time
 
 from guardian.errors import GuardianError, SourceUnavailable
-from guardian.host import kernel
+from guardian.host import kernel, system
 from guardian.host.docker_api import DockerCallError, DockerApi
 from guardian.observe.dmsetup import ThinPoolTable, parse_status, parse_table
 from guardian.observe.docker_info import parse_docker_info_api
+from guardian.observe.mountinfo import mount_of_device, parse_mountinfo
 from guardian.observe.snapshot import BackingFilesystem, SparseFile, compose_snapshot
 
 
@@ -48,6 +49,29 @@ def read_backing(data_path, metadata_path):
     except OSError as exc:
         raise SourceUnavailable("backing filesystem: {}: {}".format(
             exc.filename or data_path, exc.strerror))
+
+
+def read_backing_by_device(loop_dev, data_path, mountinfo=None):
+    """The filesystem under the loop files when their path is not one here: dockerd under
+    MountFlags=slave opens them through a bind mount of its own, which sysfs names from its root
+    ('/devicemapper/devicemapper/data'); while dockerd is down nothing says where that is. The
+    kernel still says which filesystem holds the file, and this namespace mounts it: its space is
+    what the watch needs. Which file, and how sparse, stays unknown (grow refuses until it is)."""
+    try:
+        device = kernel.loop_backing_device(loop_dev)
+        mounts = parse_mountinfo(system.own_mountinfo() if mountinfo is None else mountinfo)
+    except (OSError, GuardianError) as exc:
+        raise SourceUnavailable("backing filesystem: {}: {}".format(data_path, exc))
+    mount = mount_of_device(mounts, device)
+    if mount is None:
+        raise SourceUnavailable("backing filesystem: {} is on {}, which this mount namespace does not mount".format(
+            data_path, device))
+    try:
+        total, free = kernel.filesystem_space(mount.mount_point)
+    except OSError as exc:
+        raise SourceUnavailable("backing filesystem: {}: {}".format(mount.mount_point, exc.strerror))
+    return BackingFilesystem(directory=mount.mount_point, total_bytes=total, free_bytes=free,
+                             data_file=None, metadata_file=None)
 
 
 class Observer:
@@ -121,6 +145,11 @@ def _with_backing(snapshot, docker_info):
     try:
         backing = read_backing(data_path, meta_path)
     except SourceUnavailable as exc:
-        return snapshot._replace(problems=snapshot.problems + (str(exc),))
+        try:
+            if pool.table is None:
+                raise
+            backing = read_backing_by_device(pool.table.data_dev, data_path)
+        except SourceUnavailable:
+            return snapshot._replace(problems=snapshot.problems + (str(exc),))
     pools = tuple(p._replace(backing=backing) if p.watched else p for p in snapshot.pools)
     return snapshot._replace(pools=pools)

@@ -55,3 +55,34 @@ def test_a_look_at_a_pool_commits_nothing_so_it_never_waits_on_the_metadata_devi
     assert look_returned, "the look waited on the suspended metadata device"
     assert name in {s.name for s in looks[0][0]}
     assert commit_waited, "a committing status did not wait either: this test cannot tell"
+
+
+def test_the_backing_filesystem_is_read_by_device_when_the_loop_files_path_is_another_namespaces():
+    """dockerd under MountFlags=slave opens its loop files through a bind mount of its data root in
+    its own namespace; from ours sysfs names the file from that bind's root, a path that is not
+    here. The kernel's device of the file still finds its filesystem (the soak's dockerd-down case)."""
+    from guardian.host.kernel import loop_backing_file
+    from guardian.observe.observer import read_backing, read_backing_by_device
+    from guardian.errors import SourceUnavailable
+    root = os.path.join(SCRATCH, "nsroot{}".format(os.getpid()))
+    os.makedirs(os.path.join(root, "devicemapper", "devicemapper"))
+    data = os.path.join(root, "devicemapper", "devicemapper", "data")
+    sh("truncate -s 64M " + data)
+    loop = out("unshare --mount --propagation private sh -c 'mount --bind {0} {0} && losetup -f --show {1}'".format(
+        root, data))
+    try:
+        dev = open("/sys/block/{}/dev".format(os.path.basename(loop))).read().strip()
+        named = loop_backing_file(dev)
+        assert named == "/devicemapper/devicemapper/data", named
+        try:
+            read_backing(named, None)
+            raise AssertionError("{} was readable here".format(named))
+        except SourceUnavailable:
+            pass
+        backing = read_backing_by_device(dev, named)
+        fs = os.statvfs(SCRATCH)
+        assert backing.directory == SCRATCH and backing.total_bytes == fs.f_blocks * fs.f_frsize
+        assert abs(backing.free_bytes - fs.f_bavail * fs.f_frsize) < 64 << 20 and backing.data_file is None
+    finally:
+        sh("losetup -d " + loop, check=False)
+        sh("rm -rf " + root, check=False)

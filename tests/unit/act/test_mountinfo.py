@@ -137,3 +137,12 @@ def test_find_holds_finds_this_process_in_its_own_namespace():
     mine = [h for h in holds if h.namespace == os.readlink("/proc/self/ns/mnt")]
     assert len(mine) == 1 and os.getpid() in [h.pid for h in mine[0].holders]
     assert [m.mount_point for m in mine[0].mounts] == ["/proc"]
+
+
+def test_the_filesystem_under_a_loop_file_is_found_by_its_device_the_whole_mount_before_a_bind():
+    # dockerd's namespace mounts /scratch (254:0) and binds its root /docker-1 of it onto itself:
+    # the loop files' device names the whole filesystem, where a statvfs tells its space
+    from guardian.observe.mountinfo import mount_of_device
+    found = mount_of_device(mounts("mountinfo-dockerd.txt"), "254:0")
+    assert (found.root, found.mount_point) == ("/", "/scratch")
+    assert mount_of_device(mounts("mountinfo-dockerd.txt"), "8:99") is None
