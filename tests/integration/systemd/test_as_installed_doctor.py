@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.integration.bedlib import run, sh
+from tests.integration.bedlib import SCRATCH, run, sh
 from tests.integration.systemd import el7
 from tests.integration.systemd.el7 import journal, show, wait_for
 from tests.integration.systemd.test_as_installed_verdict import METRICS, check, fires, samples
@@ -117,3 +117,27 @@ def test_what_the_host_got_wrong_is_each_a_finding_of_the_services_doctor(el7_do
            check=False)
         sh("systemctl stop " + el7.UNIT, check=False, timeout=120)
         sh("dmsetup message {} 0 'delete 4000'".format(pool), check=False)
+
+
+def test_loop_files_on_ext3_are_the_services_hole_punching_warning():
+    """Docker's root on ext3, which cannot punch holes: fstrim frees the pool and the loop file
+    keeps the space (moby#3182)."""
+    previous_python = el7.install()
+    image = os.path.join(SCRATCH, "el7-ext3.img")
+    sh("truncate -s 3G {0} && mkfs.ext3 -q -F {0} && mkdir -p {1} && mount -o loop {0} {1}".format(
+        image, el7.DOCKER_ROOT), timeout=300)
+    os.makedirs(os.path.dirname(METRICS), exist_ok=True)
+    try:
+        el7.start_docker()
+        configure(high=80)
+        sh("journalctl --rotate && journalctl --vacuum-time=1s", check=False)
+        sh("systemctl start " + el7.UNIT, timeout=240)
+        found = wait_for(lambda: "hole_punching" in findings() and findings(), 120, "the hole_punching finding")
+        assert found["hole_punching"]["STATUS"] == "WARN", found["hole_punching"]
+        assert "loop files on ext3 ({})".format(el7.DOCKER_ROOT) in found["hole_punching"]["MESSAGE"]
+        wait_for(lambda: samples().get('pool_guardian_doctor_check{check="hole_punching"}') == "1", 60, "the series")
+    finally:
+        el7.uninstall(previous_python)
+        el7.stop_docker()
+        sh("umount {0}; rm -f {1}; rmdir {0}; systemctl daemon-reload".format(el7.DOCKER_ROOT, image), check=False)
+        sh("rm -f " + METRICS, check=False)
