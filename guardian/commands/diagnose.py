@@ -40,7 +40,6 @@ def run(args):
     from guardian.decide.thresholds import from_marks
     from guardian.decide.verdict import judge
     from guardian.errors import ConfigError
-    from guardian.commands import doctor
     from guardian.decide.doctor import examine
     from guardian.tools.diagnose import diagnose
     from guardian.tools.doctor import CAPTURE_CHECKS, capture_facts
@@ -57,11 +56,12 @@ def run(args):
     verdict = judge(snapshot, from_marks(settings.watermarks))
     findings = examine(capture_facts(snapshot, settings), CAPTURE_CHECKS)
     if args.json:
-        from guardian.report.render import snapshot_json
+        from guardian.report.render import findings_data, snapshot_json
         data = json.loads(snapshot_json(snapshot, settings.watermarks, verdict=verdict))
-        data["doctor"] = json.loads(doctor.render_json(findings))
+        data["doctor"] = findings_data(findings)
         print(json.dumps(data, indent=2, sort_keys=True))
     else:
         print_snapshot(snapshot, settings, False, verdict=verdict)
-        print(doctor.render_text(findings).replace("doctor: ", "doctor (the checks captures allow): ", 1))
+        from guardian.report.render import findings_text
+        print(findings_text(findings, "doctor (the checks captures allow)"))
     return verdict.exit_code

@@ -37,9 +37,10 @@ def add_arguments(p):
 
 def run(args):
     from guardian.app import build_app
-    from guardian.decide.doctor import examine
+    from guardian.decide.doctor import examine, exit_code
     from guardian.errors import GuardianError
     from guardian.observe.observer import observe
+    from guardian.report.render import findings_data, findings_text
     from guardian.tools.doctor import live_facts
     wrong = _wrong_switches(args)
     if wrong:
@@ -54,8 +55,8 @@ def run(args):
     if args.reclaim:
         return reclaim(app, snapshot, args)
     findings = examine(live_facts(snapshot, app.settings, app.host))
-    print(render_json(findings) if args.json else render_text(findings))
-    return exit_code_of(findings)
+    print(json.dumps(findings_data(findings), indent=2, sort_keys=True) if args.json else findings_text(findings))
+    return exit_code(findings)
 
 
 def reclaim(app, snapshot, args):
@@ -88,20 +89,3 @@ def _seconds_arg(text):
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError("expected seconds, a number >= 0, got {!r}".format(text))
     return value
-
-
-def exit_code_of(findings):
-    from guardian.decide.doctor import exit_code
-    return exit_code(findings)
-
-
-def render_text(findings):
-    """'doctor: WARN (...counts)', then one line a check: status, name, what it saw, the change."""
-    from guardian.report.render import examined_line, finding_line
-    return "\n".join([examined_line(findings)] + ["{:<7} {}".format(f.status, finding_line(f)) for f in findings])
-
-
-def render_json(findings):
-    from guardian.decide.doctor import exit_code, worst
-    return json.dumps({"status": worst(findings), "exit_code": exit_code(findings),
-                       "findings": [dict(f._asdict()) for f in findings]}, indent=2, sort_keys=True)

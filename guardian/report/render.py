@@ -4,7 +4,7 @@ The JSON is a documented interface (docs/json.md): add fields, never rename or r
 """
 import json
 
-from guardian.decide.doctor import RANK, worst
+from guardian.decide.doctor import RANK, exit_code, worst
 from guardian.decide.levels import assess
 from guardian.decide.verdict import duration_words
 from guardian.observe.snapshot import DOCKER_FIGURES
@@ -259,3 +259,15 @@ def examined_line(findings):
         counts[found.status] = counts.get(found.status, 0) + 1
     return "doctor: {} ({})".format(worst(findings), ", ".join(
         "{} {}".format(counts[status], status) for status in sorted(counts, key=lambda s: (-RANK[s], s))))
+
+
+def findings_text(findings, heading="doctor"):
+    """'doctor: WARN (...counts)', then one line a check: status, name, what it saw, the change."""
+    first = examined_line(findings).replace("doctor: ", heading + ": ", 1)
+    return "\n".join([first] + ["{:<7} {}".format(f.status, finding_line(f)) for f in findings])
+
+
+def findings_data(findings):
+    """The doctor's findings as `doctor --json` and `diagnose --json` print them."""
+    return {"status": worst(findings), "exit_code": exit_code(findings),
+            "findings": [dict(f._asdict()) for f in findings]}
