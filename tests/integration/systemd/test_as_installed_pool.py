@@ -73,3 +73,26 @@ def test_a_stop_in_the_middle_of_a_grow_leaves_a_sound_pool_that_the_next_start_
     assert wait_until(sound, timeout=60, interval=0.5), out("journalctl -u {} -n 40".format(el7.UNIT), check=False)
     assert pool.status()["mode"] == "rw"
     assert out("head -c {} {} | sha256sum".format(110 << 20, thin.path)) == digest
+
+
+def test_the_services_doctor_fails_a_pool_whose_metadata_runs_out_before_its_data():
+    """Docker's shape on a bare pool with 1 MiB of metadata (test_metadata_headroom.py's): one round of
+    image, layers and containers, and the projection says metadata runs out near 90% data. In observe
+    mode nothing grows it: FAIL, the verdict's risky_setting, through the unit."""
+    from tests.integration.bedlib.sharing import LayeredFill
+    previous_python = el7.install()
+    pool = ThinPool(data_size=512 << 20, meta_size=1 << 20)
+    try:
+        LayeredFill(pool).round(0)
+        with open(el7.CONFIG, "w", encoding="utf-8") as f:
+            f.write(CONFIG.replace("mode: enforce", "mode: observe").format(pool=pool.name))
+        start()
+        found = wait_until(lambda: journal("-u", el7.UNIT, "EVENT=doctor.finding", "CHECK=metadata_headroom",
+                                           "_PID=" + el7.show("MainPID")), 120)
+        assert found and found[0]["STATUS"] == "FAIL", found
+        assert "metadata runs out at ~" in found[0]["MESSAGE"], found[0]["MESSAGE"]
+        raised = journal("-u", el7.UNIT, "EVENT=condition.raised", "CONDITION=risky_setting")
+        assert [e["SUBJECT"] for e in raised][-1:] == ["metadata_headroom"], raised
+    finally:
+        el7.uninstall(previous_python)
+        pool.destroy()
