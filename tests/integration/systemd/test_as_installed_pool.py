@@ -91,8 +91,9 @@ def test_the_services_doctor_fails_a_pool_whose_metadata_runs_out_before_its_dat
                                            "_PID=" + el7.show("MainPID")), 120)
         assert found and found[0]["STATUS"] == "FAIL", found
         assert "metadata runs out at ~" in found[0]["MESSAGE"], found[0]["MESSAGE"]
-        raised = journal("-u", el7.UNIT, "EVENT=condition.raised", "CONDITION=risky_setting")
-        assert [e["SUBJECT"] for e in raised][-1:] == ["metadata_headroom"], raised
+        raised = wait_until(lambda: journal("-u", el7.UNIT, "EVENT=condition.raised", "CONDITION=risky_setting",
+                                            "SUBJECT=metadata_headroom"), 60)
+        assert raised and raised[-1]["SEVERITY"] == "warning", raised
     finally:
         el7.uninstall(previous_python)
         pool.destroy()
