@@ -30,7 +30,7 @@ class UsageReader:
         count = self.settings.metrics.top_consumers
         pool = snapshot.pool
         level = assess(pool, self.settings.watermarks).level if pool is not None else None
-        why = why_not_read(self.settings.mode, level, count)
+        why = why_not_read(self.settings.mode, level, count, self.settings.metrics.enabled)
         if why is not None:
             self._tell(why, self.log.info)
             return None

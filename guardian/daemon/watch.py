@@ -8,6 +8,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from guardian.decide.consumers import why_not_read
 from guardian.errors import GuardianError
 from guardian.host import devmapper
 
@@ -94,7 +95,7 @@ def start_schedule(settings, wake):
                       seconds=settings.schedule.docker_info_interval, id="docker", coalesce=True)
     scheduler.add_job(wake.request, "interval", args=["doctor"], seconds=DOCTOR_INTERVAL, id="doctor",
                       coalesce=True)
-    if settings.metrics.enabled and settings.metrics.top_consumers:
+    if why_not_read(settings.mode, "ok", settings.metrics.top_consumers, settings.metrics.enabled) is None:
         scheduler.add_job(wake.request, "interval", args=["usage"], seconds=settings.metrics.usage_interval,
                           id="usage", coalesce=True)
     if settings.schedule.trim_window:

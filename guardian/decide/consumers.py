@@ -50,12 +50,14 @@ def usage(rows, count):
     return Usage(top, tuple((kind, sums[kind]) for kind in KINDS), len(rows))
 
 
-def why_not_read(mode, level, count):
+def why_not_read(mode, level, count, metrics_enabled=True):
     """None when the daemon may read the pool's usage now, else why not (a line for the journal).
     level: the pool's (decide/levels.py), None with no pool. The read takes a metadata snapshot (a
     change, so enforce mode only, as the doctor's orphan survey) and costs metadata I/O and, while
     held, metadata blocks: not while data or metadata is above its high mark, when the ladder
     needs both."""
+    if not metrics_enabled:
+        return "metrics.enabled is false"
     if count == 0:
         return "metrics.top_consumers is 0"
     if mode != "enforce":

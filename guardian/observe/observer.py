@@ -145,11 +145,18 @@ def _with_backing(snapshot, docker_info):
     try:
         backing = read_backing(data_path, meta_path)
     except SourceUnavailable as exc:
-        try:
-            if pool.table is None:
-                raise
-            backing = read_backing_by_device(pool.table.data_dev, data_path)
-        except SourceUnavailable:
+        backing = _found_by_device(pool, data_path)
+        if backing is None:
             return snapshot._replace(problems=snapshot.problems + (str(exc),))
     pools = tuple(p._replace(backing=backing) if p.watched else p for p in snapshot.pools)
     return snapshot._replace(pools=pools)
+
+
+def _found_by_device(pool, data_path):
+    """read_backing_by_device, or None: the path's own problem is the one to tell."""
+    if pool.table is None:
+        return None
+    try:
+        return read_backing_by_device(pool.table.data_dev, data_path)
+    except SourceUnavailable:
+        return None

@@ -53,7 +53,7 @@ class Metrics:
                 self.actions.setdefault((rung, outcome), 0)
             self.reclaimed.setdefault(rung, 0)
         self.reclaimed.pop("grow", None)
-        if why_not_read(settings.mode, "ok", settings.metrics.top_consumers) is not None:
+        if why_not_read(settings.mode, "ok", settings.metrics.top_consumers, settings.metrics.enabled) is not None:
             self.usage = self.usage_at = None       # never read under this config: no stale names
 
     def reloaded(self, ok):

@@ -252,19 +252,19 @@ def finding_line(found):
     return line
 
 
-def examined_line(findings):
+def examined_line(findings, heading="doctor"):
     """'doctor: FAIL (1 FAIL, 3 WARN, 6 PASS)': the worst status, then how many of each, worst first."""
     counts = {}
     for found in findings:
         counts[found.status] = counts.get(found.status, 0) + 1
-    return "doctor: {} ({})".format(worst(findings), ", ".join(
+    return "{}: {} ({})".format(heading, worst(findings), ", ".join(
         "{} {}".format(counts[status], status) for status in sorted(counts, key=lambda s: (-RANK[s], s))))
 
 
 def findings_text(findings, heading="doctor"):
     """'doctor: WARN (...counts)', then one line a check: status, name, what it saw, the change."""
-    first = examined_line(findings).replace("doctor: ", heading + ": ", 1)
-    return "\n".join([first] + ["{:<7} {}".format(f.status, finding_line(f)) for f in findings])
+    lines = ["{:<7} {}".format(f.status, finding_line(f)) for f in findings]
+    return "\n".join([examined_line(findings, heading)] + lines)
 
 
 def findings_data(findings):

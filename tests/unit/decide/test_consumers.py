@@ -45,4 +45,5 @@ def test_a_device_docker_does_not_name_is_summed_never_named(tmp_path):
 ])
 def test_usage_is_read_in_enforce_mode_below_the_high_marks_only(mode, level, count, why):
     said = why_not_read(mode, level, count)
+    assert why_not_read(mode, level, count, metrics_enabled=False) == "metrics.enabled is false"
     assert said is None if why is None else said.startswith(why)
