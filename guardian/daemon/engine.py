@@ -17,7 +17,7 @@ from guardian.daemon.usage import USAGE_REASONS, UsageReader
 from guardian.decide import race
 from guardian.decide.doctor import UNKNOWN, examine
 from guardian.decide.doctor import Finding as DoctorFinding
-from guardian.decide.ladder import Memory, next_ready_at, plan, remember_run
+from guardian.decide.ladder import Memory, after_brake, next_ready_at, plan, remember_run
 from guardian.decide.levels import assess
 from guardian.decide.low_water_mark import armed_by, needs_arming, needs_rearming
 from guardian.decide.thresholds import from_marks
@@ -74,6 +74,7 @@ class Engine:
         self.stopping = threading.Event() if stopping is None else stopping
         self._busy = threading.Lock()
         self._climbing = None       # (rungs run in this climb, the rung running, since when)
+        self._braked = None         # the plan whose brake grew the pool in this climb
         self.examined = ()          # the doctor's last findings; each FAIL is in the verdict
         self.usage = UsageReader(settings, host, log)
 
@@ -200,22 +201,38 @@ class Engine:
 
     def _climb(self, current, snapshot):
         """Run the plan's first rung, look again, plan again (the race may reorder the rest), until
-        the pool is below its low marks or every rung has had its turn in this climb."""
-        ran = set()
+        the pool is below its low marks or every rung has had its turn in this climb. After the
+        brake (grow first, here or beside a rung) the reclaiming rungs of the plan that braked
+        still run below the low marks (decide/ladder.after_brake)."""
+        ran, told = set(), False
+        self._braked = None
         try:
             while not self.stopping.is_set():
                 step = next((s for s in current.steps if s.rung not in ran), None)
                 if step is None:
                     break
                 ran.add(step.rung)
+                if step.brake:
+                    self._braked = current
                 self._climbing = (ran, step.rung, self.clock())
                 snapshot = self._climb_step(step.rung, snapshot)
                 current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
-                if not current.remediating:
-                    break
+                if self._braked is not None:
+                    current, told = self._after_brake(current, ran, told)
         finally:
             self._climbing = None
+            self._braked = None
         return current
+
+    def _after_brake(self, current, ran, told):
+        """The plan after a rung once the brake ran, and whether the journal was told (once a climb)."""
+        going_on = after_brake(self._braked, current, ran)
+        if going_on is not current and not told:
+            rungs = ", ".join(s.rung for s in going_on.steps)
+            self.log.info("climb.after_brake", pool=current.pool, steps=rungs.replace(" ", ""),
+                          message="the brake grew {}; {} still run below the low marks".format(current.pool, rungs))
+            told = True
+        return going_on, told
 
     def _climb_step(self, rung, snapshot, locked=False):
         """One rung of the climb, remembered and learnt from; returns the look after it."""
@@ -253,6 +270,8 @@ class Engine:
         if step is None:
             return
         ran.add(step.rung)
+        if step.brake:
+            self._braked = current
         self._climbing = None           # no race inside the race
         try:
             self.log.info("rung.beside", rung=step.rung, beside=running, pool=pool.name,

@@ -52,6 +52,7 @@ class Memory(NamedTuple):
 class Step(NamedTuple):
     rung: str
     why: str
+    brake: bool = False     # grow run first as the brake (decide/race.py): the reclaiming goes on after it
 
 
 class Plan(NamedTuple):
@@ -112,6 +113,22 @@ def plan(snapshot, settings, memory, now, fill_rate=0.0):
     return Plan(pool.name, mode, a.level, why, steps, skipped, alert, True)
 
 
+def after_brake(braked, current, ran):
+    """The plan once the brake has grown the pool: grow makes room but gives nothing back, so the
+    reclaiming rungs of the plan that braked (`braked`) still run, once each in this climb, even
+    when the grow took the pool under its low marks (dmeventd only grows; we grow, then reclaim,
+    so the next crossing finds room to give back instead of a larger pool to grow again).
+    prune_images holds its images below the low marks by itself (act/prune.py). `current` is the
+    plan after the last rung; while it still remediates it stands."""
+    if current.remediating or current.mode != braked.mode:
+        return current
+    rest = tuple(Step(s.rung, "after the brake: " + s.why) for s in braked.steps
+                 if s.rung not in ran and s.rung != "grow")
+    if not rest:
+        return current
+    return current._replace(why="the brake grew the pool; the reclaiming goes on below the low marks", steps=rest)
+
+
 def with_parts(step, pool, settings, fill_rate):
     """The grow step, saying which parts it grows and why (the rung grows the same)."""
     parts = parts_to_grow(pool, settings, fill_rate)
@@ -143,7 +160,7 @@ def choose_rungs(ladder, memory, now, level="high", seconds_left=None):
             skipped.append(Step(name, reason))
         else:
             ready.append(name)
-    steps = tuple(Step(c.rung, c.why) for c in race.order_by_race(ready, memory.estimates, seconds_left, ladder.order))
+    steps = tuple(Step(*c) for c in race.order_by_race(ready, memory.estimates, seconds_left, ladder.order))
     return steps, tuple(skipped)
 
 

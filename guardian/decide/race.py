@@ -35,6 +35,7 @@ class Estimate(NamedTuple):
 class Choice(NamedTuple):
     rung: str
     why: str
+    brake: bool = False     # grow first because no reclaiming rung beats the deadline
 
 
 def starting(rung):
@@ -88,7 +89,7 @@ def order_by_race(ready, estimates, seconds_left, order):
     if "grow" in ready and not any(_gives_back(estimate(r)) for r in in_time):
         late = "; ".join("{} {}".format(r, describe(estimate(r))) for r in reclaimers) or "no reclaiming rung ready"
         first = (Choice("grow", "the brake: {} s to Docker's floor and no reclaiming rung can give "
-                        "space back in time ({})".format(_s(seconds_left), late)),)
+                        "space back in time ({})".format(_s(seconds_left), late), brake=True),)
         rest = order_by_race([r for r in ready if r != "grow"], estimates, seconds_left, order)
         return first + rest
 

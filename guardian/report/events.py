@@ -75,6 +75,12 @@ CATALOGUE = {
         "While a rung waited on Docker, the fill would reach Docker's floor first: grow or fstrim ran beside it.",
         "MESSAGE says which rung ran beside which, and the deadline and estimate that chose it; its result "
         "follows as action.finished or action.failed."),
+    "climb.after_brake": EventKind(
+        "7d9e3625bae8458789ba4e38a98e1d44",
+        "The brake grew the pool under its low marks; the reclaiming rungs it braked for still run.",
+        "Grow makes room but gives nothing back: the climb goes on with the rungs of the plan that "
+        "braked, once each, so the next crossing finds space to reclaim rather than a pool to grow "
+        "again. prune_images keeps its images below the low marks."),
     "action.finished": EventKind(
         "dc0d0db8e3ed4182b065d1b6a4742937",
         "An action ran (or, in dry-run, would have run), with numbers before and after."),

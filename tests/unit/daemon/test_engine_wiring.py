@@ -91,3 +91,23 @@ def test_a_reload_keeps_what_the_journal_was_told_and_the_failing_rungs(tmp_path
     after = service._engine(before.memory, before.failing)
     assert after.reporter is before.reporter
     assert after.failing == {"grow": before.failing["grow"]} and after.failing is not before.failing
+
+
+def test_after_the_brake_the_climb_goes_on_reclaiming_below_the_low_marks(settings, monkeypatch):
+    """The ci replay grew 1 -> 2 GiB and pruned only at the end: each brake took the pool under
+    its low mark and the climb stopped there (bench/RESULTS.md)."""
+    events = []
+    config = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
+    engine = wired(settings, Looks(70.0, 86.0, 40.0), config, events, monkeypatch)
+    engine.evaluate({"poll"})
+    braked = engine.evaluate({"dm-event"})      # 16% of 100 GiB in 5 s: ~1 s to Docker's floor
+    assert [e for e in events if e.startswith("rung ")] == ["rung grow", "rung prune_containers", "rung fstrim"]
+    assert not braked.remediating
+    assert [e["steps"] for e in engine.log.events("climb.after_brake")] == ["prune_containers,fstrim"]
+
+
+def test_without_the_brake_the_climb_stops_below_the_low_marks(settings, monkeypatch):
+    events = []
+    engine = wired(settings, Looks(85.0, 40.0), "mode: enforce\n", events, monkeypatch)
+    engine.evaluate({"dm-event"})
+    assert [e for e in events if e.startswith("rung ")] == ["rung prune_containers"]

@@ -42,7 +42,7 @@ def test_cooldown_counts_from_the_last_run(settings):
     memory = remember_run(Memory(), "fstrim", True, now=100, ladder=s.ladder)
     during = plan(pool_snapshot(81.0), s, memory, now=100 + 899)
     assert "fstrim" not in [x.rung for x in during.steps]
-    assert dict(during.skipped)["fstrim"] == "cooling down for 1 s"
+    assert dict((s.rung, s.why) for s in during.skipped)["fstrim"] == "cooling down for 1 s"
     after = plan(pool_snapshot(81.0), s, memory, now=100 + 900)
     assert "fstrim" in [x.rung for x in after.steps]
 
@@ -52,7 +52,7 @@ def test_hourly_budget_limits_runs(settings):
     memory = Memory()
     for t in (0, 10):
         memory = remember_run(memory, "fstrim", True, now=t, ladder=s.ladder)
-    assert dict(plan(pool_snapshot(81.0), s, memory, now=20).skipped)["fstrim"] == "hourly budget of 2 runs spent"
+    assert dict((x.rung, x.why) for x in plan(pool_snapshot(81.0), s, memory, now=20).skipped)["fstrim"] == "hourly budget of 2 runs spent"
     assert "fstrim" in [x.rung for x in plan(pool_snapshot(81.0), s, memory, now=3601).steps]
 
 
@@ -77,7 +77,7 @@ def test_success_clears_the_back_off(settings):
 def test_observe_mode_plans_nothing_but_says_what_it_would_do(settings):
     p = plan(pool_snapshot(81.0), settings("mode: observe"), Memory(), now=0)
     assert p.steps == () and not p.acts
-    assert dict(p.skipped)["prune_containers"] == "observe mode: alert only"
+    assert dict((s.rung, s.why) for s in p.skipped)["prune_containers"] == "observe mode: alert only"
 
 
 def test_unhealthy_pool_gets_alerts_only(settings):

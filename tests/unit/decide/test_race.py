@@ -2,7 +2,7 @@
 the critical cooldown waiver and Docker's floor as a mark, on snapshots from a real RHEL 7 status
 line (100 GiB pool, Docker's default 10% floor)."""
 from guardian.decide import race
-from guardian.decide.ladder import Memory, plan, remember_run
+from guardian.decide.ladder import Memory, after_brake, plan, remember_run
 from tests.unit.conftest import pool_snapshot
 
 MiB = 1 << 20
@@ -108,3 +108,23 @@ def test_the_grow_step_says_which_parts_it_grows_and_why(settings):
     p = plan(pool_snapshot(70.0), settings(ENFORCE), in_band, 0.0, fill_rate=200 * MiB)
     assert dict((s.rung, s.why) for s in p.steps)["grow"].endswith(
         "; grows data (Docker's floor in ~102 s at this fill rate (the brake: within 120 s))")
+
+
+def test_after_the_brake_the_reclaiming_rungs_it_braked_for_go_on_below_the_low_marks(settings):
+    s = settings(ENFORCE)
+    memory = learnt(("prune_containers", 29.0, 50 * MiB), ("fstrim", 30.0, 10 * MiB))
+    braked = plan(pool_snapshot(86.0), s, memory, 0.0, fill_rate=200 * MiB)
+    assert braked.steps[0].brake and not any(step.brake for step in braked.steps[1:])
+    below = plan(pool_snapshot(40.0), s, memory, 5.0, fill_rate=0.0)
+    going_on = after_brake(braked, below, {"grow", rungs(braked)[1]})
+    assert rungs(going_on) == rungs(braked)[2:] and not going_on.remediating
+    assert going_on.steps[0].why.startswith("after the brake: ")
+    assert after_brake(braked, below, set(rungs(braked))) is below          # each once in a climb
+
+
+def test_a_plan_still_above_the_low_marks_after_the_brake_stands(settings):
+    s = settings(ENFORCE)
+    memory = learnt(("prune_containers", 29.0, 50 * MiB), ("fstrim", 30.0, 10 * MiB))
+    braked = plan(pool_snapshot(86.0), s, memory, 0.0, fill_rate=200 * MiB)
+    still = plan(pool_snapshot(84.0), s, memory._replace(remediating=True), 5.0, fill_rate=0.0)
+    assert after_brake(braked, still, {"grow"}) is still
