@@ -8,6 +8,7 @@ RULE is one of RULES; the rest is `pool-guardian`'s command line (e.g. `--config
 """
 import sys
 
+from guardian.daemon import engine
 from guardian.daemon.engine import Engine
 from guardian.decide import ladder, race
 
@@ -24,10 +25,15 @@ def without_brake():
 
     def no_brake(ready, estimates, seconds_left, order):
         chosen = ordered(ready, estimates, seconds_left, order)
-        if chosen and chosen[0].rung == "grow" and chosen[0].why.startswith("the brake"):
+        if chosen and chosen[0].brake:
             return chosen[1:] + (race.Choice("grow", "in its configured place (ablation: no brake)"),)
         return chosen
     race.order_by_race = no_brake
+
+
+def without_after_brake():
+    """After the brake the climb stops at the low marks, as before "then go on reclaiming"."""
+    engine.after_brake = lambda braked, current, ran: current
 
 
 def without_beside():
@@ -51,7 +57,8 @@ def without_floor_horizon():
     race.FLOOR_HORIZON = -1.0         # decide/growth.py reads it at each call
 
 
-RULES = {"deadline": without_deadline, "brake": without_brake, "beside": without_beside,
+RULES = {"deadline": without_deadline, "brake": without_brake, "after-brake": without_after_brake,
+         "beside": without_beside,
          "waiver": without_waiver, "floor-mark": without_floor_mark, "floor-horizon": without_floor_horizon}
 
 

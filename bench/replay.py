@@ -15,7 +15,7 @@ off as in Docker 1.13, the default 10% free-space floor, dm.basesize 360M), on a
   lvm-cron         direct-lvm (a 1 GiB LVM thin pool in a 2 GiB VG), dmeventd autoextending it
                    (threshold 80, +20%), and the cron-prune-trim loop
   none             nothing acts (the trace's own pressure)
-  pg-grow-without-RULE  pg-grow with one rule of the race taken out (bench/ablate.py: deadline,
+  pg-grow-without-RULE  pg-grow with one rule of the race taken out (bench/ablate.py: deadline, after-brake,
                    brake, beside, waiver, floor-mark, floor-horizon), to show what each earns
 The operations are started on schedule, each in a thread (at most --concurrency at a time, those
 on one container in order); one that starts more than 2 s after its time is counted late.
