@@ -119,8 +119,9 @@ def after_brake(braked, current, ran):
     when the grow took the pool under its low marks (dmeventd only grows; we grow, then reclaim,
     so the next crossing finds room to give back instead of a larger pool to grow again).
     prune_images holds its images below the low marks by itself (act/prune.py). `current` is the
-    plan after the last rung; while it still remediates it stands."""
-    if current.remediating or current.mode != braked.mode:
+    plan after the last rung; while it still remediates it stands, and so does its alert (a pool
+    gone read-only or another pool is not one to go on with)."""
+    if current.remediating or current.alert or current.pool != braked.pool:
         return current
     rest = tuple(Step(s.rung, "after the brake: " + s.why) for s in braked.steps
                  if s.rung not in ran and s.rung != "grow")

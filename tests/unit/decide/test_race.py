@@ -128,3 +128,11 @@ def test_a_plan_still_above_the_low_marks_after_the_brake_stands(settings):
     braked = plan(pool_snapshot(86.0), s, memory, 0.0, fill_rate=200 * MiB)
     still = plan(pool_snapshot(84.0), s, memory._replace(remediating=True), 5.0, fill_rate=0.0)
     assert after_brake(braked, still, {"grow"}) is still
+
+
+def test_a_pool_gone_read_only_after_the_brake_is_alerted_not_reclaimed(settings):
+    s = settings(ENFORCE)
+    memory = learnt(("prune_containers", 29.0, 50 * MiB), ("fstrim", 30.0, 10 * MiB))
+    braked = plan(pool_snapshot(86.0), s, memory, 0.0, fill_rate=200 * MiB)
+    read_only = plan(pool_snapshot(40.0, mode="ro"), s, memory, 5.0)
+    assert read_only.alert and after_brake(braked, read_only, {"grow"}) is read_only
