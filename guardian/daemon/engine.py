@@ -212,10 +212,8 @@ class Engine:
                 if step is None:
                     break
                 ran.add(step.rung)
-                if step.brake:
-                    self._braked = current
                 self._climbing = (ran, step.rung, self.clock())
-                snapshot = self._climb_step(step.rung, snapshot)
+                snapshot = self._braking(step, current, snapshot, self._climb_step(step.rung, snapshot))
                 current = plan(snapshot, self.settings, self.memory, self.clock(), self._fill_rate())
                 if self._braked is not None:
                     current, told = self._after_brake(current, ran, told)
@@ -223,6 +221,14 @@ class Engine:
             self._climbing = None
             self._braked = None
         return current
+
+    def _braking(self, step, current, before, after):
+        """Remember `current` as the plan that braked when its step was the brake and the pool grew
+        (a grow refused at its maximum made no room to go on from); returns the look after."""
+        if step.brake and before.pool is not None and after.pool is not None and \
+                (after.pool.data_total_bytes or 0) > (before.pool.data_total_bytes or 0):
+            self._braked = current
+        return after
 
     def _after_brake(self, current, ran, told):
         """The plan after a rung once the brake ran, and whether the journal was told (once a climb)."""
@@ -270,13 +276,11 @@ class Engine:
         if step is None:
             return
         ran.add(step.rung)
-        if step.brake:
-            self._braked = current
         self._climbing = None           # no race inside the race
         try:
             self.log.info("rung.beside", rung=step.rung, beside=running, pool=pool.name,
                           message="{} runs beside {}: {}".format(step.rung, running, step.why))
-            self._climb_step(step.rung, look, locked=True)
+            self._braking(step, current, look, self._climb_step(step.rung, look, locked=True))
         finally:
             self._climbing = (ran, running, since)
 

@@ -18,7 +18,8 @@ GIB = 1 << 30
 
 
 class Looks:
-    """The pool at these usages, one look every 5 s (the last one stays)."""
+    """The pool at these usages, one look every 5 s (the last one stays); a (usage, data blocks)
+    pair is a pool of that size."""
 
     def __init__(self, *percents):
         self.percents = list(percents)
@@ -26,8 +27,9 @@ class Looks:
 
     def snapshot(self, refresh_docker=False, kernel_only=False):
         self.at += 5.0
-        percent = self.percents.pop(0) if len(self.percents) > 1 else self.percents[0]
-        return pool_snapshot(percent)._replace(taken_at=self.at)
+        look = self.percents.pop(0) if len(self.percents) > 1 else self.percents[0]
+        return pool_snapshot(*((look,) if isinstance(look, float) else (look[0], 1.0, "rw", look[1])))._replace(
+            taken_at=self.at)
 
 
 def wired(settings, observer, config, events, monkeypatch):
@@ -98,9 +100,9 @@ def test_after_the_brake_the_climb_goes_on_reclaiming_below_the_low_marks(settin
     its low mark and the climb stopped there (bench/RESULTS.md)."""
     events = []
     config = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
-    engine = wired(settings, Looks(70.0, 86.0, 40.0), config, events, monkeypatch)
+    engine = wired(settings, Looks(70.0, 86.0, (43.0, 2 * 1638400)), config, events, monkeypatch)
     engine.evaluate({"poll"})
-    braked = engine.evaluate({"dm-event"})      # 16% of 100 GiB in 5 s: ~1 s to Docker's floor
+    braked = engine.evaluate({"dm-event"})      # 16% of 100 GiB in 5 s: ~1 s to Docker's floor; grown twice
     assert [e for e in events if e.startswith("rung ")] == ["rung grow", "rung prune_containers", "rung fstrim"]
     assert not braked.remediating
     assert [e["steps"] for e in engine.log.events("climb.after_brake")] == ["prune_containers,fstrim"]
@@ -111,3 +113,15 @@ def test_without_the_brake_the_climb_stops_below_the_low_marks(settings, monkeyp
     engine = wired(settings, Looks(85.0, 40.0), "mode: enforce\n", events, monkeypatch)
     engine.evaluate({"dm-event"})
     assert [e for e in events if e.startswith("rung ")] == ["rung prune_containers"]
+
+
+def test_a_brake_that_could_not_grow_leaves_the_climb_to_the_marks(settings, monkeypatch):
+    """The churn replay: grow at its maximum was refused as the brake, prune_containers took the
+    pool under its low marks, and the climb went on as if the pool had grown."""
+    events = []
+    config = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
+    engine = wired(settings, Looks(70.0, 86.0, 86.0, 40.0), config, events, monkeypatch)
+    engine.evaluate({"poll"})
+    engine.evaluate({"dm-event"})
+    assert [e for e in events if e.startswith("rung ")] == ["rung grow", "rung prune_containers"]
+    assert engine.log.events("climb.after_brake") == []
