@@ -2,7 +2,8 @@
 
 After every rung the pool is observed and planned again, so the race against the fill
 (decide/race.py) may reorder what is left, and the ladder stops as soon as the pool is below its
-low marks (earlyoom re-reads before it acts; kubelet once evicted on stale stats). The one
+low marks (earlyoom re-reads before it acts; kubelet once evicted on stale stats), unless the
+brake grew it there: then the reclaiming rungs of that plan still run. The one
 exception to one rung at a time: grow or fstrim beside a rung stuck on dockerd, when the fill
 would reach Docker's floor first. The verdict (decide/verdict.py) is judged on the pool as the
 climb left it, for every channel.
