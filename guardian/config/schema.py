@@ -215,10 +215,12 @@ SCHEMA = Section("", "pool-guardian configuration.", (
                "event (Docker sets a fixed 32768 blocks). It reloads the pool's table; auto: only "
                "in enforce mode."),
     )),
-    Section("ladder", "The remediation ladder: rungs run in this order, one at a time, each "
-            "followed by a fresh look at the pool; it stops as soon as usage is below the low marks.", (
+    Section("ladder", "The remediation ladder: one rung at a time, each followed by a fresh look at "
+            "the pool, the one that gives back most before Docker's floor first; it stops as soon as "
+            "usage is below the low marks (after a brake grow, the other rungs still run once).", (
         Option("order", v.list_of(v.one_of(*RUNGS)), list(RUNGS),
-               "Rungs in the order tried. Every enabled rung must be listed: one left out would never run."),
+               "Rungs in the order tried when the pool is not filling, and the tie-break when it is. "
+               "Every enabled rung must be listed: one left out would never run."),
         Option("backoff_initial", v.between(v.duration, "1s", "1d"), "1m",
                "Wait after a rung fails before trying it again; doubles with each failure."),
         Option("backoff_max", v.between(v.duration, "1s", "7d"), "40m", "The longest back-off."),
