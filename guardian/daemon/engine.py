@@ -235,9 +235,10 @@ class Engine:
         """The plan after a rung once the brake ran, and whether the journal was told (once a climb)."""
         going_on = after_brake(self._braked, current, ran)
         if going_on is not current and not told:
-            rungs = ", ".join(s.rung for s in going_on.steps)
-            self.log.info("climb.after_brake", pool=current.pool, steps=rungs.replace(" ", ""),
-                          message="the brake grew {}; {} still run below the low marks".format(current.pool, rungs))
+            rungs = [s.rung for s in going_on.steps]
+            self.log.info("climb.after_brake", pool=current.pool, steps=",".join(rungs),
+                          message="the brake grew {}; {} still run below the low marks".format(
+                              current.pool, ", ".join(rungs)))
             told = True
         return going_on, told
 
