@@ -4,7 +4,8 @@ here, in the bench, so the daemon's code carries no switch for it.
 
     .venv/bin/python bench/ablate.py RULE [pool-guardian arguments...]
 
-RULE is one of RULES; the rest is `pool-guardian`'s command line (e.g. `--config F run`).
+RULE is one of RULES, or several joined by "+" (brake+beside: rules that may cover for each other);
+the rest is `pool-guardian`'s command line (e.g. `--config F run`).
 """
 import sys
 
@@ -63,10 +64,13 @@ RULES = {"deadline": without_deadline, "brake": without_brake, "after-brake": wi
 
 
 def main(argv):
-    if not argv or argv[0] not in RULES:
-        sys.stderr.write("ablate.py: RULE must be one of {}\n".format(", ".join(sorted(RULES))))
+    rules = argv[0].split("+") if argv else [""]
+    unknown = [rule for rule in rules if rule not in RULES]
+    if unknown:
+        sys.stderr.write("ablate.py: RULE {!r} is not one of {}\n".format(unknown[0], ", ".join(sorted(RULES))))
         return 2
-    RULES[argv[0]]()
+    for rule in rules:
+        RULES[rule]()
     from guardian.cli import main as pool_guardian
     return pool_guardian(argv[1:])
 

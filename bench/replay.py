@@ -16,7 +16,8 @@ off as in Docker 1.13, the default 10% free-space floor, dm.basesize 360M), on a
                    (threshold 80, +20%), and the cron-prune-trim loop
   none             nothing acts (the trace's own pressure)
   pg-grow-without-RULE  pg-grow with one rule of the race taken out (bench/ablate.py: deadline, after-brake,
-                   brake, beside, waiver, floor-mark, floor-horizon), to show what each earns
+                   brake, beside, waiver, floor-mark, floor-horizon), to show what each earns;
+                   RULE may join several with "+"; pg-nogrow-without-RULE the same with grow off
 The operations are started on schedule, each in a thread (at most --concurrency at a time, those
 on one container in order); one that starts more than 2 s after its time is counted late.
 `dmsetup status` of the pool is sampled every second. One JSON line per arm (prefix RESULT) and a
@@ -593,7 +594,7 @@ def main(argv=None):
     parser.add_argument("--traces", default="steady,ci,leaky,churn",
                         help="names of bench/traces/*.jsonl: " + ",".join(
                             sorted(os.path.basename(p)[:-6] for p in glob.glob(os.path.join(TRACES, "*.jsonl")))))
-    parser.add_argument("--arms", default=",".join(ARMS), help=",".join(ARMS + ["none", "pg-grow-without-RULE"]))
+    parser.add_argument("--arms", default=",".join(ARMS), help=",".join(ARMS + ["none", "pg-grow-without-RULE", "pg-nogrow-without-RULE"]))
     parser.add_argument("--cases", help="trace:arm,... in this order, instead of every trace with every arm")
     parser.add_argument("--cron-minutes", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=4, help="operations running at once at most")
