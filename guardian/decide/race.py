@@ -95,17 +95,25 @@ def order_by_race(ready, estimates, seconds_left, order):
 
     def rank(rung):
         """In time first, then the most given back a second; grow only adds room, so once the
-        deadline is safe it keeps its configured place behind the rungs that reclaim in time."""
+        deadline is safe it keeps its configured place behind the rungs that reclaim in time. A
+        rung that has given nothing back is not "in time": it returns nothing before the deadline,
+        and a slower rung that gives back goes before it (churn: release_mounts, ~0 MiB in 4 runs,
+        ran 8 s while prune_containers waited and Docker refused)."""
         e = estimate(rung)
         if rung == "grow":
             return (True, 0.0, False, position.get(rung, 99))
         known = e.returned if e.returned is not None else -1.0
-        return (not beats(e, seconds_left), -(known / max(e.seconds, 0.1)) if known > 0 else 0.0,
-                e.returned is not None and e.returned <= 0, position.get(rung, 99))
+        return (not beats(e, seconds_left) or _gave_nothing(e), -(known / max(e.seconds, 0.1)) if known > 0 else 0.0,
+                _gave_nothing(e), position.get(rung, 99))
     chosen = sorted(ready, key=rank)
-    return tuple(Choice(r, "{} s to Docker's floor; {}{}".format(
-        _s(seconds_left), describe(estimate(r)), "" if beats(estimate(r), seconds_left) else ", too slow to beat it"))
-        for r in chosen)
+    return tuple(Choice(r, "{} s to Docker's floor; {}{}".format(_s(seconds_left), describe(estimate(r)),
+                                                                 _late(estimate(r), seconds_left))) for r in chosen)
+
+
+def _late(estimate, seconds_left):
+    if _gave_nothing(estimate):
+        return ", gave nothing back: after the rungs that do"
+    return "" if beats(estimate, seconds_left) else ", too slow to beat it"
 
 
 def beats(estimate, seconds_left):
@@ -114,7 +122,11 @@ def beats(estimate, seconds_left):
 
 def _gives_back(estimate):
     """A reclaiming rung that may help: it gave space back before, or it has not run yet."""
-    return estimate.returned is None or estimate.returned > 0
+    return not _gave_nothing(estimate)
+
+
+def _gave_nothing(estimate):
+    return estimate.returned is not None and estimate.returned <= 0
 
 
 def describe(estimate):

@@ -7,6 +7,7 @@ from tests.unit.conftest import pool_snapshot
 
 MiB = 1 << 20
 ENFORCE = "mode: enforce\nladder:\n  grow:\n    enabled: true\n"
+WITH_RELEASE = "mode: enforce\nladder:\n  release_mounts: {enabled: true}\n  fstrim: {enabled: false}\n"
 
 
 def rungs(p):
@@ -49,6 +50,17 @@ def test_the_rung_that_gives_back_most_before_the_deadline_goes_first(settings):
     p = plan(pool_snapshot(81.0), settings(ENFORCE), memory, 0.0, fill_rate=100 * MiB)
     assert rungs(p) == ["fstrim", "prune_containers", "grow"]
     assert "92 s to Docker's floor; takes ~1.0 s, gives back ~272 MiB (1 run)" == p.steps[0].why
+
+
+def test_a_rung_that_gave_nothing_back_goes_after_a_slower_one_that_gives_back(settings):
+    # the churn replay's journal, grow off, fstrim cooling down: 22 s to Docker's floor; release_mounts
+    # "takes ~2.2 s, gives back ~0 MiB (4 runs)" went first, prune_containers waited, Docker refused
+    memory = learnt(("release_mounts", 2.2, 0), ("release_mounts", 2.2, 0),
+                    ("prune_containers", 18.0, 28 * MiB))
+    p = plan(pool_snapshot(88.0), settings(WITH_RELEASE),
+             memory, 0.0, fill_rate=100 * MiB)      # 2 GiB above the floor at 100 MiB/s: ~20 s
+    assert rungs(p)[:2] == ["prune_containers", "release_mounts"]
+    assert p.steps[1].why.endswith("gave nothing back: after the rungs that do")
 
 
 def test_the_brake_grow_goes_first_when_no_reclaiming_rung_can_finish_in_time(settings):
