@@ -226,8 +226,7 @@ class Engine:
     def _braking(self, step, current, before, after):
         """Remember `current` as the plan that braked when its step was the brake and the pool grew
         (a grow refused at its maximum made no room to go on from); returns the look after."""
-        if step.brake and before.pool is not None and after.pool is not None and \
-                (after.pool.data_total_bytes or 0) > (before.pool.data_total_bytes or 0):
+        if step.brake and before.pool is not None and after.pool is not None and grown_bytes(before.pool, after.pool):
             self._braked = current
         return after
 
@@ -292,7 +291,7 @@ class Engine:
                 or before.name != after.name or before.data_used_bytes is None or after.data_used_bytes is None:
             return
         if rung == "grow":
-            returned = max(0, (after.data_total_bytes or 0) - (before.data_total_bytes or 0))
+            returned = grown_bytes(before, after)
         else:
             returned = max(0, before.data_used_bytes - after.data_used_bytes)
         self.memory = self.memory.learnt(after.name, rung, seconds, returned)
@@ -370,3 +369,8 @@ class Engine:
         if self.last_result is not None:
             line += "; last action {}: {}".format(self.last_result.rung, self.last_result.summary)
         return line
+
+
+def grown_bytes(before, after):
+    """Bytes the pool's data grew from one look to the next: what a grow added (0: nothing)."""
+    return max(0, (after.data_total_bytes or 0) - (before.data_total_bytes or 0))
