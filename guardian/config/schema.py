@@ -113,7 +113,7 @@ def _grow_section():
         Option("step", _GROWTH, "10%", "Data growth per run: a size, or a share of the current size."),
         Option("min_step", _GROWTH, "1G", "The smallest data growth (an absolute size)."),
         Option("absorb", v.between(v.duration, "0s", "1h"), "30s",
-               "Also size each data step from the fill rate the daemon saw in the last minute: big "
+               "Also size each data step from the fill rate of the daemon's last looks (a second or more apart): big "
                "enough to take this long of writing at that rate before the pool is back at its "
                "high mark ('0s': fixed steps only). max_data_size and reserve still bound it."),
         Option("max_data_size", _GROWTH, "80%",

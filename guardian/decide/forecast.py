@@ -1,6 +1,6 @@
 """When the pool will be full at the rate it fills now. Pure.
 
-Sizing a grow needs the last minute's rate (fill_rate.py); an operator deciding whether to act
+Sizing a grow needs the rate of the last seconds (fill_rate.py); an operator deciding whether to act
 tonight needs the trend, so the forecast keeps the same samples, data and metadata, over a longer
 window and fits a line through them (least squares, as Prometheus' predict_linear): a burst moves
 it less than two end points would. A pool that is flat or emptying has no time to full: None.

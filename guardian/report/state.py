@@ -10,7 +10,7 @@ process' start time, so a reused pid or a file left by a stopped daemon is not m
 live one. Without it `plan` would say a rung runs that the daemon is holding back.
 
 fill.json, the daemon's looks at the pool's usage (guardian.decide.forecast.History), data and
-metadata: the one history that gives the fill rate of the last minute (the race's deadline and
+metadata: the one history that gives the fill rate of the last seconds (the race's deadline and
 grow's absorb sizing) and the forecast over metrics.forecast_window. It is rewritten whenever the
 metrics are, at every evaluation at least, so its age is the daemon's (`check`); `check` and
 `status` forecast from it and their own look, `plan` races the daemon's deadline from it, and a
@@ -96,7 +96,8 @@ class DaemonState:
         self.history = remember(self.history, snapshot.pool, snapshot.taken_at, self.keep)
 
     def fill_rate(self):
-        """Data bytes per second of the last minute (decide/fill_rate.py)."""
+        """Data bytes per second of the last seconds: the newest look against the newest one at least
+        a second older, among the last minute's (decide/fill_rate.py)."""
         return fill_rate(self.history.data)
 
     def forecast(self, pool, window):
@@ -290,7 +291,7 @@ def published_forecast(snapshot, settings, path=HISTORY_FILE):
 
 
 def published_rate(snapshot, path=HISTORY_FILE):
-    """For `plan`: the fill rate of the last minute, as the daemon's engine sees it, from the
+    """For `plan`: the fill rate of the last seconds, as the daemon's engine sees it, from the
     daemon's samples and this look, so that it races the same deadline as the daemon."""
     history = remember(read_history(path), snapshot.pool, snapshot.taken_at, FILL_WINDOW)
     return fill_rate(history.data) if history.pool is not None else 0.0
