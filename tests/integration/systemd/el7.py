@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import subprocess
+import threading
 import time
 
 from tests.integration.bedlib import REPO, ROOTFS_TAR, SCRATCH, out, run, sh
@@ -148,3 +149,18 @@ def leak_a_dead_container(name="leaky"):
     state = docker("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
     assert state == "dead", state
     return holder, device
+
+
+class PoolWatch(threading.Thread):
+    """The pool's mode, sampled every half second while a race runs."""
+
+    def __init__(self, pool):
+        super().__init__(daemon=True)
+        self.pool, self.modes, self.done = pool, set(), threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            fields = out("dmsetup status " + self.pool, check=False).split()
+            if len(fields) > 7:
+                self.modes.add(fields[7])
+            time.sleep(0.5)

@@ -5,15 +5,13 @@ at the pool each second, sees Docker's floor coming before the prune is done, an
 files beside it; the pool never runs out and Docker never refuses.
 """
 import json
-import threading
-import time
 
 import pytest
 
 from tests.integration.bedlib import out, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import docker, journal, leak_a_dead_container, pool_usage, wait_for
+from tests.integration.systemd.el7 import PoolWatch, docker, journal, leak_a_dead_container, pool_usage, wait_for
 
 CONTROL = "/tmp/race-control"       # the writer waits for CONTROL/go before it speeds up
 CONFIG = """\
@@ -38,21 +36,6 @@ WRITER = ("while [ ! -e /ctl/go ]; do dd if=/dev/zero of=/slow.$(date +%s%N) bs=
 
 def unit_journal(*args):
     return journal("-u", el7.UNIT, *args)
-
-
-class PoolWatch(threading.Thread):
-    """The pool's mode, sampled every half second while the race runs."""
-
-    def __init__(self, pool):
-        super().__init__(daemon=True)
-        self.pool, self.modes, self.done = pool, set(), threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            fields = out("dmsetup status " + self.pool, check=False).split()
-            if len(fields) > 7:
-                self.modes.add(fields[7])
-            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
