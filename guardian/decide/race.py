@@ -94,14 +94,14 @@ def order_by_race(ready, estimates, seconds_left, order):
         return first + rest
 
     def rank(rung):
-        """In time first, then the most given back a second; grow only adds room, so once the
-        deadline is safe it keeps its configured place behind the rungs that reclaim in time. A
-        rung that has given nothing back is not "in time": it returns nothing before the deadline,
-        and a slower rung that gives back goes before it (churn: release_mounts, ~0 MiB in 4 runs,
-        ran 8 s while prune_containers waited and Docker refused)."""
+        """In time first, then the most given back a second. A rung that has given nothing back
+        is not "in time": it returns nothing before the deadline, and a slower rung that gives
+        back goes before it (churn: release_mounts, ~0 MiB in 4 runs, ran 8 s while
+        prune_containers waited and Docker refused). grow gives nothing back either, it only adds
+        room: once the deadline is safe it keeps its configured place among those rungs."""
         e = estimate(rung)
         if rung == "grow":
-            return (True, 0.0, False, position.get(rung, 99))
+            return (True, 0.0, True, position.get(rung, 99))
         known = e.returned if e.returned is not None else -1.0
         return (not beats(e, seconds_left) or _gave_nothing(e), -(known / max(e.seconds, 0.1)) if known > 0 else 0.0,
                 _gave_nothing(e), position.get(rung, 99))

@@ -63,6 +63,12 @@ def test_a_rung_that_gave_nothing_back_goes_after_a_slower_one_that_gives_back(s
     assert p.steps[1].why.endswith("gave nothing back: after the rungs that do")
 
 
+def test_grow_keeps_its_configured_place_after_a_rung_that_gave_nothing_back(settings):
+    memory = learnt(("prune_containers", 18.0, 28 * MiB), ("fstrim", 2.0, 0), ("grow", 0.5, 1 << 30))
+    p = plan(pool_snapshot(81.0), settings(ENFORCE), memory, 0.0, fill_rate=10 * MiB)      # 15 min left
+    assert rungs(p) == ["prune_containers", "fstrim", "grow"]
+
+
 def test_the_brake_grow_goes_first_when_no_reclaiming_rung_can_finish_in_time(settings):
     memory = learnt(("prune_containers", 29.0, 50 * MiB), ("fstrim", 30.0, 10 * MiB))
     p = plan(pool_snapshot(86.0), settings(ENFORCE), memory, 0.0, fill_rate=200 * MiB)     # ~20 s left
