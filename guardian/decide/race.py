@@ -86,7 +86,7 @@ def order_by_race(ready, estimates, seconds_left, order):
                      sorted(ready, key=position.get))
     reclaimers = [r for r in ready if r != "grow"]
     in_time = [r for r in reclaimers if beats(estimate(r), seconds_left)]
-    if "grow" in ready and not any(_gives_back(estimate(r)) for r in in_time):
+    if "grow" in ready and all(_gave_nothing(estimate(r)) for r in in_time):
         late = "; ".join("{} {}".format(r, describe(estimate(r))) for r in reclaimers) or "no reclaiming rung ready"
         first = (Choice("grow", "the brake: {} s to Docker's floor and no reclaiming rung can give "
                         "space back in time ({})".format(_s(seconds_left), late), brake=True),)
@@ -102,9 +102,9 @@ def order_by_race(ready, estimates, seconds_left, order):
         e = estimate(rung)
         if rung == "grow":
             return (True, 0.0, True, position.get(rung, 99))
-        known = e.returned if e.returned is not None else -1.0
-        return (not beats(e, seconds_left) or _gave_nothing(e), -(known / max(e.seconds, 0.1)) if known > 0 else 0.0,
-                _gave_nothing(e), position.get(rung, 99))
+        nothing = _gave_nothing(e)
+        per_second = e.returned / max(e.seconds, 0.1) if e.returned else 0.0
+        return (nothing or not beats(e, seconds_left), -per_second, nothing, position.get(rung, 99))
     chosen = sorted(ready, key=rank)
     return tuple(Choice(r, "{} s to Docker's floor; {}{}".format(_s(seconds_left), describe(estimate(r)),
                                                                  _late(estimate(r), seconds_left))) for r in chosen)
@@ -120,12 +120,8 @@ def beats(estimate, seconds_left):
     return estimate.seconds * SAFETY <= seconds_left
 
 
-def _gives_back(estimate):
-    """A reclaiming rung that may help: it gave space back before, or it has not run yet."""
-    return not _gave_nothing(estimate)
-
-
 def _gave_nothing(estimate):
+    """A reclaiming rung that cannot help: its runs gave nothing back (one not run yet may)."""
     return estimate.returned is not None and estimate.returned <= 0
 
 

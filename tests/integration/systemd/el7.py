@@ -116,6 +116,16 @@ def journal(*args):
     return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
 
 
+def unit_journal(*args):
+    """The journal of pool-guardian.service alone."""
+    return journal("-u", UNIT, *args)
+
+
+def docker_pool():
+    """The pool Docker uses, by its own account (`docker info`)."""
+    return dict(json.loads(docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+
+
 def pool_usage(pool):
     """(used, total) data blocks from the kernel."""
     fields = out("dmsetup status " + pool).split()

@@ -18,7 +18,8 @@ from tests.integration.bedlib import REPO, out, run, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.bedlib.pools import suspended_devices
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import docker, journal, leak_a_dead_container, pool_usage, show, wait_for, write_in
+from tests.integration.systemd.el7 import (docker, journal, leak_a_dead_container, pool_usage, show, unit_journal,
+                                           wait_for, write_in)
 
 MiB = 1 << 20
 METRICS = "/var/lib/node_exporter/textfile_collector/pool_guardian.prom"     # the default path
@@ -49,10 +50,6 @@ ladder:
     enabled: true
     min_step: 512M
 """
-
-
-def unit_journal(*args):
-    return journal("-u", el7.UNIT, *args)
 
 
 def make_mess(pool):

@@ -4,14 +4,12 @@ back in time and grow goes first. The grow takes the pool far under its low mark
 still prunes the exited containers "after the brake", so the next crossing finds them gone instead
 of a larger pool to grow again.
 """
-import json
-
 import pytest
 
 from tests.integration.bedlib import out, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import PoolWatch, docker, journal, pool_usage, wait_for, write_in
+from tests.integration.systemd.el7 import PoolWatch, docker, pool_usage, unit_journal, wait_for, write_in
 
 CONTROL = "/tmp/brake-control"      # the writer waits for CONTROL/go
 CONFIG = """\
@@ -34,10 +32,6 @@ WRITER = ("while [ ! -e /ctl/go ]; do sleep 0.2; done; i=0; while [ $i -lt {chun
 EXITED = ("old-1", "old-2", "old-3")
 
 
-def unit_journal(*args):
-    return journal("-u", el7.UNIT, *args)
-
-
 def first(entries, what):
     assert entries, "no journal entry for " + what
     return entries[0]
@@ -52,7 +46,7 @@ def brake():
     previous_python = el7.install()
     try:
         el7.start_docker()
-        pool = dict(json.loads(docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+        pool = el7.docker_pool()
         docker("run", "--name", "kept", "--label", "pool-guardian.keep=true", IMAGE, "dd", "if=/dev/zero",
                "of=/fill", "bs=1M", "count=400", "conv=fsync")
         for name in EXITED:

@@ -4,7 +4,6 @@ daemon examines the host at start and after `systemctl reload`; a FAIL reaches e
 clears it. The FAIL is real: a data high mark of 95% over Docker's own 10% floor, read from
 `docker info`; the el7 dockerd (deferred removal off, no dm.xfs_nospace_max_retries, loop-lvm)
 gives the WARNs."""
-import json
 import os
 
 import pytest
@@ -93,7 +92,7 @@ def test_what_the_host_got_wrong_is_each_a_finding_of_the_services_doctor(el7_do
     thin device Docker does not know sits in its pool, dm_thin_pool queues writes for ever
     (no_space_timeout 0), and thin_check is not installed: each is a WARN in the journal and the
     metrics, none of them a condition of the verdict."""
-    pool = dict(json.loads(el7.docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+    pool = el7.docker_pool()
     timeout = open(NO_SPACE_TIMEOUT).read().strip()
     sh("dmsetup message {} 0 'create_thin 4000'".format(pool))
     sh("echo 0 > {0} && mv /usr/sbin/thin_check /usr/sbin/thin_check.away".format(NO_SPACE_TIMEOUT))

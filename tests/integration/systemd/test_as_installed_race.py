@@ -4,14 +4,12 @@ busy device for tens of seconds, then fails) when a writer speeds up. The daemon
 at the pool each second, sees Docker's floor coming before the prune is done, and grows the loop
 files beside it; the pool never runs out and Docker never refuses.
 """
-import json
-
 import pytest
 
 from tests.integration.bedlib import out, sh
 from tests.integration.bedlib.docker import IMAGE
 from tests.integration.systemd import el7
-from tests.integration.systemd.el7 import PoolWatch, docker, journal, leak_a_dead_container, pool_usage, wait_for
+from tests.integration.systemd.el7 import PoolWatch, docker, leak_a_dead_container, pool_usage, unit_journal, wait_for
 
 CONTROL = "/tmp/race-control"       # the writer waits for CONTROL/go before it speeds up
 CONFIG = """\
@@ -34,17 +32,13 @@ WRITER = ("while [ ! -e /ctl/go ]; do dd if=/dev/zero of=/slow.$(date +%s%N) bs=
           "count=8 conv=fsync || exit 1; i=$((i+1)); done")
 
 
-def unit_journal(*args):
-    return journal("-u", el7.UNIT, *args)
-
-
 @pytest.fixture(scope="module")
 def race():
     previous_python = el7.install()
     holders = []
     try:
         el7.start_docker()
-        pool = dict(json.loads(docker("info", "--format", "{{json .DriverStatus}}").stdout))["Pool Name"]
+        pool = el7.docker_pool()
         docker("run", "--name", "kept", "--label", "pool-guardian.keep=true", IMAGE, "dd", "if=/dev/zero",
                "of=/fill", "bs=1M", "count=400", "conv=fsync")
         for name in ("leak-1", "leak-2"):
