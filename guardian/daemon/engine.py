@@ -36,6 +36,7 @@ SUSPENDED_REPEAT_SECONDS = 600.0
 WAITS_ON_DOCKER = ("prune_containers", "release_mounts", "prune_images")
 BESIDE = ("grow", "fstrim")
 RACE_SECONDS = 1.0      # how often the main thread looks at the pool while a rung runs
+WHILE_RUNG = frozenset(["while-rung"])      # woken_by of those looks
 # The doctor examines the host at start, after a reload and daily (daemon/watch.py's schedule).
 DOCTOR_REASONS = frozenset(("start", "reloaded", "doctor"))
 
@@ -46,11 +47,14 @@ class Engine:
     counters, or None; heartbeat(), which feeds systemd's watchdog at least every heartbeat_seconds
     while a rung runs; on_look(snapshot), every observation, before anything acts on it;
     after_action(), once an action is reported; stopping, the Event that asks a rung to stop;
-    failing, the rungs whose last run failed or was refused (an engine built after a reload)."""
+    failing, the rungs whose last run failed or was refused (an engine built after a reload);
+    on_verdict(), after each verdict judged while a rung runs (the service tells STATUS and the
+    metrics then, not only once the climb is over)."""
 
     def __init__(self, settings, host, log, observer, reporter, clock=time.time, rungs=None, state=None,
                  metrics=None, memory=None, heartbeat=lambda: None, heartbeat_seconds=10.0,
-                 on_look=lambda snapshot: None, after_action=lambda: None, stopping=None, failing=None):
+                 on_look=lambda snapshot: None, after_action=lambda: None, stopping=None, failing=None,
+                 on_verdict=lambda: None):
         self.settings = settings
         self.host = host
         self.log = log
@@ -72,6 +76,7 @@ class Engine:
         self._suspended_told = ((), None)       # (device names, when) of the last pool.suspended
         self.on_look = on_look
         self.after_action = after_action
+        self.on_verdict = on_verdict
         self.stopping = threading.Event() if stopping is None else stopping
         self._busy = threading.Lock()
         self._climbing = None       # (rungs run in this climb, the rung running, since when)
@@ -116,6 +121,9 @@ class Engine:
         if not current.remediating:
             for rung in self.settings.ladder.order:
                 self.failing.pop(rung, None)
+        self._verdict()
+
+    def _verdict(self):
         self.last_verdict = judge(self.last_snapshot, from_marks(self.settings.watermarks),
                                   failing=tuple(self.failing[r] for r in sorted(self.failing)), examined=self.examined)
         self.reporter.verdict(self.last_verdict)
@@ -190,8 +198,8 @@ class Engine:
         self.memory = remember_run(self.memory, "fstrim", result.succeeded, self.clock(), self.settings.ladder)
         return after
 
-    def _observe(self, refresh_docker=False, reasons=frozenset()):
-        snapshot = self.observer.snapshot(refresh_docker=refresh_docker)
+    def _observe(self, refresh_docker=False, reasons=frozenset(), ask_docker=True):
+        snapshot = self.observer.snapshot(refresh_docker=refresh_docker, ask_docker=ask_docker)
         self.reporter.observed(snapshot, reasons)
         if self.metrics is not None:
             self.metrics.observed(snapshot)
@@ -253,22 +261,30 @@ class Engine:
         self._learn(rung, result, snapshot.pool, after.pool, self.clock() - started)
         return after
 
-    def _race_beside(self):
-        """While a rung waits on dockerd, the main thread looks at the pool each second; when the
-        fill will reach Docker's floor before that rung is expected to be done, the first of grow
-        and fstrim the plan puts first runs now, beside it, under the lock the climb holds."""
+    def _look_meanwhile(self):
+        """Each second while a rung runs, the main thread looks at the pool (Docker's last answer
+        standing for Docker, which the rung may be waiting on) and tells what it sees on every
+        channel at once: in a churn replay the pool crossed Docker's floor during a 28 s prune and
+        was back under its high mark before anything was told. Then the race beside the rung."""
+        if self.last_snapshot is None:      # not looked at yet: Docker's floor is not known
+            return
+        last = self.last_snapshot.pool
+        look = self._observe(reasons=WHILE_RUNG, ask_docker=False)
+        self._verdict()
+        self.on_verdict()
+        if look.pool is not None and last is not None and look.pool.name == last.name:
+            self._race_beside(look)
+
+    def _race_beside(self, look):
+        """While a rung waits on dockerd, when the fill will reach Docker's floor before that rung
+        is expected to be done, the first of grow and fstrim the plan puts first runs now, beside
+        it, under the lock the climb holds."""
         if self._climbing is None or self._climbing[1] not in WAITS_ON_DOCKER:
             return
         ran, running, since = self._climbing
-        look = self.observer.snapshot(kernel_only=True)
-        pool, last = look.pool, self.last_snapshot and self.last_snapshot.pool
-        if pool is None or last is None or pool.name != last.name:
-            return
-        look = look._replace(pools=tuple(p._replace(min_free_bytes=last.min_free_bytes) if p.watched else p
-                                         for p in look.pools))      # Docker's floor, as last asked
-        self.state.looked(look)
+        pool = look.pool
         rate = self._fill_rate()
-        left = race.deadline(pool.data_free_bytes, last.min_free_bytes, rate)
+        left = race.deadline(pool.data_free_bytes, pool.min_free_bytes, rate)
         remaining = max(race.still_to_run(self.memory.estimate(running).seconds, self.clock() - since), RACE_SECONDS)
         if left is None or left > race.SAFETY * remaining:
             return
@@ -310,8 +326,9 @@ class Engine:
 
         def alongside(work):
             return run_beside(work, self.heartbeat, min(self.heartbeat_seconds, RACE_SECONDS), self._longest_step(),
-                              "rung-" + name, self._race_beside)
-        look_after = (lambda: self.observer.snapshot(kernel_only=True)) if kernel_only else self._observe
+                              "rung-" + name, self._look_meanwhile)
+        look_after = (lambda: self.observer.snapshot(kernel_only=True)) if kernel_only else \
+            (lambda: self._observe(ask_docker=not locked))      # beside a rung waiting on dockerd: not asked
         result, after = run_rung(name, action, snapshot, lambda progressed: self._context(progressed, kernel_only),
                                  look_after, locked, alongside)
         self.last_result = result

@@ -53,7 +53,8 @@ class Service:
         return Engine(settings, host, self.log, Observer(host, settings), self.reporter,
                       state=self.state, metrics=self.metrics, memory=memory, heartbeat=self.notifier.watchdog,
                       heartbeat_seconds=self._heartbeat_seconds(), on_look=self._on_look,
-                      after_action=self._publish, stopping=self.stopping, failing=failing)
+                      after_action=self._publish, stopping=self.stopping, failing=failing,
+                      on_verdict=self._tell)
 
     def run(self):
         for signum in STOP_SIGNALS:
@@ -83,8 +84,7 @@ class Service:
             if self.stopping.is_set() or not reasons - {"reload"}:
                 continue
             self.engine.evaluate(reasons, refresh_docker=bool(reasons & {"docker-refresh", "start", "doctor"}))
-            self._publish()
-            self._tell_systemd()
+            self._tell()
 
     def _wait_seconds(self):
         """Until the next heartbeat, or sooner when a rung that had to wait becomes ready."""
@@ -109,6 +109,11 @@ class Service:
         evaluation and every action: never between a decision to act and its first rung."""
         self.state.write_history()
         self.metrics.write()
+
+    def _tell(self):
+        """What a look while a rung runs saw, in the metrics and STATUS at once."""
+        self._publish()
+        self._tell_systemd()
 
     def _on_look(self, snapshot):
         """READY=1 at the first good look (the kernel's view could be read), before any rung runs:

@@ -86,15 +86,17 @@ class Observer:
         self._docker = None            # (DockerInfo or None, problem or None, read_at)
         self._api = DockerApi(settings)     # reads only
 
-    def snapshot(self, refresh_docker=False, kernel_only=False):
-        """A full snapshot (or the kernel's view alone); whatever fails becomes a problem line."""
+    def snapshot(self, refresh_docker=False, kernel_only=False, ask_docker=True):
+        """A full snapshot (or the kernel's view alone); whatever fails becomes a problem line.
+        ask_docker=False: Docker's last answer as it was, never a new question (a rung is waiting
+        on a busy dockerd: the kernel is read, Docker's floor and problems stay as last told)."""
         problems = []
         statuses, tables = None, []
         try:
             statuses, tables = read_kernel(self.host)
         except SourceUnavailable as exc:
             problems.append(str(exc))
-        docker_info, docker_problem = (None, None) if kernel_only else self._docker_info(refresh_docker)
+        docker_info, docker_problem = (None, None) if kernel_only else self._docker_info(refresh_docker, ask_docker)
         if docker_problem:
             problems.append(docker_problem)
         if docker_info is not None and docker_info.storage_driver not in (None, "devicemapper"):
@@ -104,9 +106,11 @@ class Observer:
                                     device_names=_devices_of(tables), problems=problems)
         return _with_backing(snapshot, docker_info)
 
-    def _docker_info(self, refresh):
+    def _docker_info(self, refresh, ask=True):
         if not self.with_docker:
             return None, None
+        if not ask:
+            return self._docker[:2] if self._docker is not None else (None, None)
         stale = self._docker is None or (
             self.clock() - self._docker[2] >= self.settings.schedule.docker_info_interval)
         if refresh or stale:

@@ -2,10 +2,12 @@
 the fill rate and the forecast, and the service's files are written after each action and each
 evaluation, never between a decision to act and its first rung."""
 import contextlib
+import time
 
 from guardian.act import RUNGS
 from guardian.act.base import DONE, ActionResult
 from guardian.act import base
+from guardian.daemon import engine as engine_module
 from guardian.daemon.engine import Engine
 from guardian.daemon.service import Service
 from guardian.report.metrics import Metrics
@@ -24,15 +26,17 @@ class Looks:
     def __init__(self, *percents):
         self.percents = list(percents)
         self.at = 0.0
+        self.asked = []         # ask_docker of each look
 
-    def snapshot(self, refresh_docker=False, kernel_only=False):
+    def snapshot(self, refresh_docker=False, kernel_only=False, ask_docker=True):
+        self.asked.append(ask_docker)
         self.at += 5.0
         look = self.percents.pop(0) if len(self.percents) > 1 else self.percents[0]
         return pool_snapshot(*((look,) if isinstance(look, float) else (look[0], 1.0, "rw", look[1])))._replace(
             taken_at=self.at)
 
 
-def wired(settings, observer, config, events, monkeypatch):
+def wired(settings, observer, config, events, monkeypatch, rung=None):
     monkeypatch.setattr(base, "action_lock", contextlib.ExitStack)    # no lock in /run here
     config = settings(config)
     journal = Journal()
@@ -41,14 +45,15 @@ def wired(settings, observer, config, events, monkeypatch):
     metrics = Metrics(journal, state)
     metrics.configure(config)
 
-    def rung(name):
+    def quick(name):
         def run(snapshot, ctx):
             events.append("rung " + name)
             return ActionResult(name, DONE, "did it")
         return run
     return Engine(config, None, journal, observer, Reporter(journal, config, lambda: 0.0),
-                  rungs={name: rung(name) for name in RUNGS}, state=state, metrics=metrics,
-                  heartbeat=lambda: events.append("heartbeat"), after_action=lambda: events.append("publish"))
+                  rungs={name: (rung or quick)(name) for name in RUNGS}, state=state, metrics=metrics,
+                  heartbeat=lambda: events.append("heartbeat"), after_action=lambda: events.append("publish"),
+                  on_verdict=lambda: events.append("told"))
 
 
 def test_the_files_are_written_after_each_rung_and_never_before_the_first(settings, monkeypatch):
@@ -125,3 +130,32 @@ def test_a_brake_that_could_not_grow_leaves_the_climb_to_the_marks(settings, mon
     engine.evaluate({"dm-event"})
     assert [e for e in events if e.startswith("rung ")] == ["rung grow", "rung prune_containers"]
     assert engine.log.events("climb.after_brake") == []
+
+
+
+def test_docker_s_floor_crossed_while_a_rung_runs_is_told_before_the_rung_ends(settings, monkeypatch):
+    """The churn replay: the pool went from 80% past Docker's floor and back to 71% during one
+    28 s prune, and the journal said nothing of it. The looks each second while a rung runs are
+    judged and told (journal, metrics, STATUS) as they come, without asking Docker."""
+    monkeypatch.setattr(engine_module, "RACE_SECONDS", 0.01)
+    events, engines = [], []
+
+    def floor_told():
+        return [e for e in engines[0].log.events("condition.raised") if e["condition"] == "below_docker_floor"]
+
+    def slow(name):
+        def run(snapshot, ctx):
+            deadline = time.monotonic() + 5.0
+            while not floor_told() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            events.append("rung " + name)
+            return ActionResult(name, DONE, "did it")
+        return run
+    looks = Looks(50.0, 81.0, 95.0, 95.0, 95.0, 70.0)
+    engines.append(wired(settings, looks, "mode: enforce\n", events, monkeypatch, rung=slow))
+    engines[0].evaluate({"poll"})
+    engines[0].evaluate({"dm-event"})
+    assert floor_told()[0]["severity"] == "critical"
+    first_rung = next(i for i, e in enumerate(events) if e.startswith("rung "))
+    assert "told" in events[:first_rung]
+    assert False in looks.asked         # the looks while a rung runs never ask Docker
