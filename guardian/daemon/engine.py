@@ -278,7 +278,8 @@ class Engine:
     def _race_beside(self, look):
         """While a rung waits on dockerd, when the fill will reach Docker's floor before that rung
         is expected to be done, the first of grow and fstrim the plan puts first runs now, beside
-        it, under the lock the climb holds."""
+        it, under the lock the climb holds; again whenever its cooldown lets it (a prune stuck for
+        two minutes in a churn replay held fstrim back after one run, and the pool ran out)."""
         if self._climbing is None or self._climbing[1] not in WAITS_ON_DOCKER:
             return
         ran, running, since = self._climbing
@@ -289,7 +290,7 @@ class Engine:
         if left is None or left > race.SAFETY * remaining:
             return
         current = plan(look, self.settings, self.memory, self.clock(), rate)
-        step = next((s for s in current.steps if s.rung in BESIDE and s.rung not in ran), None)
+        step = next((s for s in current.steps if s.rung in BESIDE), None)
         if step is None:
             return
         ran.add(step.rung)

@@ -20,17 +20,18 @@ GIB = 1 << 30
 
 
 class Looks:
-    """The pool at these usages, one look every 5 s (the last one stays); a (usage, data blocks)
-    pair is a pool of that size."""
+    """The pool at these usages, one look every `every` seconds (the last one stays); a (usage,
+    data blocks) pair is a pool of that size."""
 
-    def __init__(self, *percents):
+    def __init__(self, *percents, every=5.0):
         self.percents = list(percents)
+        self.every = every
         self.at = 0.0
         self.asked = []         # ask_docker of each look
 
     def snapshot(self, refresh_docker=False, kernel_only=False, ask_docker=True):
         self.asked.append(ask_docker)
-        self.at += 5.0
+        self.at += self.every
         look = self.percents.pop(0) if len(self.percents) > 1 else self.percents[0]
         return pool_snapshot(*((look,) if isinstance(look, float) else (look[0], 1.0, "rw", look[1])))._replace(
             taken_at=self.at)
@@ -159,3 +160,27 @@ def test_docker_s_floor_crossed_while_a_rung_runs_is_told_before_the_rung_ends(s
     first_rung = next(i for i, e in enumerate(events) if e.startswith("rung "))
     assert "told" in events[:first_rung]
     assert False in looks.asked         # the looks while a rung runs never ask Docker
+
+
+def test_fstrim_runs_beside_a_stuck_prune_again_once_its_cooldown_lets_it(settings, monkeypatch):
+    """The churn replay without the deadline rule: fstrim ran once beside a prune_containers that
+    then waited 124 s on dockerd, and the pool ran out of data space behind it."""
+    monkeypatch.setattr(engine_module, "RACE_SECONDS", 0.01)
+    events = []
+
+    def stuck(name):
+        def run(snapshot, ctx):
+            if name == "prune_containers":
+                deadline = time.monotonic() + 5.0
+                while events.count("rung fstrim") < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            events.append("rung " + name)
+            return ActionResult(name, DONE, "did it")
+        return run
+    config = "mode: enforce\nladder:\n  order: [prune_containers, fstrim]\n  fstrim: {cooldown: 1s}\n"
+    looks = Looks(50.0, *[81.0 + i * 0.05 for i in range(300)], every=0.1)     # 0.5% of 100 GiB a second
+    engine = wired(settings, looks, config, events, monkeypatch, rung=stuck)
+    engine.evaluate({"poll"})
+    engine.evaluate({"dm-event"})
+    assert [e for e in events if e.startswith("rung ")][:3] == ["rung fstrim", "rung fstrim", "rung prune_containers"]
+    assert [e["rung"] for e in engine.log.events("rung.beside")] == ["fstrim", "fstrim"]
