@@ -111,7 +111,8 @@ class Service:
         self.metrics.write()
 
     def _tell(self):
-        """What a look while a rung runs saw, in the metrics and STATUS at once."""
+        """The verdict in the metrics and STATUS: after each evaluation, and at each look while a
+        rung runs (engine.on_verdict), so a floor crossed mid-rung is not told only once it is over."""
         self._publish()
         self._tell_systemd()
 
